@@ -1,0 +1,266 @@
+//! Exact money and credit amounts.
+//!
+//! Every amount in genbudget is a `rust_decimal::Decimal`; nothing on a money
+//! path is ever a binary float. [`Money`] carries its [`Currency`] and has one
+//! rounding policy — half away from zero to the currency's minor unit — applied
+//! only where the contract says so. [`Credits`] are a vendor's or the ledger's
+//! own units and are shown exactly, never rounded.
+
+use std::fmt;
+use std::ops::{Add, Sub};
+use std::str::FromStr;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Serialize, Serializer};
+
+/// An ISO 4217 currency code with its number of minor-unit digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency {
+    code: [u8; 3],
+    minor_digits: u32,
+}
+
+impl Currency {
+    /// US dollars, the default everywhere.
+    pub const USD: Currency = Currency {
+        code: *b"USD",
+        minor_digits: 2,
+    };
+
+    /// Reads a three-letter ISO 4217 code (upper case).
+    pub fn parse(code: &str) -> Result<Currency, String> {
+        let bytes = code.as_bytes();
+        if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_uppercase) {
+            return Err(format!(
+                "`{code}` is not an ISO 4217 currency code (three capital letters, e.g. USD)"
+            ));
+        }
+        // ISO 4217 minor units; the few currencies without 2 digits that an AI
+        // vendor might plausibly bill in.
+        let minor_digits = match code {
+            "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "UGX" | "PYG" => 0,
+            "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "LYD" | "IQD" => 3,
+            _ => 2,
+        };
+        Ok(Currency {
+            code: [bytes[0], bytes[1], bytes[2]],
+            minor_digits,
+        })
+    }
+
+    /// The three-letter code.
+    pub fn code(&self) -> &str {
+        std::str::from_utf8(&self.code).unwrap_or("???")
+    }
+
+    /// Digits after the decimal point in this currency's minor unit.
+    pub fn minor_digits(&self) -> u32 {
+        self.minor_digits
+    }
+
+    /// Rounds `amount` to the minor unit, half away from zero — the only
+    /// rounding policy for money in genbudget.
+    pub fn round(&self, amount: Decimal) -> Decimal {
+        let mut r = amount.round_dp_with_strategy(self.minor_digits, RoundingStrategy::MidpointAwayFromZero);
+        // Always show the full number of minor digits ("8.70", not "8.7").
+        r.rescale(self.minor_digits);
+        r
+    }
+}
+
+impl Default for Currency {
+    fn default() -> Self {
+        Currency::USD
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+/// An amount of money, already rounded to its currency's minor unit.
+///
+/// The only way to make one from an arbitrary decimal is [`Money::round`], so
+/// a `Money` is never rounded twice and always displays with the currency's
+/// minor digits.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct Money {
+    amount: Decimal,
+    currency: Currency,
+}
+
+impl Money {
+    /// Rounds an exact amount to a `Money` (half away from zero).
+    pub fn round(amount: Decimal, currency: Currency) -> Money {
+        Money {
+            amount: currency.round(amount),
+            currency,
+        }
+    }
+
+    /// Zero in `currency`.
+    pub fn zero(currency: Currency) -> Money {
+        Money::round(Decimal::ZERO, currency)
+    }
+
+    /// The rounded amount.
+    pub fn amount(&self) -> Decimal {
+        self.amount
+    }
+
+    /// The currency.
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    /// Checked addition (None on overflow or a currency mismatch).
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        (self.currency == other.currency).then_some(())?;
+        Some(Money::round(self.amount.checked_add(other.amount)?, self.currency))
+    }
+
+    /// Checked subtraction (None on overflow or a currency mismatch).
+    pub fn checked_sub(self, other: Money) -> Option<Money> {
+        (self.currency == other.currency).then_some(())?;
+        Some(Money::round(self.amount.checked_sub(other.amount)?, self.currency))
+    }
+}
+
+impl Add for Money {
+    type Output = Money;
+    fn add(self, other: Money) -> Money {
+        debug_assert_eq!(self.currency, other.currency);
+        Money::round(self.amount + other.amount, self.currency)
+    }
+}
+
+impl Sub for Money {
+    type Output = Money;
+    fn sub(self, other: Money) -> Money {
+        debug_assert_eq!(self.currency, other.currency);
+        Money::round(self.amount - other.amount, self.currency)
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.amount)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// An exact number of credits (a vendor's or the ledger's own unit).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct Credits(pub Decimal);
+
+impl Credits {
+    /// No credits.
+    pub const ZERO: Credits = Credits(Decimal::ZERO);
+}
+
+impl fmt::Display for Credits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.normalize())
+    }
+}
+
+impl Serialize for Credits {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Shows an exact decimal without trailing zeros ("36", "0.011").
+pub fn plain(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// Parses a decimal written by a person: digits with an optional sign and
+/// point, no exponent, no `NaN`. Used for prices, amounts and flags.
+pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    let valid = !t.is_empty()
+        && t.chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && (c == '-' || c == '+')))
+        && t.chars().any(|c| c.is_ascii_digit())
+        && t.matches('.').count() <= 1;
+    if !valid {
+        return Err(format!("`{text}` is not a decimal number (write it like \"0.011\")"));
+    }
+    Decimal::from_str(t).map_err(|e| format!("`{text}` is not a usable decimal number: {e}"))
+}
+
+/// Reads a TOML float through its shortest decimal form, so `0.011` written
+/// as a bare number means exactly 0.011 (the contract's rule).
+pub fn decimal_from_toml_number(number: f64) -> Result<Decimal, String> {
+    if !number.is_finite() {
+        return Err(format!("`{number}` is not a finite number"));
+    }
+    // Rust's `Display` for binary floats prints the shortest text that reads
+    // back to the same value; that text is what the author wrote.
+    let text = format!("{number}");
+    Decimal::from_str(&text).map_err(|e| format!("`{text}` is out of range for an exact decimal: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero() {
+        // 0.125 is exactly half a cent above 0.12: away from zero gives 0.13;
+        // banker's rounding would give 0.12.
+        assert_eq!(Currency::USD.round(d("0.125")).to_string(), "0.13");
+        assert_eq!(Currency::USD.round(d("-0.125")).to_string(), "-0.13");
+        assert_eq!(Currency::USD.round(d("0.124999")).to_string(), "0.12");
+        assert_eq!(Currency::USD.round(d("8.7")).to_string(), "8.70");
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(jpy.round(d("10.5")).to_string(), "11");
+    }
+
+    #[test]
+    fn toml_number_is_read_exactly() {
+        assert_eq!(decimal_from_toml_number(0.011).unwrap(), d("0.011"));
+        assert_eq!(decimal_from_toml_number(0.1).unwrap(), d("0.1"));
+        assert!(decimal_from_toml_number(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn parses_only_plain_decimals() {
+        assert_eq!(parse_decimal("12.50").unwrap(), d("12.50"));
+        for bad in ["", "abc", "1e3", "NaN", "1.2.3", "-", "."] {
+            assert!(parse_decimal(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn currency_codes() {
+        assert!(Currency::parse("usd").is_err());
+        assert!(Currency::parse("EURO").is_err());
+        assert_eq!(Currency::parse("EUR").unwrap().code(), "EUR");
+    }
+}
