@@ -119,7 +119,12 @@ pub fn field_at(source: &str, pos: usize) -> Option<String> {
         .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
     let trimmed = line.trim_start();
     if trimmed.starts_with('[') {
-        return Some(trimmed.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+        return Some(
+            trimmed
+                .trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_string(),
+        );
     }
     // The key nearest before `pos` on this line: the text before the last
     // `=` that precedes `pos`, after the last `{` or `,`.
@@ -149,7 +154,9 @@ pub fn field_at(source: &str, pos: usize) -> Option<String> {
     // A key on the same line inside an inline table (`low = { "1024x1024" = … }`)
     // sits below the line's own first key.
     let outer = if key_part.contains('{') {
-        line.split('=').next().map(|k| k.trim().trim_matches('"').to_string())
+        line.split('=')
+            .next()
+            .map(|k| k.trim().trim_matches('"').to_string())
     } else {
         None
     };
@@ -193,7 +200,10 @@ pub fn read_text(path: &Path) -> Result<String, InputError> {
 fn line_col_bytes(bytes: &[u8], pos: usize) -> (usize, usize) {
     let before = &bytes[..pos];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
     (line, pos - start + 1)
 }
 

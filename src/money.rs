@@ -61,7 +61,8 @@ impl Currency {
     /// Rounds `amount` to the minor unit, half away from zero — the only
     /// rounding policy for money in genbudget.
     pub fn round(&self, amount: Decimal) -> Decimal {
-        let mut r = amount.round_dp_with_strategy(self.minor_digits, RoundingStrategy::MidpointAwayFromZero);
+        let mut r = amount
+            .round_dp_with_strategy(self.minor_digits, RoundingStrategy::MidpointAwayFromZero);
         // Always show the full number of minor digits ("8.70", not "8.7").
         r.rescale(self.minor_digits);
         r
@@ -130,13 +131,19 @@ impl Money {
     /// Checked addition (None on overflow or a currency mismatch).
     pub fn checked_add(self, other: Money) -> Option<Money> {
         (self.currency == other.currency).then_some(())?;
-        Some(Money::round(self.amount.checked_add(other.amount)?, self.currency))
+        Some(Money::round(
+            self.amount.checked_add(other.amount)?,
+            self.currency,
+        ))
     }
 
     /// Checked subtraction (None on overflow or a currency mismatch).
     pub fn checked_sub(self, other: Money) -> Option<Money> {
         (self.currency == other.currency).then_some(())?;
-        Some(Money::round(self.amount.checked_sub(other.amount)?, self.currency))
+        Some(Money::round(
+            self.amount.checked_sub(other.amount)?,
+            self.currency,
+        ))
     }
 }
 
@@ -205,7 +212,9 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
         && t.chars().any(|c| c.is_ascii_digit())
         && t.matches('.').count() <= 1;
     if !valid {
-        return Err(format!("`{text}` is not a decimal number (write it like \"0.011\")"));
+        return Err(format!(
+            "`{text}` is not a decimal number (write it like \"0.011\")"
+        ));
     }
     Decimal::from_str(t).map_err(|e| format!("`{text}` is not a usable decimal number: {e}"))
 }
@@ -219,7 +228,8 @@ pub fn decimal_from_toml_number(number: f64) -> Result<Decimal, String> {
     // Rust's `Display` for binary floats prints the shortest text that reads
     // back to the same value; that text is what the author wrote.
     let text = format!("{number}");
-    Decimal::from_str(&text).map_err(|e| format!("`{text}` is out of range for an exact decimal: {e}"))
+    Decimal::from_str(&text)
+        .map_err(|e| format!("`{text}` is out of range for an exact decimal: {e}"))
 }
 
 #[cfg(test)]

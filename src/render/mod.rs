@@ -1,1 +1,210 @@
-//! Rendering.
+//! Rendering reports: data first, then one renderer per format.
+//!
+//! Every command builds a serialisable report. JSON is that report through
+//! `serde_json`; the other formats render the report's [`Sheet`]s — plain
+//! grids of already-formatted cells — as a terminal table (comfy-table), CSV
+//! (the `csv` crate) or a markdown table fit for a pull-request comment.
+
+use std::io::Write;
+
+use clap::ValueEnum;
+use comfy_table::{CellAlignment, ContentArrangement, Table, TableStyle, presets};
+use serde::Serialize;
+
+/// The output formats every command accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// A table for people (default).
+    #[default]
+    Table,
+    /// One JSON document with a `schema` field.
+    Json,
+    /// CSV of the main table, with a header row.
+    Csv,
+    /// Markdown tables, for pull-request comments.
+    Markdown,
+}
+
+/// A grid of formatted cells with a title and notes.
+#[derive(Clone, Debug, Default)]
+pub struct Sheet {
+    /// Shown above the table (a markdown heading in markdown).
+    pub title: Option<String>,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Columns (by index) aligned right: numbers.
+    pub right: Vec<usize>,
+    /// Lines shown under the table (totals, verdicts); not part of CSV.
+    pub notes: Vec<String>,
+}
+
+impl Sheet {
+    /// A sheet with these headers and no rows.
+    pub fn new<S: Into<String>>(headers: impl IntoIterator<Item = S>) -> Sheet {
+        Sheet {
+            headers: headers.into_iter().map(Into::into).collect(),
+            ..Sheet::default()
+        }
+    }
+
+    /// Sets the title.
+    pub fn titled(mut self, title: impl Into<String>) -> Sheet {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Aligns these columns right.
+    pub fn right_aligned(mut self, cols: &[usize]) -> Sheet {
+        self.right = cols.to_vec();
+        self
+    }
+
+    /// Adds a row.
+    pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
+        self.rows.push(cells.into_iter().map(Into::into).collect());
+    }
+}
+
+/// Renders sheets in a non-JSON format.
+pub fn sheets(format: Format, sheets: &[Sheet]) -> String {
+    match format {
+        Format::Csv => csv_text(sheets),
+        Format::Markdown => sheets.iter().map(markdown).collect::<Vec<_>>().join("\n"),
+        Format::Table | Format::Json => sheets.iter().map(terminal).collect::<Vec<_>>().join("\n"),
+    }
+}
+
+/// Pretty JSON of a report, with a trailing newline.
+pub fn json<T: Serialize>(report: &T) -> String {
+    let mut s =
+        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+fn grid(sheet: &Sheet, style: TableStyle, dynamic: bool) -> Table {
+    let mut t = Table::new();
+    t.load_style(style);
+    if dynamic {
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+    }
+    t.set_header(sheet.headers.clone());
+    for r in &sheet.rows {
+        t.add_row(r.clone());
+    }
+    for &c in &sheet.right {
+        if let Some(col) = t.column_mut(c) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    t
+}
+
+fn terminal(sheet: &Sheet) -> String {
+    let mut out = String::new();
+    if let Some(title) = &sheet.title {
+        out.push_str(title);
+        out.push('\n');
+    }
+    // Dynamic arrangement wraps cells to fit a terminal's width; comfy-table
+    // leaves the table as wide as it needs when stdout is not a terminal.
+    out.push_str(&grid(sheet, presets::UTF8_FULL_CONDENSED, true).to_string());
+    out.push('\n');
+    for n in &sheet.notes {
+        out.push_str(n);
+        out.push('\n');
+    }
+    out
+}
+
+fn markdown(sheet: &Sheet) -> String {
+    let mut out = String::new();
+    if let Some(title) = &sheet.title {
+        out.push_str(&format!("### {title}\n\n"));
+    }
+    let escape = |s: &String| s.replace('|', "\\|");
+    out.push_str(&format!(
+        "| {} |\n",
+        sheet
+            .headers
+            .iter()
+            .map(escape)
+            .collect::<Vec<_>>()
+            .join(" | ")
+    ));
+    let rule: Vec<&str> = (0..sheet.headers.len())
+        .map(|i| {
+            if sheet.right.contains(&i) {
+                "--:"
+            } else {
+                "---"
+            }
+        })
+        .collect();
+    out.push_str(&format!("| {} |\n", rule.join(" | ")));
+    for r in &sheet.rows {
+        out.push_str(&format!(
+            "| {} |\n",
+            r.iter().map(escape).collect::<Vec<_>>().join(" | ")
+        ));
+    }
+    if !sheet.notes.is_empty() {
+        out.push('\n');
+        for n in &sheet.notes {
+            out.push_str(&format!("{n}  \n"));
+        }
+    }
+    out
+}
+
+/// CSV of the sheets: one header row per sheet, sheets separated by an empty
+/// line (most commands have exactly one sheet).
+fn csv_text(sheets: &[Sheet]) -> String {
+    let mut parts = Vec::new();
+    for sheet in sheets {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        // Writing to a Vec cannot fail.
+        let _ = w.write_record(&sheet.headers);
+        for r in &sheet.rows {
+            let _ = w.write_record(r);
+        }
+        parts.push(String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default());
+    }
+    parts.join("\n")
+}
+
+/// Writes to stdout; a closed pipe (`genbudget … | head`) is not an error.
+pub fn emit(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Sheet {
+        let mut s = Sheet::new(["model", "price"]).right_aligned(&[1]);
+        s.row(["a|b", "0.011"]);
+        s.row(["c,d", "1.00"]);
+        s
+    }
+
+    #[test]
+    fn markdown_escapes_pipes_and_aligns() {
+        let md = sheets(Format::Markdown, &[sample()]);
+        assert!(
+            md.contains("| model | price |\n| --- | --: |\n| a\\|b | 0.011 |"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn csv_quotes_commas() {
+        let csv = sheets(Format::Csv, &[sample()]);
+        assert_eq!(csv, "model,price\na|b,0.011\n\"c,d\",1.00\n");
+    }
+}

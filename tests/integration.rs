@@ -1,0 +1,13 @@
+//! The one integration test binary (keeps builds lean on two cores). Each
+//! topic is a module under `tests/integration/`.
+
+#[path = "integration/common.rs"]
+mod common;
+#[path = "integration/compare.rs"]
+mod compare;
+#[path = "integration/estimate.rs"]
+mod estimate;
+#[path = "integration/ledger.rs"]
+mod ledger;
+#[path = "integration/rates.rs"]
+mod rates;
