@@ -1,13 +1,23 @@
-//! The price book (being written).
-use std::path::PathBuf;
+//! The price book: versioned rate tables and quoting from them.
+//!
+//! `pricing/<provider>/<effective-date>.toml` files are read in two steps —
+//! `raw` (serde mirrors of the file, unknown keys refused) then `validate`
+//! (whole-file rules) — into [`Table`]s. A [`PriceBook`] holds every version
+//! and answers which table is in force on a date and which model a name
+//! means; [`quote`] prices one unit of work. `diff` and `check` back the
+//! `rates` commands.
 
-/// The versioned price book.
-#[derive(Debug)]
-pub struct PriceBook;
+mod book;
+pub mod check;
+pub mod diff;
+mod load;
+mod model;
+mod quote;
+mod raw;
+mod validate;
 
-impl PriceBook {
-    /// Loads the book.
-    pub fn load(_builtin: bool, _dirs: &[PathBuf]) -> anyhow::Result<PriceBook> {
-        Ok(PriceBook)
-    }
-}
+pub use book::{BookError, LookupError, PriceBook, Resolved};
+pub use load::{builtin_tables, dir_tables, read_file};
+pub use model::*;
+pub use quote::{PriceUnit, Quote, QuoteError, RequestSpec, match_resolution, qualities, quote};
+pub use validate::{Expect, parse_table};

@@ -1,0 +1,387 @@
+//! Quoting one unit of work — an image, a clip, a request — from a model's
+//! prices. The estimator, the ledger and compare all price through here, so
+//! one request costs the same everywhere.
+
+use rust_decimal::Decimal;
+
+use super::book::Resolved;
+use super::model::{ImagePrices, Kind, Model, QualityPrice, Size, Table, VideoPrices};
+use crate::money::{Currency, plain};
+
+/// What one unit of work asks for. Fields that don't apply to the model's
+/// kind are ignored here; plan validation rejects them with context.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestSpec {
+    pub quality: Option<String>,
+    pub size: Option<String>,
+    pub resolution: Option<String>,
+    /// Seconds per clip.
+    pub seconds: Option<Decimal>,
+    pub input_tokens: Option<u64>,
+    pub cached_input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+    /// Text input tokens sent with each image request.
+    pub prompt_tokens: Option<u64>,
+    /// Image-input tokens (reference images) sent with each image request.
+    pub input_image_tokens: Option<u64>,
+}
+
+/// What a price is counted in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PriceUnit {
+    /// The table's currency.
+    Money(Currency),
+    /// A credit unit defined in the same table.
+    Credits(String),
+}
+
+/// The price of one unit of work.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Quote {
+    /// Exact, never rounded.
+    pub unit_price: Decimal,
+    pub price_unit: PriceUnit,
+    /// The priced variant, e.g. `high 1024x1536`, `8s 1280x720`, `500 in + 1000 out`.
+    pub spec: String,
+    /// `image`, `clip` or `request`.
+    pub unit: &'static str,
+    /// Things worth saying that don't stop the quote (e.g. clip length not offered).
+    pub warnings: Vec<String>,
+}
+
+/// Why a unit could not be priced. Messages list what would be valid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuoteError {
+    #[error("`{field}` is missing; {model} needs it ({})", valid_list(.valid))]
+    Missing {
+        field: &'static str,
+        model: String,
+        valid: Vec<String>,
+    },
+    #[error("{model} does not offer {field} `{value}`; offered: {}", .valid.join(", "))]
+    NotOffered {
+        field: &'static str,
+        value: String,
+        model: String,
+        valid: Vec<String>,
+    },
+    #[error("`{value}` matches several resolutions of {model} priced differently: {}; write one of them", .choices.join(", "))]
+    Ambiguous {
+        value: String,
+        model: String,
+        choices: Vec<String>,
+    },
+    #[error("{model} has no `{price}` token price, so `{field}` can't be priced")]
+    NotPriced {
+        field: &'static str,
+        price: &'static str,
+        model: String,
+    },
+    #[error("`{field}`: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("the price of one unit is too large to compute exactly")]
+    Overflow,
+}
+
+fn valid_list(v: &[String]) -> String {
+    if v.is_empty() {
+        "no choices are priced".into()
+    } else {
+        format!("valid: {}", v.join(", "))
+    }
+}
+
+impl Resolved<'_> {
+    /// Quotes one unit of `spec` from this model's prices.
+    pub fn quote(&self, spec: &RequestSpec) -> Result<Quote, QuoteError> {
+        quote(self.table, self.model, spec)
+    }
+}
+
+const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
+/// Quotes one unit of `spec` from `model` (listed in `table`).
+pub fn quote(table: &Table, model: &Model, spec: &RequestSpec) -> Result<Quote, QuoteError> {
+    let price_unit = match &model.price_unit {
+        Some(u) => PriceUnit::Credits(u.clone()),
+        None => PriceUnit::Money(table.currency),
+    };
+    let (unit_price, text, unit, warnings) = match model.kind {
+        Kind::Image => image(model, spec)?,
+        Kind::Video => video(model, spec)?,
+        Kind::Text => text(model, spec)?,
+    };
+    Ok(Quote {
+        unit_price,
+        price_unit,
+        spec: text,
+        unit,
+        warnings,
+    })
+}
+
+type Priced = (Decimal, String, &'static str, Vec<String>);
+
+fn per_million(tokens: u64, price: Decimal) -> Result<Decimal, QuoteError> {
+    Decimal::from(tokens)
+        .checked_mul(price)
+        .and_then(|x| x.checked_div(MILLION))
+        .ok_or(QuoteError::Overflow)
+}
+
+fn add(a: Decimal, b: Decimal) -> Result<Decimal, QuoteError> {
+    a.checked_add(b).ok_or(QuoteError::Overflow)
+}
+
+/// The qualities an image model distinguishes (empty for a single price).
+pub fn qualities(model: &Model) -> Vec<String> {
+    match &model.image {
+        Some(ImagePrices::ByQuality(qs)) => qs.iter().map(|(q, _)| q.clone()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn image(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
+    let name = &model.name;
+    let mut label = Vec::new();
+    let base = match &model.image {
+        None => {
+            return Err(QuoteError::Missing {
+                field: "image prices",
+                model: name.clone(),
+                valid: vec![],
+            });
+        }
+        Some(ImagePrices::Single(p)) => {
+            label.extend(spec.quality.clone());
+            label.extend(spec.size.clone());
+            *p
+        }
+        Some(ImagePrices::ByQuality(qs)) => {
+            let valid: Vec<String> = qs.iter().map(|(q, _)| q.clone()).collect();
+            let q = spec.quality.as_deref().ok_or_else(|| QuoteError::Missing {
+                field: "quality",
+                model: name.clone(),
+                valid: valid.clone(),
+            })?;
+            let (_, qp) =
+                qs.iter()
+                    .find(|(k, _)| k == q)
+                    .ok_or_else(|| QuoteError::NotOffered {
+                        field: "quality",
+                        value: q.to_string(),
+                        model: name.clone(),
+                        valid,
+                    })?;
+            label.push(q.to_string());
+            match qp {
+                QualityPrice::Any(p) => {
+                    label.extend(spec.size.clone());
+                    *p
+                }
+                QualityPrice::BySize(sizes) => {
+                    let valid: Vec<String> = sizes.iter().map(|(s, _)| s.to_string()).collect();
+                    let s = spec.size.as_deref().ok_or_else(|| QuoteError::Missing {
+                        field: "size",
+                        model: name.clone(),
+                        valid: valid.clone(),
+                    })?;
+                    let wanted = Size::parse(s).map_err(|message| QuoteError::Invalid {
+                        field: "size",
+                        message,
+                    })?;
+                    let (_, p) = sizes.iter().find(|(k, _)| *k == wanted).ok_or_else(|| {
+                        QuoteError::NotOffered {
+                            field: "size",
+                            value: s.to_string(),
+                            model: name.clone(),
+                            valid,
+                        }
+                    })?;
+                    label.push(wanted.to_string());
+                    *p
+                }
+            }
+        }
+    };
+    let mut total = base;
+    if let Some(n) = spec.prompt_tokens.filter(|n| *n > 0) {
+        if let Some(price) = model.tokens.text_input.or(model.tokens.input) {
+            total = add(total, per_million(n, price)?)?;
+            label.push(format!("+{n} prompt tokens"));
+        }
+    }
+    if let Some(n) = spec.input_image_tokens.filter(|n| *n > 0) {
+        if let Some(price) = model.tokens.image_input {
+            total = add(total, per_million(n, price)?)?;
+            label.push(format!("+{n} image-input tokens"));
+        }
+    }
+    Ok((total, label.join(" "), "image", Vec::new()))
+}
+
+/// Finds the resolution `wanted` names: an exact `WxH`, or `720p`/`4k` for
+/// every resolution with that short side (an error if they differ in price).
+pub fn match_resolution(model: &Model, wanted: &str) -> Result<(String, Decimal), QuoteError> {
+    let name = &model.name;
+    let res = match &model.video {
+        Some(VideoPrices::ByResolution(r)) => r,
+        Some(VideoPrices::Single(p)) => return Ok((wanted.to_string(), *p)),
+        None => {
+            return Err(QuoteError::Missing {
+                field: "video prices",
+                model: name.clone(),
+                valid: vec![],
+            });
+        }
+    };
+    let valid: Vec<String> = res.iter().map(|(s, _)| s.to_string()).collect();
+    let lower = wanted.trim().to_ascii_lowercase();
+    let short_side = if lower == "4k" {
+        Some(2160)
+    } else {
+        lower.strip_suffix('p').and_then(|n| n.parse::<u32>().ok())
+    };
+    let matches: Vec<&(Size, Decimal)> = match short_side {
+        Some(n) => res.iter().filter(|(s, _)| s.short_side() == n).collect(),
+        None => {
+            let exact = Size::parse(&lower).map_err(|_| QuoteError::Invalid {
+                field: "resolution",
+                message: format!(
+                    "`{wanted}` is not a resolution; write WIDTHxHEIGHT or e.g. 720p ({})",
+                    valid.join(", ")
+                ),
+            })?;
+            res.iter().filter(|(s, _)| *s == exact).collect()
+        }
+    };
+    match matches.as_slice() {
+        [] => Err(QuoteError::NotOffered {
+            field: "resolution",
+            value: wanted.to_string(),
+            model: name.clone(),
+            valid,
+        }),
+        [(s, p)] => Ok((s.to_string(), *p)),
+        [(_, p0), rest @ ..] if rest.iter().all(|(_, p)| p == p0) => Ok((lower, *p0)),
+        many => Err(QuoteError::Ambiguous {
+            value: wanted.to_string(),
+            model: name.clone(),
+            choices: many
+                .iter()
+                .map(|(s, p)| format!("{s} ({}/s)", plain(*p)))
+                .collect(),
+        }),
+    }
+}
+
+fn video(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
+    let name = &model.name;
+    let seconds = spec.seconds.ok_or_else(|| QuoteError::Missing {
+        field: "seconds",
+        model: name.clone(),
+        valid: if model.durations.is_empty() {
+            vec!["seconds per clip".into()]
+        } else {
+            model.durations.iter().map(|d| format!("{d}")).collect()
+        },
+    })?;
+    if seconds <= Decimal::ZERO {
+        return Err(QuoteError::Invalid {
+            field: "seconds",
+            message: format!("{seconds} is not a clip length; give seconds > 0"),
+        });
+    }
+    let (res, per_second) = match (&model.video, spec.resolution.as_deref()) {
+        (Some(VideoPrices::ByResolution(r)), None) => {
+            return Err(QuoteError::Missing {
+                field: "resolution",
+                model: name.clone(),
+                valid: r.iter().map(|(s, _)| s.to_string()).collect(),
+            });
+        }
+        (Some(VideoPrices::Single(p)), None) => (String::new(), *p),
+        (_, Some(w)) => match_resolution(model, w)?,
+        (None, None) => {
+            return Err(QuoteError::Missing {
+                field: "video prices",
+                model: name.clone(),
+                valid: vec![],
+            });
+        }
+    };
+    let mut warnings = Vec::new();
+    let offered = model.durations.iter().any(|d| Decimal::from(*d) == seconds);
+    if !model.durations.is_empty() && !offered {
+        let list: Vec<String> = model.durations.iter().map(|d| d.to_string()).collect();
+        warnings.push(format!(
+            "{name} offers clips of {} s, not {} s; priced per second",
+            list.join(", "),
+            plain(seconds)
+        ));
+    }
+    let price = seconds
+        .checked_mul(per_second)
+        .ok_or(QuoteError::Overflow)?;
+    let label = format!("{}s {res}", plain(seconds)).trim().to_string();
+    Ok((price, label, "clip", warnings))
+}
+
+fn text(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
+    let name = &model.name;
+    let t = &model.tokens;
+    let parts = [
+        (
+            "input_tokens",
+            "input",
+            spec.input_tokens,
+            t.input.or(t.text_input),
+            "in",
+        ),
+        (
+            "cached_input_tokens",
+            "cached_input",
+            spec.cached_input_tokens,
+            t.cached_input.or(t.cached_text_input),
+            "cached",
+        ),
+        (
+            "output_tokens",
+            "output",
+            spec.output_tokens,
+            t.output,
+            "out",
+        ),
+    ];
+    if parts.iter().all(|(_, _, n, _, _)| n.is_none()) {
+        return Err(QuoteError::Missing {
+            field: "input_tokens",
+            model: name.clone(),
+            valid: vec![
+                "input_tokens".into(),
+                "cached_input_tokens".into(),
+                "output_tokens".into(),
+                "prompt".into(),
+            ],
+        });
+    }
+    let mut total = Decimal::ZERO;
+    let mut label = Vec::new();
+    for (field, price_name, n, price, short) in parts {
+        let Some(n) = n else { continue };
+        if n == 0 {
+            continue;
+        }
+        let price = price.ok_or(QuoteError::NotPriced {
+            field,
+            price: price_name,
+            model: name.clone(),
+        })?;
+        total = add(total, per_million(n, price)?)?;
+        label.push(format!("{n} {short}"));
+    }
+    Ok((total, label.join(" + "), "request", Vec::new()))
+}
