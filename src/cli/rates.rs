@@ -1,14 +1,110 @@
-//! `genbudget rates`: placeholder until its issue lands.
+//! `genbudget rates …`: browse, check and diff the versioned price book.
 
-use anyhow::{Result, bail};
+use std::path::PathBuf;
 
-use super::{Context, Outcome};
+use anyhow::Result;
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+
+use super::{Context, Outcome, parse_date};
+use crate::pricing::{Kind, check, diff, listing};
+use crate::render::{self, Format};
 
 /// Arguments of `genbudget rates`.
-#[derive(clap::Args, Debug)]
-pub struct RatesArgs {}
+#[derive(Args, Debug)]
+pub struct RatesArgs {
+    #[command(subcommand)]
+    command: RatesCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum RatesCommand {
+    /// List the models offered on a date, with their price range
+    List {
+        /// The date whose tables apply (default: today)
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// Only this provider
+        #[arg(long)]
+        provider: Option<String>,
+        /// Only this kind: image, video or text
+        #[arg(long, value_parser = Kind::parse)]
+        kind: Option<Kind>,
+    },
+    /// Show a model's prices in force, its versions and retirement
+    Show {
+        /// `model`, `alias` or `provider/model`
+        model: String,
+        /// The date whose tables apply (default: today)
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+    },
+    /// Models added and removed, and every changed price, between two dates
+    Diff {
+        #[arg(value_parser = parse_date)]
+        from: NaiveDate,
+        #[arg(value_parser = parse_date)]
+        to: NaiveDate,
+        /// Only this provider
+        #[arg(long)]
+        provider: Option<String>,
+    },
+    /// Validate tables (default: the whole book in use); exit 1 on problems
+    Check {
+        /// Directories of <provider>/<date>.toml tables
+        dirs: Vec<PathBuf>,
+    },
+}
 
 /// Runs `genbudget rates`.
-pub fn run(_args: RatesArgs, _ctx: &Context) -> Result<Outcome> {
-    bail!("`genbudget rates` is not built yet")
+pub fn run(args: RatesArgs, ctx: &Context) -> Result<Outcome> {
+    let fmt = ctx.format;
+    let out = |json: String, sheets: Vec<render::Sheet>| -> Result<()> {
+        let text = if fmt == Format::Json { json } else { render::sheets(fmt, &sheets) };
+        render::emit(&text)?;
+        Ok(())
+    };
+    match args.command {
+        RatesCommand::List { as_of, provider, kind } => {
+            let book = ctx.book()?;
+            if let Some(p) = &provider {
+                known_provider(&book, p)?;
+            }
+            let report = listing::list(&book, as_of.unwrap_or(ctx.today()), provider.as_deref(), kind);
+            out(render::json(&report), render::rates::list(&report))?;
+        }
+        RatesCommand::Show { model, as_of } => {
+            let book = ctx.book()?;
+            let report = listing::show(&book, &model, as_of.unwrap_or(ctx.today()))?;
+            out(render::json(&report), render::rates::show(&report))?;
+        }
+        RatesCommand::Diff { from, to, provider } => {
+            let book = ctx.book()?;
+            if let Some(p) = &provider {
+                known_provider(&book, p)?;
+            }
+            let report = diff::diff(&book, from, to, provider.as_deref());
+            out(render::json(&report), render::rates::diff(&report))?;
+        }
+        RatesCommand::Check { dirs } => {
+            let report = check::check(&dirs, ctx.builtin_pricing, &ctx.pricing_dirs);
+            out(render::json(&report), render::rates::check(&report))?;
+            if !report.ok {
+                for p in &report.problems {
+                    eprintln!("error: {}", p.text);
+                }
+                return Ok(Outcome::Negative);
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+fn known_provider(book: &crate::pricing::PriceBook, p: &str) -> Result<()> {
+    if book.providers().any(|x| x == p) {
+        Ok(())
+    } else {
+        let all: Vec<&str> = book.providers().collect();
+        anyhow::bail!("--provider: unknown provider `{p}`; providers in the price book: {}", all.join(", "))
+    }
 }

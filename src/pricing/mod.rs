@@ -10,6 +10,7 @@
 mod book;
 pub mod check;
 pub mod diff;
+pub mod listing;
 mod load;
 mod model;
 mod quote;

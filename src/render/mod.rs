@@ -5,6 +5,8 @@
 //! grids of already-formatted cells — as a terminal table (comfy-table), CSV
 //! (the `csv` crate) or a markdown table fit for a pull-request comment.
 
+pub mod rates;
+
 use std::io::Write;
 
 use clap::ValueEnum;
@@ -106,6 +108,9 @@ fn terminal(sheet: &Sheet) -> String {
         out.push_str(title);
         out.push('\n');
     }
+    if sheet.headers.is_empty() {
+        return out;
+    }
     // Dynamic arrangement wraps cells to fit a terminal's width; comfy-table
     // leaves the table as wide as it needs when stdout is not a terminal.
     out.push_str(&grid(sheet, presets::UTF8_FULL_CONDENSED, true).to_string());
@@ -121,6 +126,9 @@ fn markdown(sheet: &Sheet) -> String {
     let mut out = String::new();
     if let Some(title) = &sheet.title {
         out.push_str(&format!("### {title}\n\n"));
+    }
+    if sheet.headers.is_empty() {
+        return out;
     }
     let escape = |s: &String| s.replace('|', "\\|");
     out.push_str(&format!(

@@ -1,0 +1,134 @@
+//! Sheets for the `rates` reports (JSON is the reports themselves).
+
+use super::Sheet;
+use crate::money::plain;
+use crate::pricing::check::CheckReport;
+use crate::pricing::diff::DiffReport;
+use crate::pricing::listing::{ListReport, ShowReport};
+
+/// `rates list`.
+pub fn list(r: &ListReport) -> Vec<Sheet> {
+    let mut s = Sheet::new(["provider", "model", "kind", "price", "unit", "per", "table", "retired"])
+        .titled(format!("Models offered on {} ({} models)", r.as_of, r.models.len()))
+        .right_aligned(&[3]);
+    for m in &r.models {
+        let price = if m.low == m.high { plain(m.low) } else { format!("{}–{}", plain(m.low), plain(m.high)) };
+        s.row([
+            m.provider.clone(),
+            m.model.clone(),
+            m.kind.to_string(),
+            price,
+            m.unit.clone(),
+            m.per.to_string(),
+            m.table.clone(),
+            m.retired.map(|d| d.to_string()).unwrap_or_default(),
+        ]);
+    }
+    vec![s]
+}
+
+/// `rates show`.
+pub fn show(r: &ShowReport) -> Vec<Sheet> {
+    let unit = r.price_unit.clone().unwrap_or_else(|| r.currency.clone());
+    let mut title = format!("{}/{} ({}) — prices in {unit} from {} as of {}", r.provider, r.model, r.kind, r.table, r.as_of);
+    if r.status == "retired" {
+        title.push_str(&format!(" — RETIRED on {}", r.retired.map(|d| d.to_string()).unwrap_or_default()));
+    }
+    let mut prices = Sheet::new(["price", "amount"]).titled(title).right_aligned(&[1]);
+    for p in &r.prices {
+        prices.row([p.price.clone(), plain(p.amount)]);
+    }
+    if !r.aliases.is_empty() {
+        prices.notes.push(format!("aliases: {}", r.aliases.join(", ")));
+    }
+    if !r.durations.is_empty() {
+        let d: Vec<String> = r.durations.iter().map(|d| format!("{d} s")).collect();
+        prices.notes.push(format!("clip lengths: {}", d.join(", ")));
+    }
+    if let Some(l) = &r.limits {
+        let mut parts = Vec::new();
+        if let Some(c) = l.concurrent_jobs {
+            parts.push(format!("{c} concurrent jobs"));
+        }
+        if let Some((a, b)) = l.latency_seconds {
+            parts.push(format!("{a}–{b} s per job"));
+        }
+        if let Some(rpm) = l.rpm {
+            parts.push(format!("{rpm} requests/minute"));
+        }
+        prices.notes.push(format!("limits: {}", parts.join(", ")));
+    }
+    if let (Some(d), "active") = (r.retired, r.status) {
+        prices.notes.push(format!("retires on {d}"));
+    }
+    if let Some(c) = &r.credit_unit {
+        prices.notes.push(format!(
+            "credit unit {} ({}): {} per credit",
+            c.id,
+            c.name,
+            c.value_per_credit.clone().unwrap_or_else(|| "no money value".into())
+        ));
+        for p in c.packs.iter().chain(&c.subscriptions) {
+            prices.notes.push(format!("  {p}"));
+        }
+    }
+    prices.notes.push(format!("source: {}", r.source));
+    if let Some(n) = &r.notes {
+        prices.notes.push(format!("notes: {n}"));
+    }
+    let mut versions = Sheet::new(["table", "effective", "change"]).titled("Versions");
+    for v in &r.versions {
+        versions.row([v.table.clone(), v.effective.to_string(), v.change.to_string()]);
+    }
+    vec![prices, versions]
+}
+
+/// `rates diff`.
+pub fn diff(r: &DiffReport) -> Vec<Sheet> {
+    let mut models = Sheet::new(["change", "provider", "model", "kind", "table"])
+        .titled(format!("Models added and removed between {} and {}", r.from, r.to));
+    for m in &r.added {
+        models.row(["added".into(), m.provider.clone(), m.model.clone(), m.kind.clone(), m.table.clone()]);
+    }
+    for m in &r.removed {
+        models.row(["removed".into(), m.provider.clone(), m.model.clone(), m.kind.clone(), m.table.clone()]);
+    }
+    let mut prices = Sheet::new(["provider", "model", "price", "unit", "old", "new", "change"])
+        .titled(format!("Prices changed between {} and {}", r.from, r.to))
+        .right_aligned(&[4, 5, 6]);
+    let show = |d: Option<rust_decimal::Decimal>| d.map(plain).unwrap_or_else(|| "—".into());
+    for c in &r.changed {
+        let pct = match (c.change_pct, c.old, c.new) {
+            (Some(p), _, _) if p.is_sign_positive() && !p.is_zero() => format!("+{p}%"),
+            (Some(p), _, _) => format!("{p}%"),
+            (None, None, _) => "new".into(),
+            (None, _, None) => "dropped".into(),
+            _ => "—".into(),
+        };
+        prices.row([c.provider.clone(), c.model.clone(), c.price.clone(), c.unit.clone(), show(c.old), show(c.new), pct]);
+    }
+    vec![models, prices]
+}
+
+/// `rates check`.
+pub fn check(r: &CheckReport) -> Vec<Sheet> {
+    let mut s = Sheet::new(["file", "line", "column", "field", "problem"]).titled(if r.ok {
+        format!("ok: {} tables, {} models checked in {}", r.tables, r.models, r.checked.join(", "))
+    } else {
+        format!("{} problem(s) in {}", r.problems.len(), r.checked.join(", "))
+    });
+    if r.ok {
+        // Nothing to tabulate: the title line says it all.
+        s.headers.clear();
+    }
+    for p in &r.problems {
+        s.row([
+            p.file.clone(),
+            p.line.map(|l| l.to_string()).unwrap_or_default(),
+            p.column.map(|l| l.to_string()).unwrap_or_default(),
+            p.field.clone().unwrap_or_default(),
+            p.message.clone(),
+        ]);
+    }
+    vec![s]
+}
