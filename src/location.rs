@@ -82,7 +82,21 @@ impl InputError {
     /// Converts a `toml` parse or deserialisation error.
     pub fn from_toml(file: impl Into<String>, source: &str, err: &toml::de::Error) -> InputError {
         let message = err.message().trim().replace('\n', " ");
-        InputError::at(file, source, err.span(), None, message)
+        // serde reports a missing key at the table that lacks it: name the
+        // key itself, under that table's header (or at the top level).
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split('`').next())
+            .map(|key| match err.span().map(|s| s.start) {
+                Some(start) if start > 0 => match field_at(source, start) {
+                    Some(table) if source[start..].trim_start().starts_with('[') => {
+                        format!("{table}.{key}")
+                    }
+                    _ => key.to_string(),
+                },
+                _ => key.to_string(),
+            });
+        InputError::at(file, source, err.span(), missing, message)
     }
 }
 

@@ -472,9 +472,20 @@ mod tests {
 
     #[test]
     fn the_spec_example_parses() {
-        let t = parse_table("x.toml", VALID, Some(Expect { folder: "openai", stem: "2025-10-06" })).unwrap();
+        let t = parse_table(
+            "x.toml",
+            VALID,
+            Some(Expect {
+                folder: "openai",
+                stem: "2025-10-06",
+            }),
+        )
+        .unwrap();
         assert_eq!(t.models.len(), 5);
         assert_eq!(t.models["sora-2"].durations, vec![4, 8, 12]);
-        assert_eq!(t.models["sora-2"].limits.as_ref().unwrap().latency_seconds, Some((45, 120)));
+        assert_eq!(
+            t.models["sora-2"].limits.as_ref().unwrap().latency_seconds,
+            Some((45, 120))
+        );
     }
 }

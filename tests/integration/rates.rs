@@ -471,6 +471,21 @@ fn bad_tables() -> Vec<Bad> {
         },
         Bad {
             path: "acme/2026-01-01.toml",
+            text: "schema = 1\nprovider = \"acme\"\neffective = 2026-01-01\ncurrency = \"USD\"\nsource = \"t\"\n\n[models.x]\nimage = \"0.04\"\n",
+            want: ":7:1: field `models.x.kind`: missing field `kind`",
+        },
+        Bad {
+            path: "acme/2026-01-01.toml",
+            text: "schema = 1\nprovider = \"acme\"\neffective = 2026-01-01\ncurrency = \"USD\"\n",
+            want: ":1:1: field `source`: missing field `source`",
+        },
+        Bad {
+            path: "acme/2026-01-01.toml",
+            text: "schema = 1\nprovider = \"acme\"\neffective = 2026-01-01\ncurrency = \"USD\"\nsource = \"t\"\n[models.y]\nkind = \"imag\"\nimage = \"0.04\"\n",
+            want: ":7:8: field `models.y.kind`: unknown variant `imag`, expected one of `image`, `video`, `text`",
+        },
+        Bad {
+            path: "acme/2026-01-01.toml",
             text: "  \n",
             want: ": is empty",
         },
