@@ -82,7 +82,21 @@ impl InputError {
     /// Converts a `toml` parse or deserialisation error.
     pub fn from_toml(file: impl Into<String>, source: &str, err: &toml::de::Error) -> InputError {
         let message = err.message().trim().replace('\n', " ");
-        InputError::at(file, source, err.span(), None, message)
+        // serde reports a missing key at the table that lacks it: name the
+        // key itself, under that table's header (or at the top level).
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split('`').next())
+            .map(|key| match err.span().map(|s| s.start) {
+                Some(start) if start > 0 => match field_at(source, start) {
+                    Some(table) if source[start..].trim_start().starts_with('[') => {
+                        format!("{table}.{key}")
+                    }
+                    _ => key.to_string(),
+                },
+                _ => key.to_string(),
+            });
+        InputError::at(file, source, err.span(), missing, message)
     }
 }
 
@@ -104,73 +118,105 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 /// The dotted path of the key written at byte offset `pos`: the last table
-/// header above it joined with the key on its own line (best effort; `None`
-/// when the place is not inside a `key = value` line or a header).
+/// header above it, the keys of the inline tables around it on its line, and
+/// the key itself (best effort; `None` when nothing names the place).
 pub fn field_at(source: &str, pos: usize) -> Option<String> {
     let pos = floor_char_boundary(source, pos.min(source.len()));
     let line_start = source[..pos].rfind('\n').map_or(0, |i| i + 1);
     let line_end = source[pos..].find('\n').map_or(source.len(), |i| pos + i);
     let line = &source[line_start..line_end];
+    let trimmed = line.trim_start();
+    if trimmed.starts_with('[') && !line[..pos - line_start].contains('=') {
+        return Some(header_name(trimmed));
+    }
     let header = source[..line_start]
         .lines()
         .rev()
         .map(str::trim)
         .find(|l| l.starts_with('['))
-        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
-    let trimmed = line.trim_start();
-    if trimmed.starts_with('[') {
-        return Some(
-            trimmed
-                .trim_matches(|c| c == '[' || c == ']')
-                .trim()
-                .to_string(),
-        );
-    }
-    // The key nearest before `pos` on this line: the text before the last
-    // `=` that precedes `pos`, after the last `{` or `,`.
-    let upto = &line[..pos - line_start];
-    let key_part = match upto.rfind('=') {
-        Some(eq) => &upto[..eq],
-        None => upto.split('=').next().unwrap_or(""),
-    };
-    let key = key_part
-        .rsplit(['{', ','])
-        .next()
-        .unwrap_or("")
-        .trim()
-        .trim_matches('"')
-        .to_string();
-    let key = if key.is_empty() {
-        // `pos` points at a key itself (e.g. an unknown key).
-        let rest = &line[pos - line_start..];
-        rest.split(['=', ' ', ',', '}'])
-            .next()
-            .unwrap_or("")
-            .trim_matches('"')
-            .to_string()
-    } else {
-        key
-    };
-    // A key on the same line inside an inline table (`low = { "1024x1024" = … }`)
-    // sits below the line's own first key.
-    let outer = if key_part.contains('{') {
-        line.split('=')
-            .next()
-            .map(|k| k.trim().trim_matches('"').to_string())
-    } else {
-        None
-    };
-    let mut parts: Vec<String> = Vec::new();
-    if let Some(h) = header {
-        parts.push(h);
-    }
-    if let Some(o) = outer.filter(|o| !o.is_empty() && *o != key) {
-        parts.push(o);
-    }
-    if !key.is_empty() {
-        parts.push(key);
-    }
+        .map(header_name);
+    let (stack, last_key) = inline_path(&line[..pos - line_start]);
+    // Is `pos` at a key (its next delimiter is `=`) rather than at a value?
+    let rest = &line[pos - line_start..];
+    let key_here = rest
+        .find(['=', ',', '}', ']'])
+        .filter(|&i| rest.as_bytes()[i] == b'=')
+        .map(|i| clean_key(&rest[..i]))
+        .filter(|k| !k.is_empty());
+    let mut parts: Vec<String> = header.into_iter().collect();
+    parts.extend(stack);
+    parts.extend(key_here.or(last_key));
     (!parts.is_empty()).then(|| parts.join("."))
+}
+
+fn header_name(line: &str) -> String {
+    line.trim_matches(|c| c == '[' || c == ']' || c == ' ')
+        .to_string()
+}
+
+fn clean_key(k: &str) -> String {
+    k.trim().trim_matches('"').trim_matches('\'').to_string()
+}
+
+/// Walks a line up to a place: the keys of the inline tables open there,
+/// and the last key assigned at that level.
+fn inline_path(upto: &str) -> (Vec<String>, Option<String>) {
+    // Each open bracket: Some(key) for an inline table, None for an array.
+    let mut open: Vec<Option<String>> = Vec::new();
+    let mut last_key: Option<String> = None;
+    let mut token = String::new();
+    let mut in_str = false;
+    for c in upto.chars() {
+        match c {
+            '"' => {
+                in_str = !in_str;
+                token.push(c);
+            }
+            _ if in_str => token.push(c),
+            '=' => {
+                last_key = Some(clean_key(&token));
+                token.clear();
+            }
+            '{' => {
+                open.push(Some(last_key.take().unwrap_or_default()));
+                token.clear();
+            }
+            '[' => {
+                open.push(None);
+                token.clear();
+            }
+            '}' | ']' => {
+                open.pop();
+                last_key = None;
+                token.clear();
+            }
+            ',' => {
+                if matches!(open.last(), Some(Some(_))) {
+                    last_key = None;
+                }
+                token.clear();
+            }
+            _ => token.push(c),
+        }
+    }
+    if matches!(open.last(), Some(None)) {
+        // Inside an array: the array's key is the last key assigned.
+        let arr_key = open.iter().rev().find_map(|o| o.clone());
+        let keys: Vec<String> = open
+            .iter()
+            .flatten()
+            .filter(|k| !k.is_empty())
+            .cloned()
+            .collect();
+        return (keys, last_key.or(arr_key));
+    }
+    (
+        open.into_iter()
+            .flatten()
+            .filter(|k| !k.is_empty())
+            .collect(),
+        last_key,
+    )
 }
 
 /// Reads a UTF-8 text file, with errors that say which file and why.

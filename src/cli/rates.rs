@@ -60,17 +60,30 @@ enum RatesCommand {
 pub fn run(args: RatesArgs, ctx: &Context) -> Result<Outcome> {
     let fmt = ctx.format;
     let out = |json: String, sheets: Vec<render::Sheet>| -> Result<()> {
-        let text = if fmt == Format::Json { json } else { render::sheets(fmt, &sheets) };
+        let text = if fmt == Format::Json {
+            json
+        } else {
+            render::sheets(fmt, &sheets)
+        };
         render::emit(&text)?;
         Ok(())
     };
     match args.command {
-        RatesCommand::List { as_of, provider, kind } => {
+        RatesCommand::List {
+            as_of,
+            provider,
+            kind,
+        } => {
             let book = ctx.book()?;
             if let Some(p) = &provider {
                 known_provider(&book, p)?;
             }
-            let report = listing::list(&book, as_of.unwrap_or(ctx.today()), provider.as_deref(), kind);
+            let report = listing::list(
+                &book,
+                as_of.unwrap_or(ctx.today()),
+                provider.as_deref(),
+                kind,
+            );
             out(render::json(&report), render::rates::list(&report))?;
         }
         RatesCommand::Show { model, as_of } => {
@@ -105,6 +118,9 @@ fn known_provider(book: &crate::pricing::PriceBook, p: &str) -> Result<()> {
         Ok(())
     } else {
         let all: Vec<&str> = book.providers().collect();
-        anyhow::bail!("--provider: unknown provider `{p}`; providers in the price book: {}", all.join(", "))
+        anyhow::bail!(
+            "--provider: unknown provider `{p}`; providers in the price book: {}",
+            all.join(", ")
+        )
     }
 }

@@ -62,7 +62,10 @@ pub fn check(dirs: &[PathBuf], builtin: bool, extra: &[PathBuf]) -> CheckReport 
     for d in targets {
         let (t, p) = dir_tables(d);
         if t.is_empty() && p.is_empty() {
-            problems.push(InputError::file(d.display().to_string(), "holds no <provider>/<date>.toml tables"));
+            problems.push(InputError::file(
+                d.display().to_string(),
+                "holds no <provider>/<date>.toml tables",
+            ));
         }
         tables.extend(t);
         problems.extend(p);
@@ -70,7 +73,10 @@ pub fn check(dirs: &[PathBuf], builtin: bool, extra: &[PathBuf]) -> CheckReport 
     }
     for t in &tables {
         if t.source.trim().is_empty() {
-            problems.push(InputError::file(&t.origin, "field `source` is empty; every table cites where its prices were read"));
+            problems.push(InputError::file(
+                &t.origin,
+                "field `source` is empty; every table cites where its prices were read",
+            ));
         }
     }
     let models = tables.iter().map(|t| t.models.len()).sum();

@@ -46,10 +46,23 @@ pub struct PriceChange {
     pub new: Option<Decimal>,
     /// (new − old) ÷ old × 100, rounded to 1 place half away from zero;
     /// `null` when either side is missing or old is zero.
-    #[serde(with = "opt_str")]
+    #[serde(with = "opt_pct")]
     pub change_pct: Option<Decimal>,
     pub from_table: Option<String>,
     pub to_table: Option<String>,
+}
+
+mod opt_pct {
+    use rust_decimal::Decimal;
+    use serde::Serializer;
+
+    /// Keeps the one decimal place (`"20.0"`).
+    pub fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(d) => s.collect_str(d),
+            None => s.serialize_none(),
+        }
+    }
 }
 
 mod opt_str {
@@ -69,18 +82,28 @@ pub fn percent_change(old: Decimal, new: Decimal) -> Option<Decimal> {
     if old.is_zero() {
         return None;
     }
-    let pct = (new - old).checked_mul(Decimal::ONE_HUNDRED)?.checked_div(old)?;
+    let pct = (new - old)
+        .checked_mul(Decimal::ONE_HUNDRED)?
+        .checked_div(old)?;
     let mut r = pct.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
     r.rescale(1);
     Some(r)
 }
 
 fn unit_of(table: &Table, model: &super::model::Model) -> String {
-    model.price_unit.clone().unwrap_or_else(|| table.currency.to_string())
+    model
+        .price_unit
+        .clone()
+        .unwrap_or_else(|| table.currency.to_string())
 }
 
 /// Compares the tables in force on `from` and on `to`, per provider.
-pub fn diff(book: &PriceBook, from: NaiveDate, to: NaiveDate, provider: Option<&str>) -> DiffReport {
+pub fn diff(
+    book: &PriceBook,
+    from: NaiveDate,
+    to: NaiveDate,
+    provider: Option<&str>,
+) -> DiffReport {
     let mut report = DiffReport {
         schema: "genbudget.rates.diff/1",
         from,
@@ -89,27 +112,49 @@ pub fn diff(book: &PriceBook, from: NaiveDate, to: NaiveDate, provider: Option<&
         removed: Vec::new(),
         changed: Vec::new(),
     };
-    for p in book.providers().filter(|p| provider.is_none_or(|want| want == *p)) {
+    for p in book
+        .providers()
+        .filter(|p| provider.is_none_or(|want| want == *p))
+    {
         let a = book.in_force(p, from);
         let b = book.in_force(p, to);
-        let names = |t: Option<&Table>| -> Vec<String> { t.map(|t| t.models.keys().cloned().collect()).unwrap_or_default() };
+        let names = |t: Option<&Table>| -> Vec<String> {
+            t.map(|t| t.models.keys().cloned().collect())
+                .unwrap_or_default()
+        };
         let (in_a, in_b) = (names(a), names(b));
         for name in in_b.iter().filter(|n| !in_a.contains(n)) {
             let (t, m) = (b.expect("listed"), &b.expect("listed").models[name]);
-            report.added.push(ModelRef { provider: p.into(), model: name.clone(), kind: m.kind.to_string(), table: t.id() });
+            report.added.push(ModelRef {
+                provider: p.into(),
+                model: name.clone(),
+                kind: m.kind.to_string(),
+                table: t.id(),
+            });
         }
         for name in in_a.iter().filter(|n| !in_b.contains(n)) {
             let (t, m) = (a.expect("listed"), &a.expect("listed").models[name]);
-            report.removed.push(ModelRef { provider: p.into(), model: name.clone(), kind: m.kind.to_string(), table: t.id() });
+            report.removed.push(ModelRef {
+                provider: p.into(),
+                model: name.clone(),
+                kind: m.kind.to_string(),
+                table: t.id(),
+            });
         }
-        let (Some(ta), Some(tb)) = (a, b) else { continue };
+        let (Some(ta), Some(tb)) = (a, b) else {
+            continue;
+        };
         for name in in_a.iter().filter(|n| in_b.contains(n)) {
             let (ma, mb) = (&ta.models[name], &tb.models[name]);
             let (ua, ub) = (unit_of(ta, ma), unit_of(tb, mb));
             let pa = ma.price_points();
             let pb = mb.price_points();
             let mut labels: Vec<&String> = pa.iter().map(|(l, _)| l).collect();
-            labels.extend(pb.iter().map(|(l, _)| l).filter(|l| !pa.iter().any(|(x, _)| x == *l)));
+            labels.extend(
+                pb.iter()
+                    .map(|(l, _)| l)
+                    .filter(|l| !pa.iter().any(|(x, _)| x == *l)),
+            );
             for label in labels {
                 let old = pa.iter().find(|(l, _)| l == label).map(|(_, v)| *v);
                 let new = pb.iter().find(|(l, _)| l == label).map(|(_, v)| *v);
@@ -120,7 +165,11 @@ pub fn diff(book: &PriceBook, from: NaiveDate, to: NaiveDate, provider: Option<&
                     provider: p.into(),
                     model: name.clone(),
                     price: label.clone(),
-                    unit: if ua == ub { ub.clone() } else { format!("{ua} → {ub}") },
+                    unit: if ua == ub {
+                        ub.clone()
+                    } else {
+                        format!("{ua} → {ub}")
+                    },
                     old,
                     new,
                     change_pct: match (old, new) {

@@ -45,15 +45,32 @@ fn per(kind: Kind) -> &'static str {
 }
 
 fn unit(table: &Table, model: &Model) -> String {
-    model.price_unit.clone().unwrap_or_else(|| table.currency.to_string())
+    model
+        .price_unit
+        .clone()
+        .unwrap_or_else(|| table.currency.to_string())
 }
 
 /// The models in force on `as_of`, optionally one provider or kind.
-pub fn list(book: &PriceBook, as_of: NaiveDate, provider: Option<&str>, kind: Option<Kind>) -> ListReport {
+pub fn list(
+    book: &PriceBook,
+    as_of: NaiveDate,
+    provider: Option<&str>,
+    kind: Option<Kind>,
+) -> ListReport {
     let mut models = Vec::new();
-    for p in book.providers().filter(|p| provider.is_none_or(|want| want == *p)) {
-        let Some(t) = book.in_force(p, as_of) else { continue };
-        for m in t.models.values().filter(|m| kind.is_none_or(|k| k == m.kind)) {
+    for p in book
+        .providers()
+        .filter(|p| provider.is_none_or(|want| want == *p))
+    {
+        let Some(t) = book.in_force(p, as_of) else {
+            continue;
+        };
+        for m in t
+            .models
+            .values()
+            .filter(|m| kind.is_none_or(|k| k == m.kind))
+        {
             // For an image model, its per-image prices (token prices are extras).
             let points: Vec<Decimal> = m
                 .price_points()
@@ -139,13 +156,23 @@ fn credit_view(c: &CreditUnit, currency: &str) -> CreditUnitView {
     CreditUnitView {
         id: c.id.clone(),
         name: c.name.clone(),
-        value_per_credit: c.value_per_credit().map(|v| format!("{} {currency}", v.normalize())),
+        value_per_credit: c
+            .value_per_credit()
+            .map(|v| format!("{} {currency}", v.normalize())),
         packs: c
             .packs
             .iter()
             .map(|p| {
-                let exp = p.expires_days.map(|d| format!(", expires after {d} days")).unwrap_or_default();
-                format!("{}: {} credits for {} {currency}{exp}", p.id, p.credits.normalize(), p.price)
+                let exp = p
+                    .expires_days
+                    .map(|d| format!(", expires after {d} days"))
+                    .unwrap_or_default();
+                format!(
+                    "{}: {} credits for {} {currency}{exp}",
+                    p.id,
+                    p.credits.normalize(),
+                    p.price
+                )
             })
             .collect(),
         subscriptions: c
@@ -158,7 +185,12 @@ fn credit_view(c: &CreditUnit, currency: &str) -> CreditUnitView {
                     (true, Some(m)) => format!("rollover up to {}", m.normalize()),
                 };
                 let seat = if s.per_seat { " per seat" } else { "" };
-                format!("{}: {} {currency}/month{seat}, {} credits a month, {roll}", s.id, s.monthly, s.credits.normalize())
+                format!(
+                    "{}: {} {currency}/month{seat}, {} credits a month, {roll}",
+                    s.id,
+                    s.monthly,
+                    s.credits.normalize()
+                )
             })
             .collect(),
     }
@@ -195,16 +227,27 @@ pub fn show(book: &PriceBook, name: &str, as_of: NaiveDate) -> Result<ShowReport
         table: t.id(),
         currency: t.currency.to_string(),
         price_unit: m.price_unit.clone(),
-        status: if r.retired.is_some() { "retired" } else { "active" },
+        status: if r.retired.is_some() {
+            "retired"
+        } else {
+            "active"
+        },
         retired: r.retired.or(m.retired),
         prices: m
             .price_points()
             .into_iter()
-            .map(|(price, amount)| PricePoint { price, amount: amount.normalize() })
+            .map(|(price, amount)| PricePoint {
+                price,
+                amount: amount.normalize(),
+            })
             .collect(),
         durations: m.durations.clone(),
         limits: m.limits.clone(),
-        credit_unit: m.price_unit.as_ref().and_then(|u| t.credits.get(u)).map(|c| credit_view(c, t.currency.code())),
+        credit_unit: m
+            .price_unit
+            .as_ref()
+            .and_then(|u| t.credits.get(u))
+            .map(|c| credit_view(c, t.currency.code())),
         versions,
         source: t.source.clone(),
         notes: m.notes.clone().or_else(|| t.notes.clone()),

@@ -431,3 +431,61 @@ fn token_prices(t: &RawTokens) -> TokenPrices {
         image_output: g(&t.image_output),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const VALID: &str = include_str!("../../tests/fixtures/book/openai/2025-10-06.toml");
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// Arbitrary text never panics the parser.
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,400}") {
+            let _ = parse_table("fuzz.toml", &text, Some(Expect { folder: "openai", stem: "2025-10-06" }));
+        }
+
+        /// A valid table with a slice cut out, or a byte replaced, either
+        /// parses or gives located errors — never a panic, never an error
+        /// without a file name.
+        #[test]
+        fn mutated_table_never_panics(start in 0usize..VALID.len(), len in 0usize..40, byte in any::<u8>(), cut in any::<bool>()) {
+            let mut bytes = VALID.as_bytes().to_vec();
+            if cut {
+                let end = (start + len).min(bytes.len());
+                bytes.drain(start..end);
+            } else {
+                bytes[start] = byte;
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            if let Err(errors) = parse_table("fuzz.toml", &text, Some(Expect { folder: "openai", stem: "2025-10-06" })) {
+                prop_assert!(!errors.is_empty());
+                for e in errors {
+                    prop_assert!(e.to_string().starts_with("fuzz.toml"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_spec_example_parses() {
+        let t = parse_table(
+            "x.toml",
+            VALID,
+            Some(Expect {
+                folder: "openai",
+                stem: "2025-10-06",
+            }),
+        )
+        .unwrap();
+        assert_eq!(t.models.len(), 5);
+        assert_eq!(t.models["sora-2"].durations, vec![4, 8, 12]);
+        assert_eq!(
+            t.models["sora-2"].limits.as_ref().unwrap().latency_seconds,
+            Some((45, 120))
+        );
+    }
+}

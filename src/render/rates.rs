@@ -8,11 +8,21 @@ use crate::pricing::listing::{ListReport, ShowReport};
 
 /// `rates list`.
 pub fn list(r: &ListReport) -> Vec<Sheet> {
-    let mut s = Sheet::new(["provider", "model", "kind", "price", "unit", "per", "table", "retired"])
-        .titled(format!("Models offered on {} ({} models)", r.as_of, r.models.len()))
-        .right_aligned(&[3]);
+    let mut s = Sheet::new([
+        "provider", "model", "kind", "price", "unit", "per", "table", "retired",
+    ])
+    .titled(format!(
+        "Models offered on {} ({} models)",
+        r.as_of,
+        r.models.len()
+    ))
+    .right_aligned(&[3]);
     for m in &r.models {
-        let price = if m.low == m.high { plain(m.low) } else { format!("{}–{}", plain(m.low), plain(m.high)) };
+        let price = if m.low == m.high {
+            plain(m.low)
+        } else {
+            format!("{}–{}", plain(m.low), plain(m.high))
+        };
         s.row([
             m.provider.clone(),
             m.model.clone(),
@@ -30,16 +40,26 @@ pub fn list(r: &ListReport) -> Vec<Sheet> {
 /// `rates show`.
 pub fn show(r: &ShowReport) -> Vec<Sheet> {
     let unit = r.price_unit.clone().unwrap_or_else(|| r.currency.clone());
-    let mut title = format!("{}/{} ({}) — prices in {unit} from {} as of {}", r.provider, r.model, r.kind, r.table, r.as_of);
+    let mut title = format!(
+        "{}/{} ({}) — prices in {unit} from {} as of {}",
+        r.provider, r.model, r.kind, r.table, r.as_of
+    );
     if r.status == "retired" {
-        title.push_str(&format!(" — RETIRED on {}", r.retired.map(|d| d.to_string()).unwrap_or_default()));
+        title.push_str(&format!(
+            " — RETIRED on {}",
+            r.retired.map(|d| d.to_string()).unwrap_or_default()
+        ));
     }
-    let mut prices = Sheet::new(["price", "amount"]).titled(title).right_aligned(&[1]);
+    let mut prices = Sheet::new(["price", "amount"])
+        .titled(title)
+        .right_aligned(&[1]);
     for p in &r.prices {
         prices.row([p.price.clone(), plain(p.amount)]);
     }
     if !r.aliases.is_empty() {
-        prices.notes.push(format!("aliases: {}", r.aliases.join(", ")));
+        prices
+            .notes
+            .push(format!("aliases: {}", r.aliases.join(", ")));
     }
     if !r.durations.is_empty() {
         let d: Vec<String> = r.durations.iter().map(|d| format!("{d} s")).collect();
@@ -66,7 +86,9 @@ pub fn show(r: &ShowReport) -> Vec<Sheet> {
             "credit unit {} ({}): {} per credit",
             c.id,
             c.name,
-            c.value_per_credit.clone().unwrap_or_else(|| "no money value".into())
+            c.value_per_credit
+                .clone()
+                .unwrap_or_else(|| "no money value".into())
         ));
         for p in c.packs.iter().chain(&c.subscriptions) {
             prices.notes.push(format!("  {p}"));
@@ -78,20 +100,38 @@ pub fn show(r: &ShowReport) -> Vec<Sheet> {
     }
     let mut versions = Sheet::new(["table", "effective", "change"]).titled("Versions");
     for v in &r.versions {
-        versions.row([v.table.clone(), v.effective.to_string(), v.change.to_string()]);
+        versions.row([
+            v.table.clone(),
+            v.effective.to_string(),
+            v.change.to_string(),
+        ]);
     }
     vec![prices, versions]
 }
 
 /// `rates diff`.
 pub fn diff(r: &DiffReport) -> Vec<Sheet> {
-    let mut models = Sheet::new(["change", "provider", "model", "kind", "table"])
-        .titled(format!("Models added and removed between {} and {}", r.from, r.to));
+    let mut models = Sheet::new(["change", "provider", "model", "kind", "table"]).titled(format!(
+        "Models added and removed between {} and {}",
+        r.from, r.to
+    ));
     for m in &r.added {
-        models.row(["added".into(), m.provider.clone(), m.model.clone(), m.kind.clone(), m.table.clone()]);
+        models.row([
+            "added".into(),
+            m.provider.clone(),
+            m.model.clone(),
+            m.kind.clone(),
+            m.table.clone(),
+        ]);
     }
     for m in &r.removed {
-        models.row(["removed".into(), m.provider.clone(), m.model.clone(), m.kind.clone(), m.table.clone()]);
+        models.row([
+            "removed".into(),
+            m.provider.clone(),
+            m.model.clone(),
+            m.kind.clone(),
+            m.table.clone(),
+        ]);
     }
     let mut prices = Sheet::new(["provider", "model", "price", "unit", "old", "new", "change"])
         .titled(format!("Prices changed between {} and {}", r.from, r.to))
@@ -105,7 +145,24 @@ pub fn diff(r: &DiffReport) -> Vec<Sheet> {
             (None, _, None) => "dropped".into(),
             _ => "—".into(),
         };
-        prices.row([c.provider.clone(), c.model.clone(), c.price.clone(), c.unit.clone(), show(c.old), show(c.new), pct]);
+        prices.row([
+            c.provider.clone(),
+            c.model.clone(),
+            c.price.clone(),
+            c.unit.clone(),
+            show(c.old),
+            show(c.new),
+            pct,
+        ]);
+    }
+    for (sheet, what) in [
+        (&mut models, "models added or removed"),
+        (&mut prices, "prices changed"),
+    ] {
+        if sheet.rows.is_empty() {
+            sheet.headers.clear();
+            sheet.title = Some(format!("No {what} between {} and {}", r.from, r.to));
+        }
     }
     vec![models, prices]
 }
@@ -113,9 +170,18 @@ pub fn diff(r: &DiffReport) -> Vec<Sheet> {
 /// `rates check`.
 pub fn check(r: &CheckReport) -> Vec<Sheet> {
     let mut s = Sheet::new(["file", "line", "column", "field", "problem"]).titled(if r.ok {
-        format!("ok: {} tables, {} models checked in {}", r.tables, r.models, r.checked.join(", "))
+        format!(
+            "ok: {} tables, {} models checked in {}",
+            r.tables,
+            r.models,
+            r.checked.join(", ")
+        )
     } else {
-        format!("{} problem(s) in {}", r.problems.len(), r.checked.join(", "))
+        format!(
+            "{} problem(s) in {}",
+            r.problems.len(),
+            r.checked.join(", ")
+        )
     });
     if r.ok {
         // Nothing to tabulate: the title line says it all.
