@@ -30,6 +30,8 @@ pub struct RawPlan {
     pub contingency: Option<Spanned<RawNumber>>,
     #[serde(default)]
     pub credit_value: BTreeMap<Spanned<String>, Spanned<RawNumber>>,
+    /// Free text for people; accepted and ignored.
+    #[allow(dead_code)]
     pub notes: Option<String>,
     #[serde(default)]
     pub items: Vec<Spanned<RawItem>>,
@@ -58,6 +60,8 @@ pub struct RawItem {
     pub input_image_size: Option<Spanned<String>>,
     pub input_fidelity: Option<Spanned<String>>,
     pub limits: Option<Spanned<RawLimits>>,
+    /// Free text for people; accepted and ignored.
+    #[allow(dead_code)]
     pub notes: Option<String>,
 }
 
