@@ -145,7 +145,7 @@ pub fn estimate(plan: &Plan, book: &PriceBook, opts: &Options) -> Result<Estimat
     .map(|(limit, from)| BudgetReport {
         limit: cur.round(limit),
         remaining: cur.round(limit) - total,
-        within: total <= limit,
+        within: total <= cur.round(limit),
         from,
     });
 
@@ -271,9 +271,13 @@ fn price_item<'b>(
         return Err(err(
             Some(f),
             format!(
-                "`{f}` does not apply to {}{via}, a {} model; its fields are: {}",
+                "`{f}` does not apply to {}{via}, which makes {}; its fields are: {}",
                 r.id(),
-                model.kind,
+                match model.kind {
+                    Kind::Image => "images",
+                    Kind::Video => "video",
+                    Kind::Text => "text",
+                },
                 allowed.join(", ")
             ),
         ));
@@ -343,7 +347,7 @@ fn price_item<'b>(
             QuoteError::Overflow => Some("count"),
         };
         let field = field.filter(|f| KIND_FIELDS.contains(f));
-        err(field, format!("{}{via}: {e}", r.id()))
+        err(field, format!("{e}{via}"))
     })?;
     warnings.extend(quote.warnings.iter().cloned());
     if let Some(on) = r.retired {

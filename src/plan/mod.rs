@@ -160,10 +160,9 @@ impl Plan {
     /// An error about `item`'s `field` (or the item itself), naming the item.
     pub fn item_error(&self, item: &Item, field: Option<&str>, message: &str) -> InputError {
         let span = field.map_or_else(|| item.spans.item.clone(), |f| item.spans.of(f));
-        let field = match field {
-            Some(f) if item.spans.has(f) => format!("items.{f}"),
-            _ => "items".to_string(),
-        };
+        // A field the item lacks (a missing `quality`) is still named; the
+        // place is then the item's table.
+        let field = field.map_or_else(|| "items".to_string(), |f| format!("items.{f}"));
         InputError::at(
             &self.file,
             &self.source,
