@@ -523,3 +523,129 @@ fn credit_summary(items: &[ItemReport]) -> Vec<CreditSummary> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    //! The property that every displayed figure adds up and no amount is
+    //! rounded twice, over random plans priced from the fixture tables.
+
+    use super::*;
+    use crate::money::Currency;
+    use crate::pricing::parse_table;
+    use proptest::prelude::*;
+    use std::str::FromStr;
+
+    fn book() -> PriceBook {
+        let openai = include_str!("../../tests/fixtures/book/openai/2026-01-01.toml");
+        let kie = include_str!("../../tests/fixtures/book/kie/2026-04-20.toml");
+        PriceBook::from_tables(vec![
+            parse_table("openai.toml", openai, None).unwrap(),
+            parse_table("kie.toml", kie, None).unwrap(),
+        ])
+    }
+
+    /// A decimal with `scale` places from an integer.
+    fn dec(n: u64, scale: u32) -> Decimal {
+        Decimal::new(n as i64, scale)
+    }
+
+    /// One random `[[items]]` table body (after its name).
+    fn item() -> impl Strategy<Value = String> {
+        let count = prop_oneof![0u64..50, 0u64..1_000_000];
+        let retry = (0u64..300).prop_map(|n| dec(n, 2).to_string());
+        let body = prop_oneof![
+            (
+                prop::sample::select(vec!["low", "medium", "high"]),
+                prop::sample::select(vec!["1024x1024", "1024x1536", "1536x1024"]),
+                0u64..500,
+            )
+                .prop_map(|(q, s, p)| format!(
+                    "model = \"openai/gpt-image-1\"\nquality = \"{q}\"\nsize = \"{s}\"\nprompt_tokens = {p}\n"
+                )),
+            (1u64..200, prop::sample::select(vec!["720p", "1280x720"])).prop_map(|(tenths, r)| {
+                format!(
+                    "model = \"sora-2\"\nseconds = \"{}\"\nresolution = \"{r}\"\n",
+                    dec(tenths, 1)
+                )
+            }),
+            (0u64..100_000, 0u64..100_000, 0u64..100_000).prop_map(|(i, c, o)| format!(
+                "model = \"gpt-5\"\ninput_tokens = {i}\ncached_input_tokens = {c}\noutput_tokens = {o}\n"
+            )),
+            prop::sample::select(vec!["kie/gpt-image-2", "kie/gpt-image-1"])
+                .prop_map(|m| format!("model = \"{m}\"\n")),
+        ];
+        (count, retry, body).prop_map(|(c, r, b)| format!("count = {c}\nretry_rate = {r}\n{b}"))
+    }
+
+    fn plan() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(item(), 1..12),
+            0u64..1000,
+            prop::option::of(1u64..100_000),
+        )
+            .prop_map(|(items, contingency, credit)| {
+                let mut s = format!(
+                    "name = \"random\"\ncontingency = \"{}\"\n",
+                    dec(contingency, 3)
+                );
+                if let Some(c) = credit {
+                    s.push_str(&format!("[credit_value]\nkie-credit = \"{}\"\n", dec(c, 6)));
+                }
+                for (n, body) in items.iter().enumerate() {
+                    s.push_str(&format!("[[items]]\nname = \"item {n}\"\n{body}"));
+                }
+                s
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        #[test]
+        fn displayed_figures_add_up_and_are_rounded_once(src in plan()) {
+            let plan = crate::plan::parse("p.toml", &src).unwrap();
+            let opts = Options {
+                as_of: NaiveDate::from_ymd_opt(2026, 4, 20).unwrap(),
+                budget: None,
+                allow_retired: false,
+                swaps: vec![],
+            };
+            let e = estimate(&plan, &book(), &opts).unwrap();
+            let usd = Currency::USD;
+            let mut sum = Decimal::ZERO;
+            for (i, item) in e.items.iter().zip(&plan.items) {
+                // Each money figure is at the minor unit, and base + retries = total.
+                for amount in [i.base, i.retries, i.total] {
+                    prop_assert_eq!(amount.scale(), 2, "{} in {:?}", amount, i.name);
+                }
+                prop_assert_eq!(i.base + i.retries, i.total);
+                // Recompute from the exact product and round once: a second
+                // rounding anywhere (units × price rounded, then × value
+                // rounded) would differ for some of these random figures.
+                let count = Decimal::from(item.quantity.total());
+                let units = count * (Decimal::ONE + item.retry_rate);
+                prop_assert_eq!(i.units, units);
+                let per_unit = match i.credit_value {
+                    Some(v) => {
+                        prop_assert_eq!(i.credits, Some(units * i.unit_price));
+                        i.unit_price * v
+                    }
+                    None => i.unit_price,
+                };
+                prop_assert_eq!(i.total, usd.round(units * per_unit));
+                prop_assert_eq!(i.base, usd.round(count * per_unit));
+                sum += i.total;
+            }
+            prop_assert_eq!(e.subtotal, sum);
+            prop_assert_eq!(e.contingency, usd.round(e.subtotal * plan.contingency));
+            prop_assert_eq!(e.subtotal + e.contingency, e.total);
+            // The JSON shows the same strings the table does.
+            let json: serde_json::Value = serde_json::from_str(&crate::render::json(&e)).unwrap();
+            prop_assert_eq!(json["total"].as_str().unwrap(), e.total.to_string());
+            let shown: Decimal = json["items"].as_array().unwrap().iter()
+                .map(|i| Decimal::from_str(i["total"].as_str().unwrap()).unwrap())
+                .sum();
+            prop_assert_eq!(shown, Decimal::from_str(json["subtotal"].as_str().unwrap()).unwrap());
+        }
+    }
+}

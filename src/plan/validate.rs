@@ -147,26 +147,26 @@ impl Checker<'_> {
             ));
         }
         let mut items = Vec::with_capacity(raw.items.len());
+        // name → where the first item using it starts (its line is worked
+        // out only for the error: counting lines per item would be quadratic).
         let mut seen: HashMap<String, usize> = HashMap::with_capacity(raw.items.len());
         for (index, item) in raw.items.into_iter().enumerate() {
-            if let Some(item) = self.item(index, item, retry_rate) {
-                match seen.get(&item.name) {
-                    Some(&first) => {
-                        let (line, _) =
-                            crate::location::line_col(self.source, items_span(&items, first));
-                        self.push(
-                            item.spans.of("name"),
-                            "items.name".into(),
-                            format!(
-                                "item name `{}` is used twice (first on line {line}); item names must be unique",
-                                item.name
-                            ),
-                        );
-                    }
-                    None => {
-                        seen.insert(item.name.clone(), items.len());
-                    }
+            if let Some(n) = &item.get_ref().name {
+                if let Some(&start) = seen.get(n.get_ref().as_str()) {
+                    let first = crate::location::line_col(self.source, start).0;
+                    self.push(
+                        n.span(),
+                        "items.name".into(),
+                        format!(
+                            "item name `{}` is used twice (first by the item on line {first}); item names must be unique",
+                            n.get_ref()
+                        ),
+                    );
+                } else {
+                    seen.insert(n.get_ref().clone(), item.span().start);
                 }
+            }
+            if let Some(item) = self.item(index, item, retry_rate) {
                 items.push(item);
             }
         }
@@ -535,10 +535,6 @@ impl Checker<'_> {
     }
 }
 
-fn items_span(items: &[Item], index: usize) -> usize {
-    items[index].spans.item.start
-}
-
 /// Records the span of each field the item sets.
 fn record_spans(raw: &RawItem, spans: &mut Spans) {
     macro_rules! field {
@@ -602,7 +598,7 @@ mod tests {
         assert!(e.contains("p.toml:2:15: field `contingency`"), "{e}");
         assert!(e.contains("p.toml:6:9: field `items.count`: item `a`: count must be 0 or more, not -1"), "{e}");
         assert!(e.contains("count must be a whole number, not 1.5"), "{e}");
-        assert!(e.contains("item name `a` is used twice (first on line 3)"), "{e}");
+        assert!(e.contains("item name `a` is used twice (first by the item on line 3)"), "{e}");
     }
 
     #[test]
@@ -619,5 +615,64 @@ mod tests {
         let im = p.items[0].input_images.unwrap();
         // 1024x1536: 2 tiles -> 65 + 258 = 323, + 6240 at high fidelity = 6563.
         assert_eq!((im.count, im.tokens_each), (2, 6563));
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    //! Fuzzing the plan parser with proptest: arbitrary text, and mutations of
+    //! a real plan (bytes dropped, duplicated or replaced), never panic —
+    //! they parse or give located errors.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    const EXAMPLE: &str = include_str!("../../examples/mixed-campaign.toml");
+
+    fn check(src: &str) {
+        match parse("fuzz.toml", src) {
+            Ok(p) => assert!(!p.items.is_empty()),
+            Err(e) => {
+                assert!(!e.0.is_empty());
+                for problem in &e.0 {
+                    assert_eq!(problem.file, "fuzz.toml");
+                    assert!(!problem.message.is_empty());
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_text_never_panics(src in "\\PC{0,400}") {
+            check(&src);
+        }
+
+        #[test]
+        fn toml_like_text_never_panics(
+            src in "(name = \"[a-z]{0,5}\"\n)?((\\[\\[items\\]\\]\n)|([a-z_]{1,12} = (-?[0-9]{1,30}(\\.[0-9]{0,8})?|\"[a-z0-9x.\\-]{0,12}\"|\\[[0-9, ]{0,10}\\]|\\{[a-z_ =0-9,]{0,30}\\})\n)){0,20}"
+        ) {
+            check(&src);
+        }
+
+        #[test]
+        fn mutated_plans_never_panic(
+            edits in prop::collection::vec((0usize..EXAMPLE.len(), any::<u8>(), 0u8..3), 1..8)
+        ) {
+            let mut bytes = EXAMPLE.as_bytes().to_vec();
+            for (at, byte, op) in edits {
+                let at = at.min(bytes.len().saturating_sub(1));
+                match op {
+                    0 => { bytes.remove(at); }
+                    1 => bytes.insert(at, byte),
+                    _ => bytes[at] = byte,
+                }
+            }
+            if let Ok(src) = String::from_utf8(bytes) {
+                check(&src);
+            }
+        }
     }
 }
