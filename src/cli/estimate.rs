@@ -58,11 +58,10 @@ pub fn run(args: EstimateArgs, ctx: &Context) -> Result<Outcome> {
     for w in estimate.all_warnings() {
         eprintln!("warning: {w}");
     }
-    let text = match ctx.format {
-        Format::Json => render::json(&estimate),
-        f => render::estimate::render(&estimate, f),
-    };
-    render::emit(&text)?;
+    match ctx.format {
+        Format::Json => render::emit_json(&estimate)?,
+        f => render::emit(&render::estimate::render(&estimate, f))?,
+    }
     Ok(if estimate.over_budget() {
         Outcome::Negative
     } else {

@@ -92,24 +92,41 @@ pub fn estimate(plan: &Plan, book: &PriceBook, opts: &Options) -> Result<Estimat
         }
     }
 
-    let mut cache: HashMap<&str, Result<Resolved<'_>, LookupError>> = HashMap::new();
+    // Items are priced independently: large plans are split across cores,
+    // each thread with its own cache of resolved model names.
+    let threads = if plan.items.len() < 4096 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    let per_thread = plan.items.len().div_ceil(threads).max(1);
+    let swaps_ref = &swaps;
+    let results: Vec<Vec<Result<ItemReport, InputError>>> = if threads == 1 {
+        vec![price_items(plan, &plan.items, book, opts, swaps_ref)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = plan
+                .items
+                .chunks(per_thread)
+                .map(|mine| scope.spawn(move || price_items(plan, mine, book, opts, swaps_ref)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
     let mut items = Vec::with_capacity(plan.items.len());
-    for item in &plan.items {
-        let resolved = cache
-            .entry(item.model.as_str())
-            .or_insert_with(|| book.resolve(&item.model, opts.as_of, opts.allow_retired))
-            .clone();
-        let r = match resolved {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(plan.item_error(item, Some("model"), &e.to_string()));
-                continue;
-            }
-        };
-        match price_item(plan, item, r, &mut swaps) {
+    for r in results.into_iter().flatten() {
+        match r {
             Ok(report) => items.push(report),
             Err(e) => problems.push(e),
         }
+    }
+    for s in &mut swaps {
+        s.used = items
+            .iter()
+            .any(|i| i.swapped_from.as_deref() == Some(s.from_id.as_str()));
     }
     if !problems.is_empty() {
         return Err(PlanError(problems));
@@ -242,17 +259,40 @@ const KIND_FIELDS: [&str; 13] = [
     "limits",
 ];
 
+/// Prices a run of items, resolving each model name once.
+fn price_items(
+    plan: &Plan,
+    items: &[Item],
+    book: &PriceBook,
+    opts: &Options,
+    swaps: &[SwapTo<'_>],
+) -> Vec<Result<ItemReport, InputError>> {
+    let mut cache: HashMap<&str, Result<Resolved<'_>, LookupError>> = HashMap::new();
+    items
+        .iter()
+        .map(|item| {
+            let resolved = cache
+                .entry(item.model.as_str())
+                .or_insert_with(|| book.resolve(&item.model, opts.as_of, opts.allow_retired))
+                .clone();
+            match resolved {
+                Ok(r) => price_item(plan, item, r, swaps),
+                Err(e) => Err(plan.item_error(item, Some("model"), &e.to_string())),
+            }
+        })
+        .collect()
+}
+
 fn price_item<'b>(
     plan: &Plan,
     item: &Item,
     mut r: Resolved<'b>,
-    swaps: &mut [SwapTo<'b>],
+    swaps: &[SwapTo<'b>],
 ) -> Result<ItemReport, InputError> {
     let err = |field: Option<&str>, msg: String| plan.item_error(item, field, &msg);
     let mut swapped_from = None;
     let id = r.id();
-    if let Some(s) = swaps.iter_mut().find(|s| s.from_id == id) {
-        s.used = true;
+    if let Some(s) = swaps.iter().find(|s| s.from_id == id) {
         swapped_from = Some(id);
         r = s.to;
     }

@@ -142,6 +142,14 @@ pub struct Spans {
 }
 
 impl Spans {
+    /// Moves every span `by` bytes later (a chunk's spans into the file's).
+    pub fn shift(&mut self, by: usize) {
+        self.item = self.item.start + by..self.item.end + by;
+        for (_, s) in &mut self.fields {
+            *s = s.start + by..s.end + by;
+        }
+    }
+
     /// The span of `field` if the item sets it, else of the item.
     pub fn of(&self, field: &str) -> Range<usize> {
         self.fields

@@ -28,7 +28,16 @@ pub const MAX_WHOLE: u64 = 1_000_000_000_000_000; // 10^15
 /// The largest retry rate or contingency fraction.
 const MAX_RATE: Decimal = Decimal::from_parts(10, 0, 0, false, 0);
 
+/// Items per chunk when a large plan is parsed in pieces (see [`chunks`]).
+const CHUNK_ITEMS: usize = 1000;
+
 /// Parses and checks a plan file's text. `file` names it in messages.
+///
+/// A large plan is cut at its `[[items]]` headers into chunks of
+/// [`CHUNK_ITEMS`] items, parsed and checked on all cores; small chunks also
+/// keep the TOML parser's buffers in cache. Spans are shifted back to the
+/// whole file, so messages are the same as for a single parse; a TOML error
+/// in any chunk re-parses the whole file to report it exactly as written.
 pub fn parse(file: &str, source: &str) -> Result<Plan, PlanError> {
     if source.trim().is_empty() {
         return Err(InputError::file(
@@ -37,24 +46,141 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, PlanError> {
         )
         .into());
     }
+    if let Some((head_end, bounds)) = chunks(source) {
+        if let Some(result) = parse_chunked(file, source, head_end, &bounds) {
+            return result;
+        }
+    }
     let raw: RawPlan =
         toml::from_str(source).map_err(|e| InputError::from_toml(file, source, &e))?;
-    Checker {
-        file,
-        source,
-        problems: Vec::new(),
+    let mut c = Checker::new(file, source, 0);
+    let head = c.head(&raw);
+    let items = c.items(raw.items, 0, head.retry_rate);
+    c.finish(head, vec![items])
+}
+
+/// Where a plan can be cut: the end of its head (everything before the
+/// first `[[items]]`) and the start of every [`CHUNK_ITEMS`]-th item, or
+/// `None` when cutting could change the meaning — multi-line strings, or a
+/// table other than `[[items]]` (and its `[items.…]` sub-tables) after the
+/// first item — or the plan is too small to gain.
+fn chunks(source: &str) -> Option<(usize, Vec<usize>)> {
+    if source.len() < 256 * 1024 || source.contains("\"\"\"") || source.contains("'''") {
+        return None;
     }
-    .plan(raw)
+    let mut starts = Vec::new();
+    let mut at = 0;
+    for line in source.split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with('[') {
+            let header = t.split('#').next().unwrap_or("").trim_end();
+            if header == "[[items]]" {
+                starts.push(at);
+            } else if !starts.is_empty() && !header.starts_with("[items.") {
+                return None;
+            }
+        }
+        at += line.len();
+    }
+    let head_end = *starts.first()?;
+    let mut bounds: Vec<usize> = starts.into_iter().step_by(CHUNK_ITEMS).collect();
+    bounds.push(source.len());
+    (bounds.len() > 2).then_some((head_end, bounds))
+}
+
+/// Parses the head and each chunk on its own, on every core. `None` when a
+/// piece is not valid TOML on its own (the caller then parses the whole).
+fn parse_chunked(
+    file: &str,
+    source: &str,
+    head_end: usize,
+    bounds: &[usize],
+) -> Option<Result<Plan, PlanError>> {
+    let raw_head: RawPlan = toml::from_str(&source[..head_end]).ok()?;
+    if !raw_head.items.is_empty() {
+        return None;
+    }
+    let mut c = Checker::new(file, source, 0);
+    let head = c.head(&raw_head);
+    let pieces: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(pieces.len());
+    let per_thread = pieces.len().div_ceil(threads);
+    let retry = head.retry_rate;
+    let results: Vec<Option<Vec<Checked>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces
+            .chunks(per_thread)
+            .map(|mine| {
+                scope.spawn(move || {
+                    let mut out = Vec::with_capacity(mine.len());
+                    for &(start, end) in mine {
+                        let raw: RawPlan = toml::from_str(&source[start..end]).ok()?;
+                        let mut c = Checker::new(file, source, start);
+                        let items = c.items(raw.items, start, retry);
+                        out.push(Checked {
+                            problems: c.problems,
+                            ..items
+                        });
+                    }
+                    Some(out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    let mut all = Vec::with_capacity(pieces.len());
+    for r in results {
+        all.extend(r?);
+    }
+    Some(c.finish(head, all))
+}
+
+/// The plan-level fields, checked.
+struct Head {
+    name: String,
+    as_of: Option<chrono::NaiveDate>,
+    budget: Option<Decimal>,
+    currency: Currency,
+    currency_span: Option<Range<usize>>,
+    retry_rate: Decimal,
+    contingency: Decimal,
+    credit_value: Vec<CreditValue>,
+}
+
+/// One run of items, checked: the good ones, every item's name with where
+/// it is (for the duplicate check across runs), and the problems found.
+struct Checked {
+    items: Vec<Item>,
+    /// (name, span of the name, start of the item), in file order.
+    names: Vec<(String, Range<usize>, usize)>,
+    problems: Vec<InputError>,
 }
 
 struct Checker<'a> {
     file: &'a str,
     source: &'a str,
+    /// Where the text this checker's spans count from starts in `source`.
+    base: usize,
     problems: Vec<InputError>,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    fn new(file: &'a str, source: &'a str, base: usize) -> Checker<'a> {
+        Checker {
+            file,
+            source,
+            base,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Records a problem at `span` (relative to `base`).
     fn push(&mut self, span: Range<usize>, field: String, message: String) {
+        let span = span.start + self.base..span.end + self.base;
         self.problems.push(InputError::at(
             self.file,
             self.source,
@@ -64,9 +190,91 @@ impl Checker<'_> {
         ));
     }
 
-    fn plan(mut self, raw: RawPlan) -> Result<Plan, PlanError> {
-        let name = match raw.name {
-            Some(n) if !n.get_ref().trim().is_empty() => n.into_inner(),
+    /// Checks a run of items whose spans count from `base`.
+    fn items(&mut self, raw: Vec<Spanned<RawItem>>, base: usize, retry_rate: Decimal) -> Checked {
+        let mut items = Vec::with_capacity(raw.len());
+        let mut names = Vec::with_capacity(raw.len());
+        for (index, item) in raw.into_iter().enumerate() {
+            if let Some(n) = &item.get_ref().name {
+                let s = n.span();
+                names.push((
+                    n.get_ref().clone(),
+                    s.start + base..s.end + base,
+                    item.span().start + base,
+                ));
+            }
+            if let Some(mut item) = self.item(index, item, retry_rate) {
+                item.spans.shift(base);
+                items.push(item);
+            }
+        }
+        Checked {
+            items,
+            names,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Puts the head and the checked runs together: the duplicate-name check
+    /// across all items, then every problem in file order, or the plan.
+    fn finish(mut self, head: Head, runs: Vec<Checked>) -> Result<Plan, PlanError> {
+        let total: usize = runs.iter().map(|r| r.items.len() + r.problems.len()).sum();
+        let mut items = Vec::with_capacity(total);
+        let mut problems = std::mem::take(&mut self.problems);
+        // name → where the first item using it starts (its line is worked
+        // out only for the error: counting lines per item would be quadratic).
+        let mut seen: HashMap<String, usize> = HashMap::with_capacity(total);
+        let mut any = false;
+        for run in runs {
+            any |= !run.names.is_empty() || !run.items.is_empty() || !run.problems.is_empty();
+            for (name, span, start) in run.names {
+                if let Some(&first) = seen.get(name.as_str()) {
+                    let line = crate::location::line_col(self.source, first).0;
+                    problems.push(InputError::at(
+                        self.file,
+                        self.source,
+                        Some(span),
+                        Some("items.name".into()),
+                        format!(
+                            "item name `{name}` is used twice (first by the item on line {line}); item names must be unique"
+                        ),
+                    ));
+                } else {
+                    seen.insert(name, start);
+                }
+            }
+            problems.extend(run.problems);
+            items.extend(run.items);
+        }
+        if !any {
+            problems.push(InputError::file(
+                self.file,
+                "the plan has no [[items]]; add at least one (name, model and count)",
+            ));
+        }
+        if !problems.is_empty() {
+            problems.sort_by_key(|p| (p.line.unwrap_or(0), p.column.unwrap_or(0)));
+            return Err(PlanError(problems));
+        }
+        Ok(Plan {
+            file: self.file.to_string(),
+            source: self.source.to_string(),
+            name: head.name,
+            as_of: head.as_of,
+            budget: head.budget,
+            currency: head.currency,
+            currency_span: head.currency_span,
+            retry_rate: head.retry_rate,
+            contingency: head.contingency,
+            credit_value: head.credit_value,
+            items,
+        })
+    }
+
+    /// Checks the plan-level fields (the head of the file).
+    fn head(&mut self, raw: &RawPlan) -> Head {
+        let name = match &raw.name {
+            Some(n) if !n.get_ref().trim().is_empty() => n.get_ref().clone(),
             Some(n) => {
                 self.push(
                     n.span(),
@@ -86,7 +294,7 @@ impl Checker<'_> {
                 String::new()
             }
         };
-        let budget = raw.budget.and_then(|b| {
+        let budget = raw.budget.clone().and_then(|b| {
             let span = b.span();
             let v = b.into_inner().0;
             if v < Decimal::ZERO {
@@ -100,7 +308,7 @@ impl Checker<'_> {
                 Some(v)
             }
         });
-        let (currency, currency_span) = match raw.currency {
+        let (currency, currency_span) = match &raw.currency {
             Some(c) => {
                 let span = c.span();
                 match Currency::parse(c.get_ref()) {
@@ -115,16 +323,18 @@ impl Checker<'_> {
         };
         let retry_rate = raw
             .retry_rate
+            .clone()
             .and_then(|r| self.rate(r, "retry_rate".into(), "expected regenerations per unit"))
             .unwrap_or(Decimal::ZERO);
         let contingency = raw
             .contingency
+            .clone()
             .and_then(|r| self.rate(r, "contingency".into(), "a fraction of the subtotal"))
             .unwrap_or(Decimal::ZERO);
         let mut credit_value = Vec::new();
-        for (unit, value) in raw.credit_value {
+        for (unit, value) in &raw.credit_value {
             let span = value.span();
-            let v = value.into_inner().0;
+            let v = value.get_ref().0;
             let field = format!("credit_value.{}", unit.get_ref());
             if v <= Decimal::ZERO {
                 self.push(
@@ -134,58 +344,22 @@ impl Checker<'_> {
                 );
             } else {
                 credit_value.push(CreditValue {
-                    unit: unit.into_inner(),
+                    unit: unit.get_ref().clone(),
                     value: v,
                     span,
                 });
             }
         }
-        if raw.items.is_empty() {
-            self.problems.push(InputError::file(
-                self.file,
-                "the plan has no [[items]]; add at least one (name, model and count)",
-            ));
-        }
-        let mut items = Vec::with_capacity(raw.items.len());
-        // name → where the first item using it starts (its line is worked
-        // out only for the error: counting lines per item would be quadratic).
-        let mut seen: HashMap<String, usize> = HashMap::with_capacity(raw.items.len());
-        for (index, item) in raw.items.into_iter().enumerate() {
-            if let Some(n) = &item.get_ref().name {
-                if let Some(&start) = seen.get(n.get_ref().as_str()) {
-                    let first = crate::location::line_col(self.source, start).0;
-                    self.push(
-                        n.span(),
-                        "items.name".into(),
-                        format!(
-                            "item name `{}` is used twice (first by the item on line {first}); item names must be unique",
-                            n.get_ref()
-                        ),
-                    );
-                } else {
-                    seen.insert(n.get_ref().clone(), item.span().start);
-                }
-            }
-            if let Some(item) = self.item(index, item, retry_rate) {
-                items.push(item);
-            }
-        }
-        if !self.problems.is_empty() {
-            return Err(PlanError(self.problems));
-        }
-        Ok(Plan {
-            file: self.file.to_string(),
-            source: self.source.to_string(),
+        Head {
             name,
-            as_of: raw.as_of.map(|d| d.into_inner().0),
+            as_of: raw.as_of.as_ref().map(|d| d.get_ref().0),
             budget,
             currency,
             currency_span,
             retry_rate,
             contingency,
             credit_value,
-            items,
-        })
+        }
     }
 
     /// A rate between 0 and 10.
