@@ -158,6 +158,8 @@ struct Checked {
     /// (name, span of the name, start of the item), in file order.
     names: Vec<(String, Range<usize>, usize)>,
     problems: Vec<InputError>,
+    /// Items in the run, good or bad.
+    count: usize,
 }
 
 struct Checker<'a> {
@@ -192,8 +194,9 @@ impl<'a> Checker<'a> {
 
     /// Checks a run of items whose spans count from `base`.
     fn items(&mut self, raw: Vec<Spanned<RawItem>>, base: usize, retry_rate: Decimal) -> Checked {
-        let mut items = Vec::with_capacity(raw.len());
-        let mut names = Vec::with_capacity(raw.len());
+        let count = raw.len();
+        let mut items = Vec::with_capacity(count);
+        let mut names = Vec::with_capacity(count);
         for (index, item) in raw.into_iter().enumerate() {
             if let Some(n) = &item.get_ref().name {
                 let s = n.span();
@@ -212,6 +215,7 @@ impl<'a> Checker<'a> {
             items,
             names,
             problems: Vec::new(),
+            count,
         }
     }
 
@@ -226,7 +230,7 @@ impl<'a> Checker<'a> {
         let mut seen: HashMap<String, usize> = HashMap::with_capacity(total);
         let mut any = false;
         for run in runs {
-            any |= !run.names.is_empty() || !run.items.is_empty() || !run.problems.is_empty();
+            any |= run.count > 0;
             for (name, span, start) in run.names {
                 if let Some(&first) = seen.get(name.as_str()) {
                     let line = crate::location::line_col(self.source, first).0;
