@@ -27,7 +27,9 @@ fn main() {
         let plan = plan::parse(&path, &source).expect("plan parses");
         parse_best = parse_best.min(t.elapsed().as_secs_f64());
         let opts = Options {
-            as_of: plan.as_of.unwrap_or(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()),
+            as_of: plan
+                .as_of
+                .unwrap_or(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()),
             budget: None,
             allow_retired: false,
             swaps: vec![],

@@ -359,9 +359,7 @@ fn price_item<'b>(
                 spec.input_image_tokens = Some(n);
             }
             let t = &model.tokens;
-            if spec.prompt_tokens.is_some_and(|n| n > 0)
-                && t.text_input.or(t.input).is_none()
-            {
+            if spec.prompt_tokens.is_some_and(|n| n > 0) && t.text_input.or(t.input).is_none() {
                 warnings.push(format!(
                     "{} has no text-input token price; the prompt's tokens are not priced",
                     r.id()
@@ -537,13 +535,21 @@ fn credit_value(plan: &Plan, r: &Resolved<'_>, unit: &str) -> Option<(Decimal, &
     }
     let cu = r.table.credits.get(unit)?;
     let v = cu.value_per_credit()?;
-    Some((v, if cu.packs.is_empty() { "subscription" } else { "pack" }))
+    Some((
+        v,
+        if cu.packs.is_empty() {
+            "subscription"
+        } else {
+            "pack"
+        },
+    ))
 }
 
 fn credit_summary(items: &[ItemReport]) -> Vec<CreditSummary> {
     let mut out: Vec<CreditSummary> = Vec::new();
     for i in items {
-        let (Some(c), Some(v), Some(from)) = (i.credits, i.credit_value, i.credit_value_from) else {
+        let (Some(c), Some(v), Some(from)) = (i.credits, i.credit_value, i.credit_value_from)
+        else {
             continue;
         };
         match out.iter_mut().find(|s| s.unit == i.price_unit) {

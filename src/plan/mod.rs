@@ -108,7 +108,10 @@ pub struct Item {
 pub enum Quantity {
     Count(u64),
     /// `per_day` units a day for `days` days.
-    PerDay { per_day: u64, days: u64 },
+    PerDay {
+        per_day: u64,
+        days: u64,
+    },
 }
 
 impl Quantity {

@@ -98,7 +98,9 @@ impl<'de> Deserialize<'de> for RawNumber {
                 Ok(RawNumber(Decimal::from(v)))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawNumber, E> {
-                decimal_from_toml_number(v).map(RawNumber).map_err(E::custom)
+                decimal_from_toml_number(v)
+                    .map(RawNumber)
+                    .map_err(E::custom)
             }
         }
         d.deserialize_any(V)

@@ -88,7 +88,12 @@ mod tests {
         let t = least_time(10_000, &limits(None, None, Some(500))).unwrap();
         assert_eq!((t.min_seconds, t.max_seconds), (1200, 1200));
         // 1 request at 7 rpm: 60/7 = 8.57 -> 9 s (rounded up).
-        assert_eq!(least_time(1, &limits(None, None, Some(7))).unwrap().min_seconds, 9);
+        assert_eq!(
+            least_time(1, &limits(None, None, Some(7)))
+                .unwrap()
+                .min_seconds,
+            9
+        );
     }
 
     #[test]

@@ -51,6 +51,11 @@ pub fn parse(file: &str, source: &str) -> Result<Plan, PlanError> {
             return result;
         }
     }
+    parse_whole(file, source)
+}
+
+/// Parses the whole file at once (small plans, and the fallback).
+fn parse_whole(file: &str, source: &str) -> Result<Plan, PlanError> {
     let raw: RawPlan =
         toml::from_str(source).map_err(|e| InputError::from_toml(file, source, &e))?;
     let mut c = Checker::new(file, source, 0);
@@ -398,9 +403,7 @@ impl<'a> Checker<'a> {
         } else if v < Decimal::from(least) {
             format!("{who}: {field} must be {least} or more, not {v}")
         } else if v > Decimal::from(MAX_WHOLE) {
-            format!(
-                "{who}: {field} {v} is too large to price; the most accepted is {MAX_WHOLE}"
-            )
+            format!("{who}: {field} {v} is too large to price; the most accepted is {MAX_WHOLE}")
         } else {
             return v.to_u64();
         };
@@ -408,7 +411,12 @@ impl<'a> Checker<'a> {
         None
     }
 
-    fn item(&mut self, index: usize, item: Spanned<RawItem>, default_retry: Decimal) -> Option<Item> {
+    fn item(
+        &mut self,
+        index: usize,
+        item: Spanned<RawItem>,
+        default_retry: Decimal,
+    ) -> Option<Item> {
         let item_span = item.span();
         let raw = item.into_inner();
         let before = self.problems.len();
@@ -424,7 +432,10 @@ impl<'a> Checker<'a> {
                 self.push(
                     n.span(),
                     "items.name".into(),
-                    format!("item {} has an empty name; give every item a unique name", index + 1),
+                    format!(
+                        "item {} has an empty name; give every item a unique name",
+                        index + 1
+                    ),
                 );
                 String::new()
             }
@@ -515,7 +526,11 @@ impl<'a> Checker<'a> {
         };
 
         let retry_rate = match raw.retry_rate {
-            Some(r) => self.rate(r, "items.retry_rate".into(), "expected regenerations per unit"),
+            Some(r) => self.rate(
+                r,
+                "items.retry_rate".into(),
+                "expected regenerations per unit",
+            ),
             None => Some(default_retry),
         };
 
@@ -539,7 +554,9 @@ impl<'a> Checker<'a> {
                 self.push(
                     span,
                     "items.seconds".into(),
-                    format!("{who}: seconds per clip must be more than 0 and at most 86400, not {v}"),
+                    format!(
+                        "{who}: seconds per clip must be more than 0 and at most 86400, not {v}"
+                    ),
                 );
             } else {
                 request.seconds = Some(v);
@@ -602,7 +619,11 @@ impl<'a> Checker<'a> {
             Some(f) => match Fidelity::parse(f.get_ref()) {
                 Ok(f) => f,
                 Err(m) => {
-                    self.push(f.span(), "items.input_fidelity".into(), format!("{who}: {m}"));
+                    self.push(
+                        f.span(),
+                        "items.input_fidelity".into(),
+                        format!("{who}: {m}"),
+                    );
                     Fidelity::Low
                 }
             },
@@ -612,7 +633,11 @@ impl<'a> Checker<'a> {
             Some(s) => match Size::parse(s.get_ref()) {
                 Ok(size) => Some(size),
                 Err(m) => {
-                    self.push(s.span(), "items.input_image_size".into(), format!("{who}: {m}"));
+                    self.push(
+                        s.span(),
+                        "items.input_image_size".into(),
+                        format!("{who}: {m}"),
+                    );
                     None
                 }
             },
@@ -638,7 +663,9 @@ impl<'a> Checker<'a> {
                 self.push(
                     spans.of("input_image_size"),
                     "items.input_images".into(),
-                    format!("{who} gives `input_image_size` but not how many: add `input_images = 1`"),
+                    format!(
+                        "{who} gives `input_image_size` but not how many: add `input_images = 1`"
+                    ),
                 );
                 None
             }
@@ -666,7 +693,10 @@ impl<'a> Checker<'a> {
                 c.push(
                     span,
                     format!("items.limits.{field}"),
-                    format!("{who}: limits.{field} must be a whole number from 1 to {}, not {v}", u32::MAX),
+                    format!(
+                        "{who}: limits.{field} must be a whole number from 1 to {}, not {v}",
+                        u32::MAX
+                    ),
                 );
                 None
             } else {
@@ -684,9 +714,11 @@ impl<'a> Checker<'a> {
                     .iter()
                     .map(|v| {
                         let v = v.0;
-                        (v.fract() == Decimal::ZERO && v >= Decimal::ONE && v <= Decimal::from(u32::MAX))
-                            .then(|| v.to_u32())
-                            .flatten()
+                        (v.fract() == Decimal::ZERO
+                            && v >= Decimal::ONE
+                            && v <= Decimal::from(u32::MAX))
+                        .then(|| v.to_u32())
+                        .flatten()
                     })
                     .collect();
                 match whole.as_slice() {
@@ -759,7 +791,9 @@ mod tests {
 
     #[test]
     fn defaults_and_quantities() {
-        let p = ok(&format!("name = \"p\"\nretry_rate = 0.1\n{ITEM}count = 30\n[[items]]\nname = \"b\"\nmodel = \"m\"\nper_day = 20\ndays = 30\nretry_rate = \"0.2\"\n"));
+        let p = ok(&format!(
+            "name = \"p\"\nretry_rate = 0.1\n{ITEM}count = 30\n[[items]]\nname = \"b\"\nmodel = \"m\"\nper_day = 20\ndays = 30\nretry_rate = \"0.2\"\n"
+        ));
         assert_eq!(p.items[0].quantity, Quantity::Count(30));
         assert_eq!(p.items[0].retry_rate.to_string(), "0.1");
         // 20 a day for 30 days = 600 units.
@@ -774,25 +808,115 @@ mod tests {
             "name = \"p\"\ncontingency = 11\n{ITEM}count = -1\n[[items]]\nname = \"a\"\nmodel = \"m\"\ncount = 1.5\n"
         ));
         assert!(e.contains("p.toml:2:15: field `contingency`"), "{e}");
-        assert!(e.contains("p.toml:6:9: field `items.count`: item `a`: count must be 0 or more, not -1"), "{e}");
+        assert!(
+            e.contains(
+                "p.toml:6:9: field `items.count`: item `a`: count must be 0 or more, not -1"
+            ),
+            "{e}"
+        );
         assert!(e.contains("count must be a whole number, not 1.5"), "{e}");
-        assert!(e.contains("item name `a` is used twice (first by the item on line 3)"), "{e}");
+        assert!(
+            e.contains("item name `a` is used twice (first by the item on line 3)"),
+            "{e}"
+        );
     }
 
     #[test]
     fn huge_counts_are_refused_not_wrapped() {
-        let e = errors(&format!("name = \"p\"\n{ITEM}count = \"100000000000000000000000000\"\n"));
+        let e = errors(&format!(
+            "name = \"p\"\n{ITEM}count = \"100000000000000000000000000\"\n"
+        ));
         assert!(e.contains("too large to price"), "{e}");
-        let e = errors(&format!("name = \"p\"\n{ITEM}per_day = 1000000000000\ndays = 100000\n"));
+        let e = errors(&format!(
+            "name = \"p\"\n{ITEM}per_day = 1000000000000\ndays = 100000\n"
+        ));
         assert!(e.contains("per_day × days"), "{e}");
     }
 
     #[test]
     fn input_images_are_tokenised() {
-        let p = ok(&format!("name = \"p\"\n{ITEM}count = 1\ninput_images = 2\ninput_image_size = \"1024x1536\"\ninput_fidelity = \"high\"\n"));
+        let p = ok(&format!(
+            "name = \"p\"\n{ITEM}count = 1\ninput_images = 2\ninput_image_size = \"1024x1536\"\ninput_fidelity = \"high\"\n"
+        ));
         let im = p.items[0].input_images.unwrap();
         // 1024x1536: 2 tiles -> 65 + 258 = 323, + 6240 at high fidelity = 6563.
         assert_eq!((im.count, im.tokens_each), (2, 6563));
+    }
+}
+
+#[cfg(test)]
+mod chunked {
+    //! A large plan parsed in chunks on several threads must read exactly as
+    //! it does in one piece: same items, same spans, same messages.
+
+    use super::*;
+
+    fn big(bad: bool) -> String {
+        let mut s = String::from(
+            "name = \"big\"\nretry_rate = 0.1\n[credit_value]\nkie-credit = \"0.004\"\n",
+        );
+        for i in 0..3500 {
+            s.push_str(&format!(
+                "[[items]]\nname = \"item {i}\"\nmodel = \"gpt-5\"\ncount = {i}\ninput_tokens = 10\n"
+            ));
+            if i % 700 == 0 {
+                s.push_str("[items.limits]\nrpm = 60\n");
+            }
+            if bad && (i == 5 || i == 2500) {
+                s.push_str("retry_rate = 12\n");
+            }
+            if bad && i == 3100 {
+                // The name of item 10 again, in another chunk.
+                s.push_str("[[items]]\nname = \"item 10\"\nmodel = \"gpt-5\"\ncount = 1\n");
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn chunks_read_like_the_whole() {
+        let src = big(false);
+        assert!(
+            chunks(&src).is_some_and(|(_, b)| b.len() == 5),
+            "4 chunks of ≤1000 items"
+        );
+        let (a, b) = (
+            parse("p.toml", &src).unwrap(),
+            parse_whole("p.toml", &src).unwrap(),
+        );
+        assert_eq!(a.items.len(), 3500);
+        assert_eq!(a.items.len(), b.items.len());
+        for (x, y) in a.items.iter().zip(&b.items) {
+            assert_eq!(
+                (&x.name, &x.spans, x.quantity, x.limits.clone()),
+                (&y.name, &y.spans, y.quantity, y.limits.clone())
+            );
+        }
+        assert_eq!(a.credit_value, b.credit_value);
+        assert_eq!(a.retry_rate, b.retry_rate);
+    }
+
+    #[test]
+    fn chunk_errors_read_like_the_whole() {
+        let src = big(true);
+        let a = parse("p.toml", &src).unwrap_err().to_string();
+        let b = parse_whole("p.toml", &src).unwrap_err().to_string();
+        assert_eq!(a, b);
+        assert_eq!(a.lines().count(), 3, "{a}");
+        assert!(a.contains("item name `item 10` is used twice"), "{a}");
+    }
+
+    #[test]
+    fn plans_that_cutting_could_change_are_read_whole() {
+        let src = big(false);
+        assert!(chunks(&format!("{src}[credit_value]\nx = 1\n")).is_none());
+        assert!(
+            chunks(&format!(
+                "{src}[[items]]\nname = \"\"\"a\n[[items]]\"\"\"\n"
+            ))
+            .is_none()
+        );
+        assert!(chunks("name = \"small\"\n[[items]]\n").is_none());
     }
 }
 

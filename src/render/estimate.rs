@@ -78,7 +78,7 @@ fn people_sheet(e: &Estimate, markdown: bool) -> Sheet {
     .iter()
     .map(|s| s.to_string())
     .collect();
-        headers[8] = format!("total ({cur})");
+    headers[8] = format!("total ({cur})");
     if with_credits {
         headers.push("credits".into());
     }
@@ -89,10 +89,9 @@ fn people_sheet(e: &Estimate, markdown: bool) -> Sheet {
     if with_credits {
         right.push(9);
     }
-    let mut sheet = Sheet::new(headers).right_aligned(&right).titled(format!(
-        "{} — prices as of {}, {cur}",
-        e.plan, e.as_of
-    ));
+    let mut sheet = Sheet::new(headers)
+        .right_aligned(&right)
+        .titled(format!("{} — prices as of {}, {cur}", e.plan, e.as_of));
     for i in &e.items {
         let mut model = format!("{}/{}", i.provider, i.model);
         if let Some(f) = &i.swapped_from {
@@ -121,9 +120,12 @@ fn people_sheet(e: &Estimate, markdown: bool) -> Sheet {
         sheet.row(row);
     }
     let bold = |s: String| if markdown { format!("**{s}**") } else { s };
-    let (base, retries) = e.items.iter().fold((Decimal::ZERO, Decimal::ZERO), |(b, r), i| {
-        (b + i.base, r + i.retries)
-    });
+    let (base, retries) = e
+        .items
+        .iter()
+        .fold((Decimal::ZERO, Decimal::ZERO), |(b, r), i| {
+            (b + i.base, r + i.retries)
+        });
     let mut notes = vec![format!(
         "base {base} + retries {retries} = subtotal {} {cur}; + contingency {} {} = {}",
         e.subtotal,

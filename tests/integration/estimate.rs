@@ -50,7 +50,12 @@ fn s(v: &Value) -> &str {
 
 #[test]
 fn json_fields_keep_their_names_and_meanings() {
-    let (r, v) = common::run_json(&["estimate", "examples/mixed-campaign.toml", "--format", "json"]);
+    let (r, v) = common::run_json(&[
+        "estimate",
+        "examples/mixed-campaign.toml",
+        "--format",
+        "json",
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(v["schema"], "genbudget.estimate/1");
     assert_eq!(v["plan"], "Summer campaign");
@@ -58,11 +63,28 @@ fn json_fields_keep_their_names_and_meanings() {
     assert_eq!(v["currency"], "USD");
     let items = v["items"].as_array().unwrap();
     let names: Vec<&str> = items.iter().map(|i| s(&i["name"])).collect();
-    assert_eq!(names, ["Key visuals", "Social variants", "Teaser clips", "Ad copy"]);
+    assert_eq!(
+        names,
+        ["Key visuals", "Social variants", "Teaser clips", "Ad copy"]
+    );
     for i in items {
         for key in [
-            "name", "provider", "model", "kind", "spec", "table", "count", "units", "unit",
-            "unit_price", "credits", "base", "retries", "total", "min_seconds", "max_seconds",
+            "name",
+            "provider",
+            "model",
+            "kind",
+            "spec",
+            "table",
+            "count",
+            "units",
+            "unit",
+            "unit_price",
+            "credits",
+            "base",
+            "retries",
+            "total",
+            "min_seconds",
+            "max_seconds",
             "warnings",
         ] {
             assert!(i.get(key).is_some(), "item lacks `{key}`: {i}");
@@ -73,7 +95,13 @@ fn json_fields_keep_their_names_and_meanings() {
     // total round(12.60225) = 12.60, base round(10.0818) = 10.08, retries 2.52.
     let kv = &items[0];
     assert_eq!(
-        (s(&kv["unit_price"]), s(&kv["units"]), s(&kv["base"]), s(&kv["retries"]), s(&kv["total"])),
+        (
+            s(&kv["unit_price"]),
+            s(&kv["units"]),
+            s(&kv["base"]),
+            s(&kv["retries"]),
+            s(&kv["total"])
+        ),
         ("0.252045", "50", "10.08", "2.52", "12.60")
     );
     assert_eq!(kv["credits"], Value::Null);
@@ -81,15 +109,27 @@ fn json_fields_keep_their_names_and_meanings() {
     // Social variants: 200 × 1.1 = 220 units × 12 = 2640 credits at the plan's
     // 0.005 = 13.20; base 200 × 12 × 0.005 = 12.00.
     let sv = &items[1];
-    assert_eq!((s(&sv["credits"]), s(&sv["total"]), s(&sv["base"])), ("2640", "13.20", "12.00"));
+    assert_eq!(
+        (s(&sv["credits"]), s(&sv["total"]), s(&sv["base"])),
+        ("2640", "13.20", "12.00")
+    );
     assert_eq!(sv["credit_value_from"], "plan");
     assert_eq!(sv["kind"], "image");
     // Teaser clips: 8 s × 0.10 = 0.8 a clip; 24 × 1.1 = 26.4 units: 21.12.
-    assert_eq!((s(&items[2]["spec"]), s(&items[2]["total"])), ("8s 1280x720", "21.12"));
+    assert_eq!(
+        (s(&items[2]["spec"]), s(&items[2]["total"])),
+        ("8s 1280x720", "21.12")
+    );
     // Ad copy: 800 × 1.25/1M + 2000 × 0.125/1M + 400 × 10/1M = 0.00525; 2200 units: 11.55.
-    assert_eq!((s(&items[3]["unit_price"]), s(&items[3]["total"])), ("0.00525", "11.55"));
+    assert_eq!(
+        (s(&items[3]["unit_price"]), s(&items[3]["total"])),
+        ("0.00525", "11.55")
+    );
     // 12.60 + 13.20 + 21.12 + 11.55 = 58.47; round(58.47 × 0.15 = 8.7705) = 8.77.
-    assert_eq!((s(&v["subtotal"]), s(&v["contingency"]), s(&v["total"])), ("58.47", "8.77", "67.24"));
+    assert_eq!(
+        (s(&v["subtotal"]), s(&v["contingency"]), s(&v["total"])),
+        ("58.47", "8.77", "67.24")
+    );
     // 250.00 − 67.24 = 182.76.
     assert_eq!(s(&v["budget"]["limit"]), "250.00");
     assert_eq!(s(&v["budget"]["remaining"]), "182.76");
@@ -108,7 +148,10 @@ fn budget_is_null_without_one_and_the_flag_wins() {
     // Exactly at the budget is within it: 12.00 ≤ 12.00.
     let (r, v) = estimate(plan, &["--budget", "12"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!((s(&v["budget"]["limit"]), s(&v["budget"]["remaining"])), ("12.00", "0.00"));
+    assert_eq!(
+        (s(&v["budget"]["limit"]), s(&v["budget"]["remaining"])),
+        ("12.00", "0.00")
+    );
     assert_eq!(v["budget"]["from"], "--budget");
     let (r, v) = estimate(&plan.replace("budget = \"1.00\"\n", ""), &[]);
     assert_eq!(r.code, 0);
@@ -119,11 +162,20 @@ fn budget_is_null_without_one_and_the_flag_wins() {
 fn over_budget_says_by_how_much_in_every_format() {
     for format in ["table", "markdown"] {
         let r = common::run(&[
-            "estimate", "examples/spring-launch.toml", "--budget", "10", "--format", format,
+            "estimate",
+            "examples/spring-launch.toml",
+            "--budget",
+            "10",
+            "--format",
+            format,
         ]);
         // total 10.53 − 10.00 = 0.53 over.
         assert_eq!(r.code, 1);
-        assert!(r.stdout.contains("0.53 USD over the budget of 10.00 USD"), "{}", r.stdout);
+        assert!(
+            r.stdout.contains("0.53 USD over the budget of 10.00 USD"),
+            "{}",
+            r.stdout
+        );
     }
 }
 
@@ -135,7 +187,10 @@ fn credit_value_falls_back_to_the_cheapest_subscription() {
     let (r, v) = estimate(plan, &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let i = &v["items"][0];
-    assert_eq!((s(&i["credits"]), s(&i["credit_value"]), s(&i["total"])), ("800", "0.016", "12.80"));
+    assert_eq!(
+        (s(&i["credits"]), s(&i["credit_value"]), s(&i["total"])),
+        ("800", "0.016", "12.80")
+    );
     assert_eq!(i["credit_value_from"], "subscription");
 }
 
@@ -147,9 +202,16 @@ fn rate_limits_time_the_work_and_flag_days_that_cannot_fit() {
     let (r, v) = estimate(plan, &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let i = &v["items"][0];
-    assert_eq!((i["min_seconds"].as_u64(), i["max_seconds"].as_u64()), (Some(90_000), Some(240_000)));
+    assert_eq!(
+        (i["min_seconds"].as_u64(), i["max_seconds"].as_u64()),
+        (Some(90_000), Some(240_000))
+    );
     assert_eq!(i["timing_scope"], "day");
-    assert!(r.stderr.contains("20000 jobs a day need at least 25.0 h"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("20000 jobs a day need at least 25.0 h"),
+        "{}",
+        r.stderr
+    );
     // gpt-5 at 5000 rpm, a counted item: 12,000 requests × 60 / 5000 = 144 s in all.
     let plan = "name = \"p\"\nas_of = 2026-04-20\n[[items]]\nname = \"a\"\nmodel = \"gpt-5\"\ncount = 12000\ninput_tokens = 10\n";
     let (_, v) = estimate(plan, &[]);
@@ -172,11 +234,21 @@ fn swaps_keep_the_spec_and_unused_swaps_warn() {
     assert_eq!(r.code, 0);
     // Unchanged: 4 × 0.15 = 0.60, and a warning that the swap did nothing.
     assert_eq!(s(&v["total"]), "0.60");
-    assert!(r.stderr.contains("no item uses openai/gpt-5"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no item uses openai/gpt-5"),
+        "{}",
+        r.stderr
+    );
     // Swapping an image model for a text model cannot keep the spec.
     let (r, _) = estimate(plan, &["--swap", "openai/gpt-image-1=gpt-5"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("`quality` does not apply to openai/gpt-5 (swapped in for openai/gpt-image-1 by --swap)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "`quality` does not apply to openai/gpt-5 (swapped in for openai/gpt-image-1 by --swap)"
+        ),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -186,8 +258,16 @@ fn every_problem_in_a_plan_is_reported_at_once() {
     assert_eq!(r.code, 2);
     let lines: Vec<&str> = r.stderr.lines().collect();
     assert_eq!(lines.len(), 2, "{}", r.stderr);
-    assert!(lines[0].contains(":5:9: field `items.model`: item `a`: unknown model `nope`"), "{}", lines[0]);
-    assert!(lines[1].contains(":11:11: field `items.quality`: item `b`"), "{}", lines[1]);
+    assert!(
+        lines[0].contains(":5:9: field `items.model`: item `a`: unknown model `nope`"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains(":11:11: field `items.quality`: item `b`"),
+        "{}",
+        lines[1]
+    );
     assert!(r.stdout.is_empty());
 }
 
