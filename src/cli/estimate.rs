@@ -58,13 +58,17 @@ pub fn run(args: EstimateArgs, ctx: &Context) -> Result<Outcome> {
     for w in estimate.all_warnings() {
         eprintln!("warning: {w}");
     }
-    match ctx.format {
-        Format::Json => render::emit_json(&estimate)?,
-        f => render::emit(&render::estimate::render(&estimate, f))?,
-    }
-    Ok(if estimate.over_budget() {
+    let outcome = if estimate.over_budget() {
         Outcome::Negative
     } else {
         Outcome::Success
-    })
+    };
+    match ctx.format {
+        Format::Json => {
+            let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            render::ignore_broken_pipe(render::estimate::write_json(estimate, out))?;
+        }
+        f => render::emit(&render::estimate::render(&estimate, f))?,
+    }
+    Ok(outcome)
 }

@@ -291,10 +291,12 @@ fn price_item<'b>(
 ) -> Result<ItemReport, InputError> {
     let err = |field: Option<&str>, msg: String| plan.item_error(item, field, &msg);
     let mut swapped_from = None;
-    let id = r.id();
-    if let Some(s) = swaps.iter().find(|s| s.from_id == id) {
-        swapped_from = Some(id);
-        r = s.to;
+    if !swaps.is_empty() {
+        let id = r.id();
+        if let Some(s) = swaps.iter().find(|s| s.from_id == id) {
+            swapped_from = Some(id);
+            r = s.to;
+        }
     }
     let model = r.model;
     let via = swapped_from

@@ -422,7 +422,7 @@ impl<'a> Checker<'a> {
         let before = self.problems.len();
         let mut spans = Spans {
             item: item_span.clone(),
-            fields: Vec::new(),
+            fields: Vec::with_capacity(8),
         };
         record_spans(&raw, &mut spans);
 

@@ -182,16 +182,9 @@ fn csv_text(sheets: &[Sheet]) -> String {
     parts.join("\n")
 }
 
-/// Streams a report as pretty JSON to stdout through a buffer, without
-/// building the whole text first (an estimate of 100,000 items is ~70 MB).
-/// A closed pipe is not an error.
-pub fn emit_json<T: Serialize>(report: &T) -> std::io::Result<()> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let written = serde_json::to_writer_pretty(&mut out, report)
-        .map_err(std::io::Error::from)
-        .and_then(|_| out.write_all(b"\n"))
-        .and_then(|_| out.flush());
-    match written {
+/// A closed pipe (`genbudget … | head`) is not an error.
+pub fn ignore_broken_pipe(r: std::io::Result<()>) -> std::io::Result<()> {
+    match r {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
