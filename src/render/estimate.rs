@@ -46,27 +46,41 @@ pub fn write_json<W: Write>(mut e: Estimate, mut out: W) -> std::io::Result<()> 
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     };
-    let per = items.len().div_ceil(threads);
-    let parts: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(per)
-            .map(|mine| scope.spawn(move || pretty_items(mine)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("JSON writer failed")))
-            })
-            .collect()
-    });
     out.write_all(&head.as_bytes()[..at])?;
     out.write_all(b"\n")?;
-    for (n, part) in parts.into_iter().enumerate() {
-        if n > 0 {
-            out.write_all(b",\n")?;
+    // Blocks of BLOCK items per thread, written in order; the buffers are
+    // reused, so memory stays a few MB however long the plan.
+    const BLOCK: usize = 2048;
+    let mut buffers: Vec<Vec<u8>> = (0..threads).map(|_| Vec::new()).collect();
+    for (b, block) in items.chunks(BLOCK * threads).enumerate() {
+        let filled: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = block
+                .chunks(BLOCK)
+                .zip(buffers.drain(..))
+                .map(|(mine, mut buf)| {
+                    scope.spawn(move || {
+                        buf.clear();
+                        pretty_items(mine, &mut buf).map(|()| buf)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(std::io::Error::other("JSON writer failed")))
+                })
+                .collect()
+        });
+        for (n, buf) in filled.into_iter().enumerate() {
+            let buf = buf?;
+            if b > 0 || n > 0 {
+                out.write_all(b",\n")?;
+            }
+            out.write_all(&buf)?;
+            buffers.push(buf);
         }
-        out.write_all(&part?)?;
+        buffers.resize_with(threads, Vec::new);
     }
     out.write_all(b"\n  ")?;
     out.write_all(&head.as_bytes()[at..])?;
@@ -76,8 +90,7 @@ pub fn write_json<W: Write>(mut e: Estimate, mut out: W) -> std::io::Result<()> 
 
 /// Items as they sit in the pretty document: each indented by two levels,
 /// separated by `,\n`.
-fn pretty_items(items: &[ItemReport]) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(items.len() * 900);
+fn pretty_items(items: &[ItemReport], out: &mut Vec<u8>) -> std::io::Result<()> {
     let mut one = Vec::with_capacity(1024);
     for (n, item) in items.iter().enumerate() {
         if n > 0 {
@@ -93,7 +106,7 @@ fn pretty_items(items: &[ItemReport]) -> std::io::Result<Vec<u8>> {
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn money(d: Decimal) -> String {
