@@ -1,14 +1,74 @@
-//! `genbudget estimate`: placeholder until its issue lands.
+//! `genbudget estimate PLAN.toml`: price a campaign plan and give a budget
+//! verdict (exit 1 when the total is over the budget).
 
-use anyhow::{Result, bail};
+use std::path::PathBuf;
 
-use super::{Context, Outcome};
+use anyhow::Result;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::{Context, Outcome, parse_date};
+use crate::location::read_text;
+use crate::money::parse_decimal;
+use crate::plan::{self, Options, Swap};
+use crate::render::{self, Format};
 
 /// Arguments of `genbudget estimate`.
 #[derive(clap::Args, Debug)]
-pub struct EstimateArgs {}
+pub struct EstimateArgs {
+    /// The plan file (TOML)
+    pub plan: PathBuf,
+    /// The date whose prices apply (default: the plan's `as_of`, else today)
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub as_of: Option<NaiveDate>,
+    /// The budget limit in the plan's currency; wins over the plan's `budget`
+    #[arg(long, value_parser = parse_budget, value_name = "AMOUNT")]
+    pub budget: Option<Decimal>,
+    /// Price retired models from the last table that offered them (flagged)
+    #[arg(long)]
+    pub allow_retired: bool,
+    /// What-if: price every item on MODEL as if it used OTHER (may repeat)
+    #[arg(long = "swap", value_parser = Swap::parse, value_name = "MODEL=OTHER")]
+    pub swaps: Vec<Swap>,
+}
+
+fn parse_budget(text: &str) -> std::result::Result<Decimal, String> {
+    let v = parse_decimal(text)?;
+    if v < Decimal::ZERO {
+        return Err(format!(
+            "`{text}` is negative; give an amount of 0 or more, e.g. 15.00"
+        ));
+    }
+    Ok(v)
+}
 
 /// Runs `genbudget estimate`.
-pub fn run(_args: EstimateArgs, _ctx: &Context) -> Result<Outcome> {
-    bail!("`genbudget estimate` is not built yet")
+pub fn run(args: EstimateArgs, ctx: &Context) -> Result<Outcome> {
+    let file = args.plan.display().to_string();
+    let source = read_text(&args.plan)?;
+    let plan = plan::parse(&file, &source)?;
+    let book = ctx.book()?;
+    let opts = Options {
+        as_of: args.as_of.or(plan.as_of).unwrap_or_else(|| ctx.today()),
+        budget: args.budget,
+        allow_retired: args.allow_retired,
+        swaps: args.swaps,
+    };
+    let estimate = plan::estimate(&plan, &book, &opts)?;
+    for w in estimate.all_warnings() {
+        eprintln!("warning: {w}");
+    }
+    let outcome = if estimate.over_budget() {
+        Outcome::Negative
+    } else {
+        Outcome::Success
+    };
+    match ctx.format {
+        Format::Json => {
+            let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            render::ignore_broken_pipe(render::estimate::write_json(estimate, out))?;
+        }
+        f => render::emit(&render::estimate::render(&estimate, f))?,
+    }
+    Ok(outcome)
 }

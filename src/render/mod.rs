@@ -5,6 +5,7 @@
 //! grids of already-formatted cells — as a terminal table (comfy-table), CSV
 //! (the `csv` crate) or a markdown table fit for a pull-request comment.
 
+pub mod estimate;
 pub mod rates;
 
 use std::io::Write;
@@ -179,6 +180,14 @@ fn csv_text(sheets: &[Sheet]) -> String {
         parts.push(String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default());
     }
     parts.join("\n")
+}
+
+/// A closed pipe (`genbudget … | head`) is not an error.
+pub fn ignore_broken_pipe(r: std::io::Result<()>) -> std::io::Result<()> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 /// Writes to stdout; a closed pipe (`genbudget … | head`) is not an error.

@@ -1,1 +1,283 @@
 //! Integration tests: `genbudget estimate`.
+//!
+//! Transcripts (args → stdout, stderr, exit code) live in `tests/cmd/estimate/`
+//! as trycmd cases, each with its hand working in a comment; the tests below
+//! check JSON fields and meanings, and the rules the transcripts can't show
+//! at a glance. Expected figures are worked by hand from the fixture tables.
+
+use crate::common;
+
+/// Every transcript under `tests/cmd/estimate/` (run `TRYCMD=overwrite` to
+/// regenerate after a deliberate change, then review the diff).
+#[test]
+fn transcripts() {
+    trycmd::TestCases::new()
+        .register_bin("genbudget", common::bin())
+        .case("tests/cmd/estimate/*.toml");
+}
+
+use std::fs;
+
+use serde_json::Value;
+
+const FIXTURES: [&str; 5] = [
+    "--no-builtin-pricing",
+    "--pricing",
+    "tests/fixtures/book",
+    "--pricing",
+    "tests/fixtures/estimate-book",
+];
+
+/// Writes `plan` to a temporary file and runs `estimate` on the fixture
+/// tables with `extra` flags; returns the run and (if stdout is JSON) it.
+fn estimate(plan: &str, extra: &[&str]) -> (common::Run, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.toml");
+    fs::write(&path, plan).unwrap();
+    let mut args: Vec<&str> = FIXTURES.to_vec();
+    let p = path.to_str().unwrap();
+    args.extend(["estimate", p, "--format", "json"]);
+    args.extend_from_slice(extra);
+    let r = common::run(&args);
+    let v = serde_json::from_str(&r.stdout).unwrap_or(Value::Null);
+    (r, v)
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str()
+        .unwrap_or_else(|| panic!("{v} is not a string (amounts are strings)"))
+}
+
+#[test]
+fn json_fields_keep_their_names_and_meanings() {
+    let (r, v) = common::run_json(&[
+        "estimate",
+        "examples/mixed-campaign.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(v["schema"], "genbudget.estimate/1");
+    assert_eq!(v["plan"], "Summer campaign");
+    assert_eq!(v["as_of"], "2026-06-01");
+    assert_eq!(v["currency"], "USD");
+    let items = v["items"].as_array().unwrap();
+    let names: Vec<&str> = items.iter().map(|i| s(&i["name"])).collect();
+    assert_eq!(
+        names,
+        ["Key visuals", "Social variants", "Teaser clips", "Ad copy"]
+    );
+    for i in items {
+        for key in [
+            "name",
+            "provider",
+            "model",
+            "kind",
+            "spec",
+            "table",
+            "count",
+            "units",
+            "unit",
+            "unit_price",
+            "credits",
+            "base",
+            "retries",
+            "total",
+            "min_seconds",
+            "max_seconds",
+            "warnings",
+        ] {
+            assert!(i.get(key).is_some(), "item lacks `{key}`: {i}");
+        }
+    }
+    // Key visuals: 0.25 + 21 prompt tokens × 5.00/1M (0.000105) + 194 image-input
+    // tokens × 10.00/1M (0.00194) = 0.252045 an image; 40 × 1.25 = 50 units;
+    // total round(12.60225) = 12.60, base round(10.0818) = 10.08, retries 2.52.
+    let kv = &items[0];
+    assert_eq!(
+        (
+            s(&kv["unit_price"]),
+            s(&kv["units"]),
+            s(&kv["base"]),
+            s(&kv["retries"]),
+            s(&kv["total"])
+        ),
+        ("0.252045", "50", "10.08", "2.52", "12.60")
+    );
+    assert_eq!(kv["credits"], Value::Null);
+    assert_eq!(kv["table"], "openai@2026-05-20");
+    // Social variants: 200 × 1.1 = 220 units × 12 = 2640 credits at the plan's
+    // 0.005 = 13.20; base 200 × 12 × 0.005 = 12.00.
+    let sv = &items[1];
+    assert_eq!(
+        (s(&sv["credits"]), s(&sv["total"]), s(&sv["base"])),
+        ("2640", "13.20", "12.00")
+    );
+    assert_eq!(sv["credit_value_from"], "plan");
+    assert_eq!(sv["kind"], "image");
+    // Teaser clips: 8 s × 0.10 = 0.8 a clip; 24 × 1.1 = 26.4 units: 21.12.
+    assert_eq!(
+        (s(&items[2]["spec"]), s(&items[2]["total"])),
+        ("8s 1280x720", "21.12")
+    );
+    // Ad copy: 800 × 1.25/1M + 2000 × 0.125/1M + 400 × 10/1M = 0.00525; 2200 units: 11.55.
+    assert_eq!(
+        (s(&items[3]["unit_price"]), s(&items[3]["total"])),
+        ("0.00525", "11.55")
+    );
+    // 12.60 + 13.20 + 21.12 + 11.55 = 58.47; round(58.47 × 0.15 = 8.7705) = 8.77.
+    assert_eq!(
+        (s(&v["subtotal"]), s(&v["contingency"]), s(&v["total"])),
+        ("58.47", "8.77", "67.24")
+    );
+    // 250.00 − 67.24 = 182.76.
+    assert_eq!(s(&v["budget"]["limit"]), "250.00");
+    assert_eq!(s(&v["budget"]["remaining"]), "182.76");
+    assert_eq!(v["budget"]["within"], true);
+    assert_eq!(s(&v["credits"][0]["credits"]), "2640");
+}
+
+#[test]
+fn budget_is_null_without_one_and_the_flag_wins() {
+    let plan = "name = \"p\"\nas_of = 2026-04-20\nbudget = \"1.00\"\n[[items]]\nname = \"a\"\nmodel = \"gpt-5\"\ncount = 1000\noutput_tokens = 1000\n";
+    // 1000 × 1000 × 12.00/1M (openai@2026-01-01 fixture) = 12.00.
+    let (r, v) = estimate(plan, &[]);
+    assert_eq!(r.code, 1, "over the plan's 1.00: {}", r.stdout);
+    assert_eq!(s(&v["budget"]["remaining"]), "-11.00");
+    assert_eq!(v["budget"]["from"], "plan");
+    // Exactly at the budget is within it: 12.00 ≤ 12.00.
+    let (r, v) = estimate(plan, &["--budget", "12"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        (s(&v["budget"]["limit"]), s(&v["budget"]["remaining"])),
+        ("12.00", "0.00")
+    );
+    assert_eq!(v["budget"]["from"], "--budget");
+    let (r, v) = estimate(&plan.replace("budget = \"1.00\"\n", ""), &[]);
+    assert_eq!(r.code, 0);
+    assert_eq!(v["budget"], Value::Null);
+}
+
+#[test]
+fn over_budget_says_by_how_much_in_every_format() {
+    for format in ["table", "markdown"] {
+        let r = common::run(&[
+            "estimate",
+            "examples/spring-launch.toml",
+            "--budget",
+            "10",
+            "--format",
+            format,
+        ]);
+        // total 10.53 − 10.00 = 0.53 over.
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stdout.contains("0.53 USD over the budget of 10.00 USD"),
+            "{}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn credit_value_falls_back_to_the_cheapest_subscription() {
+    // sub-credit has no packs: min(20.00/1000 = 0.02, 200.00/12500 = 0.016) = 0.016.
+    // 10 clips × 5 s × 16 credits/s = 800 credits × 0.016 = 12.80.
+    let plan = "name = \"p\"\nas_of = 2026-04-20\n[[items]]\nname = \"a\"\nmodel = \"sub-video\"\ncount = 10\nseconds = 5\nresolution = \"720p\"\n";
+    let (r, v) = estimate(plan, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let i = &v["items"][0];
+    assert_eq!(
+        (s(&i["credits"]), s(&i["credit_value"]), s(&i["total"])),
+        ("800", "0.016", "12.80")
+    );
+    assert_eq!(i["credit_value_from"], "subscription");
+}
+
+#[test]
+fn rate_limits_time_the_work_and_flag_days_that_cannot_fit() {
+    // sora-2 (fixture): 10 concurrent × 45–120 s. 20,000 clips a day → 2000
+    // batches: 90,000 s (25.0 h) at best > 24 h → cannot run daily.
+    let plan = "name = \"p\"\nas_of = 2026-04-20\n[[items]]\nname = \"a\"\nmodel = \"sora-2\"\nper_day = 20000\ndays = 2\nseconds = 4\nresolution = \"1280x720\"\n";
+    let (r, v) = estimate(plan, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let i = &v["items"][0];
+    assert_eq!(
+        (i["min_seconds"].as_u64(), i["max_seconds"].as_u64()),
+        (Some(90_000), Some(240_000))
+    );
+    assert_eq!(i["timing_scope"], "day");
+    assert!(
+        r.stderr.contains("20000 jobs a day need at least 25.0 h"),
+        "{}",
+        r.stderr
+    );
+    // gpt-5 at 5000 rpm, a counted item: 12,000 requests × 60 / 5000 = 144 s in all.
+    let plan = "name = \"p\"\nas_of = 2026-04-20\n[[items]]\nname = \"a\"\nmodel = \"gpt-5\"\ncount = 12000\ninput_tokens = 10\n";
+    let (_, v) = estimate(plan, &[]);
+    assert_eq!(v["items"][0]["min_seconds"].as_u64(), Some(144));
+    assert_eq!(v["items"][0]["timing_scope"], "total");
+}
+
+#[test]
+fn swaps_keep_the_spec_and_unused_swaps_warn() {
+    // gpt-image-1 high 1024x1024 → kie/gpt-image-1 (10 credits, value 0.005):
+    // 4 × 10 × 0.005 = 0.20.
+    let plan = "name = \"p\"\nas_of = 2026-04-20\n[[items]]\nname = \"a\"\nmodel = \"openai/gpt-image-1\"\ncount = 4\nquality = \"high\"\nsize = \"1024x1024\"\n";
+    let (r, v) = estimate(plan, &["--swap", "openai/gpt-image-1=kie/gpt-image-1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(v["items"][0]["swapped_from"], "openai/gpt-image-1");
+    assert_eq!(v["items"][0]["provider"], "kie");
+    assert_eq!(s(&v["items"][0]["total"]), "0.20");
+    assert_eq!(v["swaps"][0], "openai/gpt-image-1=kie/gpt-image-1");
+    let (r, v) = estimate(plan, &["--swap", "gpt-5=gpt-5-mini"]);
+    assert_eq!(r.code, 0);
+    // Unchanged: 4 × 0.15 = 0.60, and a warning that the swap did nothing.
+    assert_eq!(s(&v["total"]), "0.60");
+    assert!(
+        r.stderr.contains("no item uses openai/gpt-5"),
+        "{}",
+        r.stderr
+    );
+    // Swapping an image model for a text model cannot keep the spec.
+    let (r, _) = estimate(plan, &["--swap", "openai/gpt-image-1=gpt-5"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains(
+            "`quality` does not apply to openai/gpt-5 (swapped in for openai/gpt-image-1 by --swap)"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn every_problem_in_a_plan_is_reported_at_once() {
+    let plan = "name = \"p\"\nas_of = 2026-04-20\n[[items]]\nname = \"a\"\nmodel = \"nope\"\ncount = 1\n[[items]]\nname = \"b\"\nmodel = \"gpt-5\"\ncount = 1\nquality = \"high\"\n";
+    let (r, _) = estimate(plan, &[]);
+    assert_eq!(r.code, 2);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stderr);
+    assert!(
+        lines[0].contains(":5:9: field `items.model`: item `a`: unknown model `nope`"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains(":11:11: field `items.quality`: item `b`"),
+        "{}",
+        lines[1]
+    );
+    assert!(r.stdout.is_empty());
+}
+
+#[test]
+fn prompts_are_counted_with_the_models_tokenizer() {
+    // "hello world" is 2 o200k_base tokens: 1000 requests × 2 × 1.25/1M = 0.0025
+    // → round = 0.00; with 1,000,000 requests it is 2.50.
+    let plan = "name = \"p\"\nas_of = 2026-04-20\n[[items]]\nname = \"a\"\nmodel = \"gpt-5\"\ncount = 1000000\nprompt = \"hello world\"\n";
+    let (r, v) = estimate(plan, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(s(&v["items"][0]["spec"]), "2 in");
+    assert_eq!(s(&v["items"][0]["total"]), "2.50");
+}

@@ -1,0 +1,54 @@
+//! In-process timing of the estimator's pure steps on a generated plan:
+//! parsing (TOML + validation + prompt counting) and estimation (resolving,
+//! quoting, arithmetic, timing), reported as items per second.
+//!
+//!     bash benches/estimate.sh        (generates the plan, then runs this)
+//!     cargo bench --bench estimate -- target/bench/plan-100000.toml
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use genbudget::plan::{self, Options};
+use genbudget::pricing::PriceBook;
+
+fn main() {
+    let path = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .unwrap_or_else(|| "target/bench/plan-100000.toml".into());
+    let source = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (generate it with benches/gen-plan.py)"));
+    let book = PriceBook::load(true, &[]).expect("built-in book");
+    let runs = 5;
+    let (mut parse_best, mut est_best, mut json_best) = (f64::MAX, f64::MAX, f64::MAX);
+    let mut items = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let plan = plan::parse(&path, &source).expect("plan parses");
+        parse_best = parse_best.min(t.elapsed().as_secs_f64());
+        let opts = Options {
+            as_of: plan
+                .as_of
+                .unwrap_or(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()),
+            budget: None,
+            allow_retired: false,
+            swaps: vec![],
+        };
+        let t = Instant::now();
+        let e = plan::estimate(&plan, &book, &opts).expect("plan prices");
+        est_best = est_best.min(t.elapsed().as_secs_f64());
+        items = e.items.len();
+        let t = Instant::now();
+        let mut sink = std::io::BufWriter::new(std::io::sink());
+        serde_json::to_writer_pretty(&mut sink, &e).expect("serialises");
+        json_best = json_best.min(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "{items} items, best of {runs}: parse {:.0} ms ({:.0} items/s), estimate {:.0} ms ({:.0} items/s), JSON {:.0} ms",
+        parse_best * 1e3,
+        items as f64 / parse_best,
+        est_best * 1e3,
+        items as f64 / est_best,
+        json_best * 1e3
+    );
+}

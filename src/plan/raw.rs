@@ -1,0 +1,174 @@
+//! The raw layer: serde structs that mirror a plan file exactly.
+//!
+//! Unknown keys are refused (`deny_unknown_fields`), so a misspelt `qualty`
+//! is an error with its line and column, never a silently ignored field.
+//! Every value keeps its span (`toml::Spanned`) so `validate.rs` can point at
+//! the very key that is out of range. Numbers are read exactly: strings go
+//! through [`parse_decimal`], TOML floats through [`decimal_from_toml_number`]
+//! (their shortest decimal form), so no binary float survives this file.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use toml::Spanned;
+
+use crate::money::{decimal_from_toml_number, parse_decimal};
+
+/// A whole plan file.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlan {
+    pub name: Option<Spanned<String>>,
+    pub as_of: Option<Spanned<RawDate>>,
+    pub budget: Option<Spanned<RawNumber>>,
+    pub currency: Option<Spanned<String>>,
+    pub retry_rate: Option<Spanned<RawNumber>>,
+    pub contingency: Option<Spanned<RawNumber>>,
+    #[serde(default)]
+    pub credit_value: BTreeMap<Spanned<String>, Spanned<RawNumber>>,
+    /// Free text for people; accepted and ignored.
+    #[allow(dead_code)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub items: Vec<Spanned<RawItem>>,
+}
+
+/// One `[[items]]` table.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawItem {
+    pub name: Option<Spanned<String>>,
+    pub model: Option<Spanned<String>>,
+    pub count: Option<Spanned<RawNumber>>,
+    pub per_day: Option<Spanned<RawNumber>>,
+    pub days: Option<Spanned<RawNumber>>,
+    pub retry_rate: Option<Spanned<RawNumber>>,
+    pub quality: Option<Spanned<String>>,
+    pub size: Option<Spanned<String>>,
+    pub resolution: Option<Spanned<String>>,
+    pub seconds: Option<Spanned<RawNumber>>,
+    pub input_tokens: Option<Spanned<RawNumber>>,
+    pub cached_input_tokens: Option<Spanned<RawNumber>>,
+    pub output_tokens: Option<Spanned<RawNumber>>,
+    pub prompt_tokens: Option<Spanned<RawNumber>>,
+    pub prompt: Option<Spanned<String>>,
+    pub input_images: Option<Spanned<RawNumber>>,
+    pub input_image_size: Option<Spanned<String>>,
+    pub input_fidelity: Option<Spanned<String>>,
+    pub limits: Option<Spanned<RawLimits>>,
+    /// Free text for people; accepted and ignored.
+    #[allow(dead_code)]
+    pub notes: Option<String>,
+}
+
+/// An item's own rate limits (an account's tier), overriding the table's.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    pub concurrent_jobs: Option<Spanned<RawNumber>>,
+    pub latency_seconds: Option<Spanned<Vec<RawNumber>>>,
+    pub rpm: Option<Spanned<RawNumber>>,
+}
+
+/// An exact number written as a TOML integer, float or string. Its range
+/// (whole, non-negative, ≤ 10, …) depends on the field and is checked in
+/// `validate.rs`, where the message can say which field and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawNumber(pub Decimal);
+
+impl<'de> Deserialize<'de> for RawNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RawNumber;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number, written bare (30, 0.10) or as a string (\"15.00\")")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawNumber, E> {
+                parse_decimal(v).map(RawNumber).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawNumber, E> {
+                Ok(RawNumber(Decimal::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawNumber, E> {
+                Ok(RawNumber(Decimal::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawNumber, E> {
+                decimal_from_toml_number(v)
+                    .map(RawNumber)
+                    .map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A calendar date written as a TOML date (`2026-04-20`) or a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawDate(pub NaiveDate);
+
+impl<'de> Deserialize<'de> for RawDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Toml(toml::value::Datetime),
+            Text(String),
+        }
+        let bad = |text: &str| {
+            de::Error::custom(format!(
+                "`{text}` is not a date; write it as YYYY-MM-DD (e.g. 2026-04-20)"
+            ))
+        };
+        match Repr::deserialize(d).map_err(|_: D::Error| bad("this value"))? {
+            Repr::Toml(dt) => match (dt.date, dt.time, dt.offset) {
+                (Some(date), None, None) => NaiveDate::from_ymd_opt(
+                    i32::from(date.year),
+                    u32::from(date.month),
+                    u32::from(date.day),
+                )
+                .map(RawDate)
+                .ok_or_else(|| bad(&dt.to_string())),
+                _ => Err(bad(&dt.to_string())),
+            },
+            Repr::Text(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .map(RawDate)
+                .map_err(|_| bad(&s)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_exact_whatever_their_spelling() {
+        let p: RawPlan = toml::from_str(
+            "retry_rate = 0.1\ncontingency = \"0.10\"\nbudget = 15\n[[items]]\nname = \"a\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.retry_rate.unwrap().into_inner().0.to_string(), "0.1");
+        assert_eq!(p.contingency.unwrap().into_inner().0.to_string(), "0.10");
+        assert_eq!(p.budget.unwrap().into_inner().0.to_string(), "15");
+    }
+
+    #[test]
+    fn item_spans_point_at_their_table() {
+        let src = "name = \"p\"\n\n[[items]]\nname = \"a\"\n\n[[items]]\nmodel = \"m\"\n";
+        let p: RawPlan = toml::from_str(src).unwrap();
+        let second = p.items[1].span();
+        // serde's span of an array-of-tables entry is its `[[items]]` header.
+        assert_eq!(second.start, src.rfind("[[items]]").unwrap(), "{second:?}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let e = toml::from_str::<RawPlan>("[[items]]\nqualty = \"high\"\n").unwrap_err();
+        assert!(e.message().contains("qualty"), "{}", e.message());
+    }
+}

@@ -1,0 +1,364 @@
+//! Laying out an [`Estimate`] for people (table, markdown) and spreadsheets
+//! (CSV). JSON is the report itself.
+//!
+//! The table reads at a glance: one row per item with its unit price, units
+//! with retries, base, retries and total in money; a credits column when any
+//! item is credit-priced and a time column when any item has rate limits;
+//! then the subtotal, contingency and total, the credits used, the budget
+//! verdict and every warning. CSV has one row per item with every figure,
+//! then `subtotal`, `contingency` and `total` rows.
+
+use std::io::Write;
+
+use rust_decimal::Decimal;
+
+use super::{Format, Sheet, sheets};
+use crate::money::plain;
+use crate::plan::{Estimate, ItemReport, TimingScope, timing};
+
+/// Renders an estimate as table, markdown or CSV.
+pub fn render(e: &Estimate, format: Format) -> String {
+    match format {
+        Format::Csv => sheets(Format::Csv, &[csv_sheet(e)]),
+        Format::Markdown => sheets(Format::Markdown, &[people_sheet(e, true)]),
+        _ => sheets(Format::Table, &[people_sheet(e, false)]),
+    }
+}
+
+/// Writes the estimate as pretty JSON — byte for byte what
+/// `serde_json::to_writer_pretty` writes, with a final newline — serialising
+/// the items on every core. An estimate of 100,000 items is ~70 MB of JSON;
+/// this halves the time to write it on two cores.
+pub fn write_json<W: Write>(mut e: Estimate, mut out: W) -> std::io::Result<()> {
+    let items = std::mem::take(&mut e.items);
+    let head = serde_json::to_string_pretty(&e).map_err(std::io::Error::from)?;
+    // Strings in JSON cannot hold a raw newline, so this marks the key.
+    let marker = "\n  \"items\": []";
+    let at = head.find(marker).map(|i| i + marker.len() - 1);
+    let (Some(at), false) = (at, items.is_empty()) else {
+        e.items = items;
+        serde_json::to_writer_pretty(&mut out, &e).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")?;
+        return out.flush();
+    };
+    let threads = if items.len() < 2048 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    out.write_all(&head.as_bytes()[..at])?;
+    out.write_all(b"\n")?;
+    // Blocks of BLOCK items per thread, written in order; the buffers are
+    // reused, so memory stays a few MB however long the plan.
+    const BLOCK: usize = 2048;
+    let mut buffers: Vec<Vec<u8>> = (0..threads).map(|_| Vec::new()).collect();
+    for (b, block) in items.chunks(BLOCK * threads).enumerate() {
+        let filled: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = block
+                .chunks(BLOCK)
+                .zip(buffers.drain(..))
+                .map(|(mine, mut buf)| {
+                    scope.spawn(move || {
+                        buf.clear();
+                        pretty_items(mine, &mut buf).map(|()| buf)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(std::io::Error::other("JSON writer failed")))
+                })
+                .collect()
+        });
+        for (n, buf) in filled.into_iter().enumerate() {
+            let buf = buf?;
+            if b > 0 || n > 0 {
+                out.write_all(b",\n")?;
+            }
+            out.write_all(&buf)?;
+            buffers.push(buf);
+        }
+        buffers.resize_with(threads, Vec::new);
+    }
+    out.write_all(b"\n  ")?;
+    out.write_all(&head.as_bytes()[at..])?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// Items as they sit in the pretty document: each indented by two levels,
+/// separated by `,\n`.
+fn pretty_items(items: &[ItemReport], out: &mut Vec<u8>) -> std::io::Result<()> {
+    let mut one = Vec::with_capacity(1024);
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        one.clear();
+        serde_json::to_writer_pretty(&mut one, item).map_err(std::io::Error::from)?;
+        out.extend_from_slice(b"    ");
+        for &b in &one {
+            out.push(b);
+            if b == b'\n' {
+                out.extend_from_slice(b"    ");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn money(d: Decimal) -> String {
+    d.to_string()
+}
+
+fn count(i: &ItemReport) -> String {
+    match (i.per_day, i.days) {
+        (Some(p), Some(d)) => format!("{} ({p}/day × {d})", i.count),
+        _ => i.count.to_string(),
+    }
+}
+
+fn unit_price(i: &ItemReport) -> String {
+    match i.credits {
+        Some(_) => format!("{} cr", plain(i.unit_price)),
+        None => plain(i.unit_price),
+    }
+}
+
+fn time(i: &ItemReport) -> String {
+    let (Some(lo), Some(hi)) = (i.min_seconds, i.max_seconds) else {
+        return String::new();
+    };
+    let span = if lo == hi {
+        timing::human(lo)
+    } else {
+        format!("{}–{}", timing::human(lo), timing::human(hi))
+    };
+    match i.timing_scope {
+        Some(TimingScope::Day) => format!("{span} /day"),
+        _ => span,
+    }
+}
+
+fn percent(rate: Decimal) -> String {
+    format!("{}%", plain(rate * Decimal::ONE_HUNDRED))
+}
+
+fn people_sheet(e: &Estimate, markdown: bool) -> Sheet {
+    let cur = e.currency.code();
+    let with_credits = e.items.iter().any(|i| i.credits.is_some());
+    let with_time = e.items.iter().any(|i| i.min_seconds.is_some());
+    let mut headers: Vec<String> = [
+        "item",
+        "model",
+        "spec",
+        "unit price",
+        "count",
+        "units",
+        "base",
+        "retries",
+        "total",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    headers[8] = format!("total ({cur})");
+    if with_credits {
+        headers.push("credits".into());
+    }
+    if with_time {
+        headers.push("time".into());
+    }
+    let mut right = vec![3, 4, 5, 6, 7, 8];
+    if with_credits {
+        right.push(9);
+    }
+    let mut sheet = Sheet::new(headers)
+        .right_aligned(&right)
+        .titled(format!("{} — prices as of {}, {cur}", e.plan, e.as_of));
+    for i in &e.items {
+        let mut model = format!("{}/{}", i.provider, i.model);
+        if let Some(f) = &i.swapped_from {
+            model.push_str(&format!(" (for {f})"));
+        }
+        if i.retired.is_some() {
+            model.push_str(" (retired)");
+        }
+        let mut row = vec![
+            i.name.clone(),
+            model,
+            i.spec.clone(),
+            unit_price(i),
+            count(i),
+            plain(i.units),
+            money(i.base),
+            money(i.retries),
+            money(i.total),
+        ];
+        if with_credits {
+            row.push(i.credits.map(plain).unwrap_or_default());
+        }
+        if with_time {
+            row.push(time(i));
+        }
+        sheet.row(row);
+    }
+    let bold = |s: String| if markdown { format!("**{s}**") } else { s };
+    let (base, retries) = e
+        .items
+        .iter()
+        .fold((Decimal::ZERO, Decimal::ZERO), |(b, r), i| {
+            (b + i.base, r + i.retries)
+        });
+    let mut notes = vec![format!(
+        "base {base} + retries {retries} = subtotal {} {cur}; + contingency {} {} = {}",
+        e.subtotal,
+        percent(e.contingency_rate),
+        e.contingency,
+        bold(format!("total {} {cur}", e.total))
+    )];
+    for c in &e.credits {
+        let from = match c.value_from {
+            "plan" => "the plan's [credit_value]",
+            "pack" => "the cheapest pack",
+            _ => "the cheapest subscription",
+        };
+        notes.push(format!(
+            "credits: {} {} at {} {cur} each ({from}) = {} {cur}",
+            plain(c.credits),
+            c.unit,
+            plain(c.value),
+            c.total
+        ));
+    }
+    if let Some(b) = &e.budget {
+        let from = if b.from == "plan" { "" } else { " (--budget)" };
+        notes.push(if b.within {
+            format!(
+                "{}: {} {cur} left of {} {cur}{from}",
+                bold("within budget".into()),
+                b.remaining,
+                b.limit
+            )
+        } else {
+            format!(
+                "{}: total {} {cur} is {} {cur} over the budget of {} {cur}{from}",
+                bold("OVER BUDGET".into()),
+                e.total,
+                -b.remaining,
+                b.limit
+            )
+        });
+    }
+    if !e.swaps.is_empty() {
+        notes.push(format!("what-if: --swap {}", e.swaps.join(", --swap ")));
+    }
+    for w in e.all_warnings() {
+        notes.push(format!("warning: {w}"));
+    }
+    sheet.notes = notes;
+    sheet
+}
+
+fn csv_sheet(e: &Estimate) -> Sheet {
+    let mut sheet = Sheet::new([
+        "name",
+        "provider",
+        "model",
+        "kind",
+        "spec",
+        "table",
+        "count",
+        "units",
+        "unit",
+        "unit_price",
+        "price_unit",
+        "credits",
+        "credit_value",
+        "base",
+        "retries",
+        "total",
+        "min_seconds",
+        "max_seconds",
+        "warnings",
+    ]);
+    let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for i in &e.items {
+        sheet.row([
+            i.name.clone(),
+            i.provider.clone(),
+            i.model.clone(),
+            i.kind.to_string(),
+            i.spec.clone(),
+            i.table.clone(),
+            i.count.to_string(),
+            plain(i.units),
+            i.unit.to_string(),
+            plain(i.unit_price),
+            i.price_unit.clone(),
+            i.credits.map(plain).unwrap_or_default(),
+            i.credit_value.map(plain).unwrap_or_default(),
+            money(i.base),
+            money(i.retries),
+            money(i.total),
+            opt(i.min_seconds),
+            opt(i.max_seconds),
+            i.warnings.join("; "),
+        ]);
+    }
+    for (name, amount) in [
+        ("subtotal", e.subtotal),
+        ("contingency", e.contingency),
+        ("total", e.total),
+    ] {
+        let mut row = vec![String::new(); 19];
+        row[0] = name.to_string();
+        row[10] = e.currency.code().to_string();
+        row[15] = money(amount);
+        sheet.row(row);
+    }
+    sheet
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{self, Options};
+    use crate::pricing::{PriceBook, parse_table};
+
+    fn estimate(items: usize) -> Estimate {
+        let openai = include_str!("../../tests/fixtures/book/openai/2026-01-01.toml");
+        let kie = include_str!("../../tests/fixtures/book/kie/2026-04-20.toml");
+        let book = PriceBook::from_tables(vec![
+            parse_table("openai.toml", openai, None).unwrap(),
+            parse_table("kie.toml", kie, None).unwrap(),
+        ]);
+        let mut src = String::from("name = \"json \\\"items\\\": []\"\nbudget = 5\n");
+        for i in 0..items {
+            src.push_str(&format!(
+                "[[items]]\nname = \"item {i}\"\nmodel = \"kie/gpt-image-2\"\ncount = {i}\n"
+            ));
+        }
+        let plan = plan::parse("p.toml", &src).unwrap();
+        let opts = Options {
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 4, 20).unwrap(),
+            budget: None,
+            allow_retired: false,
+            swaps: vec![],
+        };
+        plan::estimate(&plan, &book, &opts).unwrap()
+    }
+
+    #[test]
+    fn parallel_json_is_byte_for_byte_serde_json() {
+        for n in [1, 3, 5000] {
+            let e = estimate(n);
+            let expected = format!("{}\n", serde_json::to_string_pretty(&e).unwrap());
+            let mut got = Vec::new();
+            write_json(e, &mut got).unwrap();
+            assert_eq!(String::from_utf8(got).unwrap(), expected, "{n} items");
+        }
+    }
+}
