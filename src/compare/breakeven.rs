@@ -7,7 +7,7 @@
 //! subscription strategy's and the best non-subscription strategy's costs
 //! cross: a grid of 41 factors from 0.01× to 100× finds the first sign
 //! change (between months where both strategies can do the work), and
-//! bisection over exact decimals narrows it to 0.01 %.
+//! bisection over exact decimals narrows it to one part in a million.
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -125,20 +125,23 @@ pub fn crossing(sub: &Steady<'_>, other: &Steady<'_>) -> Option<Crossing> {
     None
 }
 
-/// Narrows a sign change of `diff` between `lo` (where it is `d_lo`) and `hi`.
+/// Narrows a sign change of `diff` between `lo` (where it is `d_lo`, not
+/// zero) and `hi`: the smallest factor (to 1 part in a million) from which
+/// the side cheaper at `lo` is no longer cheaper. A tie counts as the far
+/// side, so where pack steps make the two cost the same over a stretch, the
+/// stretch's start is reported.
 fn bisect(
     diff: &dyn Fn(Decimal) -> Option<Decimal>,
     mut lo: Decimal,
     mut hi: Decimal,
     d_lo: Decimal,
 ) -> Decimal {
-    for _ in 0..60 {
-        if hi - lo <= hi * dec!(0.0001) {
+    for _ in 0..80 {
+        if hi - lo <= hi * dec!(0.000001) {
             break;
         }
         let mid = (lo + hi) / dec!(2);
         match diff(mid) {
-            Some(d) if d.is_zero() => return mid,
             Some(d) if sign(d) == sign(d_lo) => lo = mid,
             _ => hi = mid,
         }
@@ -169,6 +172,6 @@ mod tests {
         // A step at 1.84: below it the difference is +1, from it −1.
         let diff = |f: Decimal| Some(if f < dec!(1.84) { dec!(1) } else { dec!(-1) });
         let f = bisect(&diff, dec!(1.5), dec!(2), dec!(1));
-        assert!(f >= dec!(1.84) && f - dec!(1.84) < dec!(0.001), "{f}");
+        assert!(f >= dec!(1.84) && f - dec!(1.84) < dec!(0.00001), "{f}");
     }
 }

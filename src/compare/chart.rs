@@ -54,7 +54,7 @@ fn draw(data: &ChartData, out: &mut String) -> Result<(), Box<dyn std::error::Er
     let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
-        .caption(&data.title, ("sans-serif", 22))
+        .caption(&data.title, ("sans-serif", 28))
         .margin(24)
         .x_label_area_size(56)
         .y_label_area_size(84)
@@ -67,8 +67,8 @@ fn draw(data: &ChartData, out: &mut String) -> Result<(), Box<dyn std::error::Er
         .y_desc(data.y_label.as_str())
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
-        .axis_desc_style(("sans-serif", 17))
-        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 21))
+        .label_style(("sans-serif", 17))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()?;
 
@@ -82,8 +82,8 @@ fn draw(data: &ChartData, out: &mut String) -> Result<(), Box<dyn std::error::Er
     ))?;
     chart.draw_series(std::iter::once(Text::new(
         "your average month",
-        (scale, y_top * 0.97),
-        ("sans-serif", 13).into_font().color(&grey),
+        (scale + x_end * 0.008, y_top * 0.06),
+        ("sans-serif", 16).into_font().color(&grey),
     )))?;
 
     for curve in &data.curves {
@@ -111,22 +111,20 @@ fn draw(data: &ChartData, out: &mut String) -> Result<(), Box<dyn std::error::Er
             4,
             black.stroke_width(1),
         ))?;
-        chart.draw_series(std::iter::once(Circle::new(
-            (x, y),
-            7,
-            black.stroke_width(2),
-        )))?;
-        chart.draw_series(std::iter::once(Text::new(
-            label.clone(),
-            (x + x_end * 0.012, y + y_top * 0.04),
-            ("sans-serif", 15).into_font().color(&black),
-        )))?;
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (x, y),
+                7,
+                black.stroke_width(2),
+            )))?
+            .label(label.as_str())
+            .legend(move |(x, y)| Circle::new((x + 12, y), 6, black.stroke_width(2)));
     }
 
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", 14))
+        .label_font(("sans-serif", 17))
         .background_style(WHITE.mix(0.9))
         .border_style(RGBColor(180, 180, 180))
         .draw()?;

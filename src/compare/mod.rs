@@ -284,7 +284,7 @@ fn break_even(
                 })
                 .collect();
             let (above, below) = if c.subscription_wins_above {
-                ("subscription", "the best strategy without one")
+                ("the subscription", "the best strategy without one")
             } else {
                 (
                     "the best strategy without a subscription",

@@ -10,14 +10,7 @@ pub fn sheets(r: &Report) -> Vec<Sheet> {
     let mut out = vec![ranked(r)];
     if let Some(m) = &r.monthly {
         let mut heads = vec!["month".to_string()];
-        heads.extend(m.strategies.iter().map(|c| {
-            let label = r
-                .strategies
-                .iter()
-                .find(|s| s.id == c.id)
-                .map_or(c.id.as_str(), |s| s.label.as_str());
-            format!("{} ({label})", c.role)
-        }));
+        heads.extend(m.strategies.iter().map(|c| c.role.clone()));
         heads.push("best buys".into());
         let n = m.strategies.len();
         let mut s = Sheet::new(heads)
@@ -28,6 +21,9 @@ pub fn sheets(r: &Report) -> Vec<Sheet> {
             cells.extend(row.amounts.iter().map(ToString::to_string));
             cells.push(row.bought.clone());
             s.row(cells);
+        }
+        for c in &m.strategies {
+            s.notes.push(format!("{}: {}", c.role, label_of(r, &c.id)));
         }
         out.push(s);
     }
@@ -118,14 +114,8 @@ fn break_even(r: &Report) -> Sheet {
         ]);
     }
     if let (Some(sub), Some(other)) = (&b.subscription, &b.other) {
-        let label = |id: &String| {
-            r.strategies
-                .iter()
-                .find(|s| &s.id == id)
-                .map_or(id.clone(), |s| s.label.clone())
-        };
-        s.notes.push(format!("Subscription: {}", label(sub)));
-        s.notes.push(format!("Without one: {}", label(other)));
+        s.notes.push(format!("Subscription: {}", label_of(r, sub)));
+        s.notes.push(format!("Without one: {}", label_of(r, other)));
     }
     s.notes.push(format!("{}.", capitalise(&b.note)));
     s
@@ -146,6 +136,14 @@ fn sensitivity(r: &Report) -> Sheet {
         ]);
     }
     s
+}
+
+/// The table label of a listed strategy (its id if it is not listed).
+fn label_of(r: &Report, id: &str) -> String {
+    r.strategies
+        .iter()
+        .find(|s| s.id == id)
+        .map_or_else(|| id.to_string(), |s| s.label.clone())
 }
 
 fn capitalise(s: &str) -> String {
