@@ -1,0 +1,161 @@
+//! Output: every format, the monthly detail, the chart as SVG, and the
+//! shipped examples.
+
+use std::fs;
+
+use super::{compare, report};
+use crate::common::{root, run, run_json};
+
+#[test]
+fn table_markdown_and_csv() {
+    let r = compare("rollover.toml", &["--monthly"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for want in [
+        "Rollover: 3 months from 2026-01 at prices of 2026-01-01, 1 seat, USD",
+        "acme/still pack big",
+        "Month by month (USD)",
+        "Break-even",
+        "Sensitivity",
+    ] {
+        assert!(r.stdout.contains(want), "{want}\n{}", r.stdout);
+    }
+    let r = compare("rollover.toml", &["--format", "markdown"]);
+    assert!(
+        r.stdout
+            .contains("| 1 | acme/still pack big | packs | 24.00 | 8.00 | 0.0407 | 0 | yes |"),
+        "{}",
+        r.stdout
+    );
+    let r = compare("rollover.toml", &["--format", "csv"]);
+    let first = r.stdout.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "#,strategy,kind,total,per month,per unit,months with unused sub. credits,feasible"
+    );
+    assert!(
+        r.stdout
+            .contains("\n1,acme/still pack big,packs,24.00,8.00,0.0407,0,yes\n"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn json_document() {
+    let r = report("rollover.toml", &["--monthly"]);
+    assert_eq!(r["schema"], "genbudget.compare/1");
+    assert_eq!(r["currency"], "USD");
+    assert_eq!(r["months"], 3);
+    assert_eq!(r["month_labels"][2], "2026-03");
+    let s = &r["strategies"][0];
+    for field in [
+        "id",
+        "options",
+        "total",
+        "per_month",
+        "feasible",
+        "infeasible_months",
+    ] {
+        assert!(!s[field].is_null(), "{field}");
+    }
+    assert_eq!(s["options"][0]["unit_price"], "10");
+    assert_eq!(s["options"][0]["price_unit"], "acme-credit");
+    let monthly = &r["monthly"];
+    assert_eq!(monthly["strategies"][0]["role"], "best");
+    assert_eq!(monthly["rows"][0]["amounts"][0], "12.00");
+    assert_eq!(monthly["rows"][0]["bought"], "1× big");
+    assert_eq!(r["sensitivity"].as_array().unwrap().len(), 5);
+    assert!(r["best_by_kind"].as_array().unwrap().len() == 3);
+}
+
+#[test]
+fn chart_is_svg_with_a_line_per_leading_strategy_and_labelled_axes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chart.svg");
+    let chart = path.display().to_string();
+    let r = compare("rollover.toml", &["--chart", &chart]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = fs::read_to_string(&path).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("the chart is well-formed XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    // Strategy lines are the thick polylines; each strategy has one colour
+    // (its curve and its legend swatch).
+    let mut colours: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke-width") == Some("3"))
+        .filter_map(|n| n.attribute("stroke"))
+        .collect();
+    colours.sort_unstable();
+    colours.dedup();
+    // rollover.toml's leaders: best packs-kind, subscription and pay-as-you-go.
+    assert_eq!(colours.len(), 3, "{colours:?}");
+    let texts: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.text().unwrap_or("").trim().to_string())
+        .collect();
+    for want in [
+        "Average monthly cost (USD)",
+        "Steady volume (images per month, all lines)",
+        "packs — acme/still pack big",
+        "subscription — acme/still subscription basic",
+        "pay-as-you-go — acme/still-api pay-as-you-go",
+    ] {
+        assert!(texts.iter().any(|t| t == want), "{want} not in {texts:?}");
+    }
+    assert!(
+        texts.iter().any(|t| t.starts_with("break-even: ")),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn examples_run_on_the_shipped_tables() {
+    let mut n = 0;
+    for entry in fs::read_dir(root().join("examples")).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("compare-") {
+            continue;
+        }
+        n += 1;
+        let path = format!("examples/{name}");
+        let (r, v) = run_json(&["compare", &path, "--format", "json"]);
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        assert!(v["best"].is_string(), "{name}");
+    }
+    assert!(n >= 3, "only {n} compare examples");
+}
+
+#[test]
+fn example_winners() {
+    let best_kind = |file: &str| {
+        let (r, v) = run_json(&["compare", file, "--format", "json"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        v["strategies"][0]["kind"].as_str().unwrap().to_string()
+    };
+    assert_eq!(
+        best_kind("examples/compare-quarterly-sprints.toml"),
+        "packs"
+    );
+    assert_eq!(
+        best_kind("examples/compare-daily-content-engine.toml"),
+        "subscription"
+    );
+    // The same engine for a team of three: per-seat fees flip the winner.
+    assert_eq!(
+        best_kind("examples/compare-team-seats.toml"),
+        "pay-as-you-go"
+    );
+    let r = run(&[
+        "compare",
+        "examples/compare-quarterly-sprints.toml",
+        "--months",
+        "6",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cut to the 6-month horizon"),
+        "{}",
+        r.stderr
+    );
+}
