@@ -59,8 +59,8 @@ fn draw(data: &ChartData, out: &mut String) -> Result<(), Box<dyn std::error::Er
         .x_label_area_size(56)
         .y_label_area_size(84)
         .build_cartesian_2d(0f64..x_end, 0f64..y_top)?;
-    let x_fmt = |x: &f64| format_axis(*x);
-    let y_fmt = |y: &f64| format_axis(*y);
+    let x_fmt = |x: &f64| format_axis(*x, x_end < 20.0);
+    let y_fmt = |y: &f64| format_axis(*y, y_top < 20.0);
     chart
         .configure_mesh()
         .x_desc(data.x_label.as_str())
@@ -89,15 +89,26 @@ fn draw(data: &ChartData, out: &mut String) -> Result<(), Box<dyn std::error::Er
     for curve in &data.curves {
         let style = colour(curve.kind).stroke_width(3);
         let mut first = true;
-        for segment in segments(&curve.points, scale) {
-            let series = chart.draw_series(LineSeries::new(segment, style))?;
+        let parts = segments(&curve.points, scale);
+        for segment in &parts {
+            let series = chart.draw_series(LineSeries::new(segment.iter().copied(), style))?;
             if first {
                 let c = colour(curve.kind);
-                series.label(curve.label.as_str()).legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3))
-                });
+                series
+                    .label(curve.label.as_str())
+                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3)));
                 first = false;
             }
+        }
+        // Say why a line stops short of the right edge.
+        let last = parts.last().and_then(|s| s.last()).copied();
+        let stops_early = curve.points.last().is_some_and(|(_, y)| y.is_none());
+        if let (Some((x, y)), true) = (last, stops_early) {
+            chart.draw_series(std::iter::once(Text::new(
+                "← can't cover more",
+                (x + x_end * 0.006, y),
+                ("sans-serif", 16).into_font().color(&colour(curve.kind)),
+            )))?;
         }
     }
 
@@ -123,7 +134,7 @@ fn draw(data: &ChartData, out: &mut String) -> Result<(), Box<dyn std::error::Er
 
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(SeriesLabelPosition::LowerRight)
         .label_font(("sans-serif", 17))
         .background_style(WHITE.mix(0.9))
         .border_style(RGBColor(180, 180, 180))
@@ -163,26 +174,22 @@ fn segments(points: &[(Decimal, Option<Decimal>)], scale: f64) -> Vec<Vec<(f64, 
     out
 }
 
-/// Axis tick text: whole numbers with thousands separators, else two places.
-fn format_axis(v: f64) -> String {
-    if v.abs() >= 100.0 || v.fract().abs() < 1e-9 {
-        let n = v.round() as i64;
-        let digits = n.abs().to_string();
-        let mut grouped = String::new();
-        for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(ch);
-        }
-        if n < 0 {
-            format!("-{grouped}")
-        } else {
-            grouped
-        }
-    } else {
-        format!("{v:.2}")
+/// Axis tick text: whole numbers with thousands separators, or two
+/// decimal places on a short axis.
+fn format_axis(v: f64, short_axis: bool) -> String {
+    if short_axis {
+        return format!("{v:.2}");
     }
+    let n = v.round() as i64;
+    let digits = n.abs().to_string();
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    if n < 0 { format!("-{grouped}") } else { grouped }
 }
 
 #[cfg(test)]
@@ -191,8 +198,9 @@ mod tests {
 
     #[test]
     fn axis_text() {
-        assert_eq!(format_axis(1234.0), "1,234");
-        assert_eq!(format_axis(12.5), "12.50");
-        assert_eq!(format_axis(0.0), "0");
+        assert_eq!(format_axis(1234.0, false), "1,234");
+        assert_eq!(format_axis(12.5, true), "12.50");
+        assert_eq!(format_axis(1.0, true), "1.00");
+        assert_eq!(format_axis(0.0, false), "0");
     }
 }

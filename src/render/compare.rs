@@ -63,11 +63,7 @@ fn ranked(r: &Report) -> Sheet {
             st.average_per_month.to_string(),
             st.per_unit.clone().unwrap_or_else(|| "-".into()),
             st.unused_subscription_months.to_string(),
-            if st.feasible {
-                "yes".to_string()
-            } else {
-                format!("no: {}", st.infeasible_months.join(", "))
-            },
+            feasibility(&st.infeasible_months),
         ]);
     }
     if let Some(best) = r.strategies.first() {
@@ -136,6 +132,15 @@ fn sensitivity(r: &Report) -> Sheet {
         ]);
     }
     s
+}
+
+/// `yes`, or the months that can't be paid for (the first few).
+fn feasibility(months: &[String]) -> String {
+    match months.len() {
+        0 => "yes".into(),
+        1..=3 => format!("no: {}", months.join(", ")),
+        n => format!("no: {n} months from {}", months[0]),
+    }
 }
 
 /// The table label of a listed strategy (its id if it is not listed).
