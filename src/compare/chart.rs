@@ -94,9 +94,9 @@ fn draw(data: &ChartData, out: &mut String) -> Result<(), Box<dyn std::error::Er
             let series = chart.draw_series(LineSeries::new(segment.iter().copied(), style))?;
             if first {
                 let c = colour(curve.kind);
-                series
-                    .label(curve.label.as_str())
-                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3)));
+                series.label(curve.label.as_str()).legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3))
+                });
                 first = false;
             }
         }
@@ -189,7 +189,11 @@ fn format_axis(v: f64, short_axis: bool) -> String {
         }
         grouped.push(ch);
     }
-    if n < 0 { format!("-{grouped}") } else { grouped }
+    if n < 0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
 }
 
 #[cfg(test)]
