@@ -125,6 +125,39 @@ pub fn crossing(sub: &Steady<'_>, other: &Steady<'_>) -> Option<Crossing> {
     None
 }
 
+/// The largest steady factor (within 0.01×–100×, to one part in a
+/// million, never above the true limit) at which `s` can still do the work:
+/// `None` when it can at 100×, zero when it can't even at 0.01×. A
+/// subscription whose unit sells no packs runs out of credits here. More
+/// volume never makes a month feasible again, so one boundary is all there
+/// is.
+pub fn ceiling(s: &Steady<'_>) -> Option<Decimal> {
+    let mut prev: Option<Decimal> = None;
+    for f in grid() {
+        if s.monthly(f).is_some() {
+            prev = Some(f);
+            continue;
+        }
+        let Some(mut lo) = prev else {
+            return Some(Decimal::ZERO);
+        };
+        let mut hi = f;
+        for _ in 0..80 {
+            if hi - lo <= hi * dec!(0.000001) {
+                break;
+            }
+            let mid = (lo + hi) / dec!(2);
+            if s.monthly(mid).is_some() {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return Some(lo);
+    }
+    None
+}
+
 /// Narrows a sign change of `diff` between `lo` (where it is `d_lo`, not
 /// zero) and `hi`: the smallest factor (to 1 part in a million) from which
 /// the side cheaper at `lo` is no longer cheaper. A tie counts as the far

@@ -36,7 +36,7 @@ mod search;
 pub mod strategy;
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use rust_decimal_macros::dec;
 
 pub use account::Method;
@@ -44,7 +44,7 @@ pub use calendar::Calendar;
 pub use profile::{Profile, Source, parse_profile};
 pub use report::Report;
 
-use self::breakeven::{Steady, crossing};
+use self::breakeven::{Steady, ceiling, crossing};
 use self::options::Options;
 use self::ranking::{Ranking, rank};
 use self::report::*;
@@ -260,6 +260,8 @@ fn break_even(
         factor: None,
         units_per_month: Vec::new(),
         cheaper_above: None,
+        subscription_limit: None,
+        limit_units_per_month: Vec::new(),
         note: String::new(),
     };
     let (Some(sub), Some(other)) = (sub, other) else {
@@ -270,19 +272,36 @@ fn break_even(
         return out;
     };
     let (s, o) = (Steady::new(opts, cal, sub), Steady::new(opts, cal, other));
+    let per_line = |factor: Decimal| -> Vec<LineUnits> {
+        opts.lines
+            .iter()
+            .map(|l| LineUnits {
+                line: l.number,
+                name: l.label.clone(),
+                unit: l.unit,
+                units: units_text(strategy::average(&l.base) * factor),
+            })
+            .collect()
+    };
+    let limit = ceiling(&s);
+    // Where the subscription runs out, and what the notes say about it.
+    let limit_text = limit.map(|f| {
+        let shown = f.round_dp_with_strategy(4, RoundingStrategy::ToZero);
+        out.subscription_limit = Some(plain(shown));
+        out.limit_units_per_month = per_line(f);
+        if f.is_zero() {
+            "the subscription can't do the work at any steady volume tried".to_string()
+        } else {
+            format!(
+                "above {}× the subscription's credits run out (its unit sells no packs to top up with) and only the other can do the work",
+                plain(shown)
+            )
+        }
+    });
     match crossing(&s, &o) {
         Some(c) => {
             let factor = c.factor.round_dp(4).normalize();
-            out.units_per_month = opts
-                .lines
-                .iter()
-                .map(|l| LineUnits {
-                    line: l.number,
-                    name: l.label.clone(),
-                    unit: l.unit,
-                    units: units_text(strategy::average(&l.base) * c.factor),
-                })
-                .collect();
+            out.units_per_month = per_line(c.factor);
             let (above, below) = if c.subscription_wins_above {
                 ("the subscription", "the best strategy without one")
             } else {
@@ -295,6 +314,9 @@ fn break_even(
                 "at a steady {}× the average month the two cost the same; below it {below} is cheaper, above it {above}",
                 plain(factor)
             );
+            if let Some(t) = &limit_text {
+                out.note = format!("{}; {t}", out.note);
+            }
             out.cheaper_above = Some(
                 if c.subscription_wins_above {
                     "subscription"
@@ -313,6 +335,9 @@ fn break_even(
                 _ => "the two can't both do the work at any steady volume tried",
             };
             out.note = format!("never within 0.01×–100× of the average month: {cheaper}");
+            if let Some(t) = &limit_text {
+                out.note = format!("{}; {t}", out.note);
+            }
         }
     }
     out

@@ -143,6 +143,12 @@ pub struct BreakEven {
     pub units_per_month: Vec<LineUnits>,
     /// Which is cheaper above the crossing: `subscription` or `other`.
     pub cheaper_above: Option<String>,
+    /// The steady factor beyond which the subscription strategy can't do
+    /// the work (its unit sells no packs to top up with); `null` when it
+    /// can at 100×. Shown rounded down.
+    pub subscription_limit: Option<String>,
+    /// Units per month per line at that limit.
+    pub limit_units_per_month: Vec<LineUnits>,
     pub note: String,
 }
 

@@ -88,26 +88,37 @@ fn ranked(r: &Report) -> Sheet {
 
 fn break_even(r: &Report) -> Sheet {
     let b = &r.break_even;
-    let mut s = Sheet::new([
-        "line",
-        "name",
-        "units a month now",
-        "units a month at break-even",
-    ])
-    .titled("Break-even: best subscription vs best without one")
-    .right_aligned(&[0, 2, 3]);
-    for u in &b.units_per_month {
-        let now = r
-            .lines
-            .iter()
-            .find(|l| l.line == u.line)
-            .map_or("", |l| l.average_per_month.as_str());
-        s.row([
-            u.line.to_string(),
-            u.name.clone(),
-            format!("{now} {}s", u.unit),
-            format!("{} {}s", u.units, u.unit),
-        ]);
+    let mut heads = vec!["line", "name", "units a month now"];
+    if b.factor.is_some() {
+        heads.push("units a month at break-even");
+    }
+    if b.subscription_limit.is_some() {
+        heads.push("most the subscription covers");
+    }
+    let right: Vec<usize> = (2..heads.len()).chain([0]).collect();
+    let mut s = Sheet::new(heads)
+        .titled("Break-even: best subscription vs best without one")
+        .right_aligned(&right);
+    let units_of = |list: &[crate::compare::report::LineUnits], line: usize| {
+        list.iter()
+            .find(|u| u.line == line)
+            .map(|u| format!("{} {}s", u.units, u.unit))
+    };
+    if b.factor.is_some() || b.subscription_limit.is_some() {
+        for l in &r.lines {
+            let mut row = vec![
+                l.line.to_string(),
+                l.name.clone(),
+                format!("{} {}s", l.average_per_month, l.unit),
+            ];
+            if b.factor.is_some() {
+                row.push(units_of(&b.units_per_month, l.line).unwrap_or_default());
+            }
+            if b.subscription_limit.is_some() {
+                row.push(units_of(&b.limit_units_per_month, l.line).unwrap_or_default());
+            }
+            s.row(row);
+        }
     }
     if let (Some(sub), Some(other)) = (&b.subscription, &b.other) {
         s.notes.push(format!("Subscription: {}", label_of(r, sub)));

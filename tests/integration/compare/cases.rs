@@ -121,6 +121,20 @@ fn seats_multiply_fee_and_credits_and_short_months_are_infeasible() {
         strategy(&r, "acme/reel-api pay-as-you-go")["total"],
         "45.00"
     );
+    // Steady volumes: the average month is 18 / 3 = 6 clips = 600 credits,
+    // exactly what one seat includes, so the subscription can do the work
+    // up to 1× and no further. Costs would cross at 30.00 / 2.50 = 12 clips
+    // (2×), beyond that limit: no break-even.
+    let be = &r["break_even"];
+    assert_eq!(be["subscription_limit"], "1");
+    assert_eq!(be["limit_units_per_month"][0]["units"], "6");
+    assert!(be["factor"].is_null(), "{be}");
+    let note = be["note"].as_str().unwrap();
+    assert!(note.contains("cheaper throughout"), "{note}");
+    assert!(
+        note.contains("above 1× the subscription's credits run out"),
+        "{note}"
+    );
     // Two seats: 60.00 a month for 1,200 credits: feasible, 180.00, credits
     // left over every month.
     let r = report("seats-two.toml", &[]);
@@ -131,6 +145,8 @@ fn seats_multiply_fee_and_credits_and_short_months_are_infeasible() {
     );
     assert_eq!(studio["feasible"], true);
     assert_eq!(studio["unused_subscription_months"], 3);
+    // Two seats include 1,200 credits: 12 clips a month, 2× the average.
+    assert_eq!(r["break_even"]["subscription_limit"], "2");
 }
 
 #[test]
@@ -147,6 +163,8 @@ fn break_even_factor_and_sensitivity_rows() {
     assert_eq!(be["factor"], "2.4167");
     assert_eq!(be["units_per_month"][0]["units"], "2416.7");
     assert_eq!(be["cheaper_above"], "subscription");
+    // The unit sells packs to top up with: no volume is out of its reach.
+    assert!(be["subscription_limit"].is_null(), "{be}");
     // Sensitivity: 0.25× = 3,000 credits → 3 packs = 30.00; 1× → 120.00;
     // 2× → 240.00; 4× = 48,000 credits → 480.00 in packs, so the 300.00
     // subscription wins.
