@@ -351,7 +351,7 @@ fn sensitivity(opts: &Options, cal: &Calendar, base: &Ranking) -> Vec<Sensitivit
             let best = if f == Decimal::ONE {
                 base.top.first()?.1.clone()
             } else {
-                rank(opts, cal, &priced, 1).top.first()?.1.clone()
+                rank(opts, cal, &priced, SHOWN).top.first()?.1.clone()
             };
             let eval = evaluate(opts, cal, &priced, &best, false);
             let r = strategy_report(opts, cal, 1, &best, &eval);

@@ -59,7 +59,7 @@ pub fn rank(opts: &Options, cal: &Calendar, priced: &Priced, keep: usize) -> Ran
         .iter()
         .map(|r| r.entries.iter().map(|e| e.key).collect())
         .collect();
-    let top = k_smallest_sums(&lists, keep)
+    let mut top: Vec<(Key, Strategy)> = k_smallest_sums(&lists, keep)
         .into_iter()
         .map(|idx| {
             let picks: Vec<&Entry> = idx
@@ -70,6 +70,9 @@ pub fn rank(opts: &Options, cal: &Calendar, priced: &Priced, keep: usize) -> Ran
             (sum(picks.iter().map(|e| e.key)), assemble(&picks))
         })
         .collect();
+    // Equal cost: the smaller commitment first (pay-as-you-go, then packs,
+    // then a subscription); otherwise the search's order stands.
+    top.sort_by_key(|(key, s)| (*key, StrategyKind::of(s)));
     let by_kind = StrategyKind::ALL
         .iter()
         .filter_map(|&kind| {
