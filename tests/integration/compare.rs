@@ -1,11 +1,13 @@
 //! Integration tests: `genbudget compare`. Hand-worked cases on the frozen
 //! fixture tables (`tests/fixtures/book/acme/`), bad profiles, output
-//! formats, the chart, and the shipped examples.
+//! formats, the chart, and transcripts of the shipped examples.
 
 #[path = "compare/cases.rs"]
 mod cases;
 #[path = "compare/errors.rs"]
 mod errors;
+#[path = "compare/examples.rs"]
+mod examples;
 #[path = "compare/output.rs"]
 mod output;
 

@@ -1,10 +1,8 @@
-//! Output: every format, the monthly detail, the chart as SVG, and the
-//! shipped examples.
+//! Output: every format, the monthly detail and the chart as SVG.
 
 use std::fs;
 
 use super::{compare, report};
-use crate::common::{root, run, run_json};
 
 #[test]
 fn table_markdown_and_csv() {
@@ -106,56 +104,5 @@ fn chart_is_svg_with_a_line_per_leading_strategy_and_labelled_axes() {
     assert!(
         texts.iter().any(|t| t.starts_with("break-even: ")),
         "{texts:?}"
-    );
-}
-
-#[test]
-fn examples_run_on_the_shipped_tables() {
-    let mut n = 0;
-    for entry in fs::read_dir(root().join("examples")).unwrap().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with("compare-") {
-            continue;
-        }
-        n += 1;
-        let path = format!("examples/{name}");
-        let (r, v) = run_json(&["compare", &path, "--format", "json"]);
-        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
-        assert!(v["best"].is_string(), "{name}");
-    }
-    assert!(n >= 3, "only {n} compare examples");
-}
-
-#[test]
-fn example_winners() {
-    let best_kind = |file: &str| {
-        let (r, v) = run_json(&["compare", file, "--format", "json"]);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        v["strategies"][0]["kind"].as_str().unwrap().to_string()
-    };
-    assert_eq!(
-        best_kind("examples/compare-quarterly-sprints.toml"),
-        "packs"
-    );
-    assert_eq!(
-        best_kind("examples/compare-daily-content-engine.toml"),
-        "subscription"
-    );
-    // The same engine for a team of three: per-seat fees flip the winner.
-    assert_eq!(
-        best_kind("examples/compare-team-seats.toml"),
-        "pay-as-you-go"
-    );
-    let r = run(&[
-        "compare",
-        "examples/compare-quarterly-sprints.toml",
-        "--months",
-        "6",
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("cut to the 6-month horizon"),
-        "{}",
-        r.stderr
     );
 }
