@@ -14,8 +14,22 @@ use rust_decimal::prelude::ToPrimitive;
 use super::report::ChartData;
 use super::strategy::StrategyKind;
 
-/// Chart size in pixels.
-pub const SIZE: (u32, u32) = (1000, 640);
+/// Chart width in pixels; the height grows with the legend below the plot.
+pub const WIDTH: u32 = 1000;
+
+/// Height of the plot part (title, axes, curves).
+const PLOT_HEIGHT: u32 = 600;
+
+/// One legend row's height.
+const LEGEND_ROW: u32 = 26;
+
+/// The chart's size for `data`: the plot plus one legend row per curve
+/// and one for the break-even.
+pub fn size(data: &ChartData) -> (u32, u32) {
+    let rows = data.curves.len() + usize::from(data.marker.is_some());
+    let rows = u32::try_from(rows).unwrap_or(4);
+    (WIDTH, PLOT_HEIGHT + rows * LEGEND_ROW + 16)
+}
 
 /// Converts an exact decimal to a plot coordinate.
 fn plot_value(d: Decimal) -> f64 {
@@ -50,30 +64,49 @@ fn draw(data: &ChartData, out: &mut String) -> Result<(), Box<dyn std::error::Er
         }
     }
     let x_end = x_end * scale;
-    let y_top = y_top * 1.15;
-    let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
+    let y_top = y_top * 1.12;
+    let root = SVGBackend::with_string(out, size(data)).into_drawing_area();
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(&data.title, ("sans-serif", 28))
-        .margin(24)
-        .x_label_area_size(56)
+    let (upper, lower) = root.split_vertically(PLOT_HEIGHT);
+    let mut chart = ChartBuilder::on(&upper)
+        .caption(&data.title, ("sans-serif", 26))
+        .margin(20)
+        .margin_right(36)
+        .x_label_area_size(60)
         .y_label_area_size(84)
         .build_cartesian_2d(0f64..x_end, 0f64..y_top)?;
-    let x_fmt = |x: &f64| format_axis(*x, x_end < 20.0);
+    let factor_axis = !data.x_in_units;
+    let x_fmt = |x: &f64| {
+        let t = format_axis(*x, x_end < 20.0);
+        if factor_axis {
+            // 0.50 → 0.5×, 1.00 → 1×.
+            let t = if t.contains('.') {
+                t.trim_end_matches('0').trim_end_matches('.')
+            } else {
+                &t
+            };
+            format!("{t}×")
+        } else {
+            t
+        }
+    };
     let y_fmt = |y: &f64| format_axis(*y, y_top < 20.0);
     chart
         .configure_mesh()
         .x_desc(data.x_label.as_str())
         .y_desc(data.y_label.as_str())
+        .x_labels(11)
+        .y_labels(9)
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
-        .axis_desc_style(("sans-serif", 21))
-        .label_style(("sans-serif", 17))
-        .light_line_style(RGBColor(235, 235, 235))
+        .axis_desc_style(("sans-serif", 19))
+        .label_style(("sans-serif", 16))
+        .bold_line_style(RGBColor(225, 225, 225))
+        .light_line_style(WHITE)
         .draw()?;
 
-    // The profile's own average month.
-    let grey = RGBColor(120, 120, 120);
+    // The profile's own average month, labelled at the top.
+    let grey = RGBColor(110, 110, 110);
     chart.draw_series(DashedLineSeries::new(
         [(scale, 0.0), (scale, y_top)],
         6,
@@ -82,63 +115,85 @@ fn draw(data: &ChartData, out: &mut String) -> Result<(), Box<dyn std::error::Er
     ))?;
     chart.draw_series(std::iter::once(Text::new(
         "your average month",
-        (scale + x_end * 0.008, y_top * 0.06),
-        ("sans-serif", 16).into_font().color(&grey),
+        (scale + x_end * 0.008, y_top * 0.985),
+        ("sans-serif", 15).into_font().color(&grey),
     )))?;
 
     for curve in &data.curves {
         let style = colour(curve.kind).stroke_width(3);
-        let mut first = true;
         let parts = segments(&curve.points, scale);
         for segment in &parts {
-            let series = chart.draw_series(LineSeries::new(segment.iter().copied(), style))?;
-            if first {
-                let c = colour(curve.kind);
-                series.label(curve.label.as_str()).legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3))
-                });
-                first = false;
-            }
+            chart.draw_series(LineSeries::new(segment.iter().copied(), style))?;
         }
         // Say why a line stops short of the right edge.
         let last = parts.last().and_then(|s| s.last()).copied();
         let stops_early = curve.points.last().is_some_and(|(_, y)| y.is_none());
         if let (Some((x, y)), true) = (last, stops_early) {
+            chart.draw_series(std::iter::once(Circle::new(
+                (x, y),
+                4,
+                colour(curve.kind).filled(),
+            )))?;
             chart.draw_series(std::iter::once(Text::new(
-                "← can't cover more",
-                (x + x_end * 0.006, y),
-                ("sans-serif", 16).into_font().color(&colour(curve.kind)),
+                "credits run out",
+                (x + x_end * 0.01, y + y_top * 0.045),
+                ("sans-serif", 15).into_font().color(&colour(curve.kind)),
             )))?;
         }
     }
 
-    if let Some((factor, label)) = &data.marker {
+    let black = RGBColor(20, 20, 20);
+    if let Some((factor, _)) = &data.marker {
         let x = plot_value(*factor) * scale;
         let y = crossing_height(data, *factor);
-        let black = RGBColor(20, 20, 20);
         chart.draw_series(DashedLineSeries::new(
             [(x, 0.0), (x, y)],
             4,
             4,
             black.stroke_width(1),
         ))?;
-        chart
-            .draw_series(std::iter::once(Circle::new(
-                (x, y),
-                7,
-                black.stroke_width(2),
-            )))?
-            .label(label.as_str())
-            .legend(move |(x, y)| Circle::new((x + 12, y), 6, black.stroke_width(2)));
+        chart.draw_series(std::iter::once(Circle::new(
+            (x, y),
+            7,
+            black.stroke_width(2),
+        )))?;
+        chart.draw_series(std::iter::once(Text::new(
+            "break-even",
+            (x + x_end * 0.012, y - y_top * 0.03),
+            ("sans-serif", 15).into_font().color(&black),
+        )))?;
     }
 
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font(("sans-serif", 17))
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(180, 180, 180))
-        .draw()?;
+    // The legend, below the plot where it hides nothing.
+    let legend_font = ("sans-serif", 16).into_font();
+    let mut row = 0;
+    let y_of = |row: &mut i32| {
+        let y = 6 + *row * LEGEND_ROW as i32;
+        *row += 1;
+        y
+    };
+    for curve in &data.curves {
+        let y = y_of(&mut row);
+        let c = colour(curve.kind);
+        lower.draw(&PathElement::new(
+            [(110, y + 6), (146, y + 6)],
+            c.stroke_width(3),
+        ))?;
+        lower.draw(&Text::new(
+            curve.label.as_str(),
+            (156, y),
+            legend_font.clone().color(&black),
+        ))?;
+    }
+    if let Some((_, label)) = &data.marker {
+        let y = y_of(&mut row);
+        lower.draw(&Circle::new((128, y + 6), 6, black.stroke_width(2)))?;
+        lower.draw(&Text::new(
+            label.as_str(),
+            (156, y),
+            legend_font.clone().color(&black),
+        ))?;
+    }
     root.present()?;
     Ok(())
 }

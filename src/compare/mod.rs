@@ -376,13 +376,30 @@ fn chart_data(
     be: &BreakEven,
 ) -> ChartData {
     let be_factor = be.factor.as_deref().and_then(|f| f.parse::<Decimal>().ok());
-    let x_max = be_factor
-        .map_or(dec!(2), |f| (f * dec!(1.6)).max(dec!(2)))
-        .min(dec!(100));
+    // Where the subscription runs out (shown rounded down, so still
+    // feasible there): its curve ends exactly at that point.
+    let limit = be
+        .subscription_limit
+        .as_deref()
+        .and_then(|f| f.parse::<Decimal>().ok())
+        .filter(|f| !f.is_zero());
+    let x_max = [
+        Some(dec!(2)),
+        be_factor.map(|f| f * dec!(1.6)),
+        limit.map(|f| f * dec!(1.25)),
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(dec!(2))
+    .min(dec!(100));
     let steps = 80;
-    let factors: Vec<Decimal> = (0..=steps)
+    let mut factors: Vec<Decimal> = (0..=steps)
         .map(|i| x_max * Decimal::from(i) / Decimal::from(steps))
         .collect();
+    factors.extend(be_factor.into_iter().chain(limit).filter(|f| *f < x_max));
+    factors.sort_unstable();
+    factors.dedup();
     let mut leaders: Vec<(StrategyKind, &Strategy)> = Vec::new();
     for (kind, _, s) in &ranking.by_kind {
         leaders.push((*kind, s));
@@ -401,22 +418,37 @@ fn chart_data(
     let unit = opts.lines.first().map_or("unit", |l| l.unit);
     let same_unit = opts.lines.iter().all(|l| l.unit == unit);
     let per_factor: Decimal = opts.lines.iter().map(|l| strategy::average(&l.base)).sum();
-    let (x_label, x_per_factor) = if same_unit && !per_factor.is_zero() {
+    let x_in_units = same_unit && !per_factor.is_zero();
+    let (x_label, x_per_factor) = if x_in_units {
         (
             format!("Steady volume ({unit}s per month, all lines)"),
             per_factor,
         )
     } else {
+        // What 1× is, unit by unit (all lines of a unit added up).
+        let mut per_unit: Vec<(&str, Decimal)> = Vec::new();
+        for l in &opts.lines {
+            let avg = strategy::average(&l.base);
+            match per_unit.iter_mut().find(|u| u.0 == l.unit) {
+                Some(u) => u.1 += avg,
+                None => per_unit.push((l.unit, avg)),
+            }
+        }
+        let one = per_unit
+            .iter()
+            .map(|(u, n)| format!("{} {u}s", units_text(*n)))
+            .collect::<Vec<_>>()
+            .join(" + ");
         (
-            "Steady volume (× the profile's average month)".to_string(),
+            format!("Steady volume (× your average month; 1× = {one} a month)"),
             Decimal::ONE,
         )
     };
     let marker = be_factor.map(|f| {
-        let at = if same_unit {
+        let at = if x_in_units {
             format!("{} {unit}s/month", units_text(f * per_factor))
         } else {
-            format!("{}× average month", plain(f))
+            format!("{}× your average month", plain(f))
         };
         (f, format!("break-even: {at}"))
     });
@@ -425,7 +457,9 @@ fn chart_data(
         x_label,
         y_label: format!("Average monthly cost ({})", opts.currency),
         x_per_factor,
+        x_in_units,
         curves,
         marker,
+        limit,
     }
 }

@@ -182,9 +182,14 @@ pub struct ChartData {
     pub y_label: String,
     /// x at factor 1 (the profile's average month).
     pub x_per_factor: Decimal,
+    /// True when x counts units a month (every line has the same unit);
+    /// false when it is the factor itself.
+    pub x_in_units: bool,
     pub curves: Vec<Curve>,
     /// Break-even: factor and label.
     pub marker: Option<(Decimal, String)>,
+    /// Where the subscription curve ends because its credits run out.
+    pub limit: Option<Decimal>,
 }
 
 /// One strategy's line on the chart.

@@ -106,3 +106,44 @@ fn chart_is_svg_with_a_line_per_leading_strategy_and_labelled_axes() {
         "{texts:?}"
     );
 }
+
+#[test]
+fn chart_of_mixed_units_shows_the_factor_and_where_credits_run_out() {
+    // The daily engine's lines count images and clips, so x is the factor
+    // of the average month (10,810 / 12 = 900.8 images, 1,440 / 12 = 120
+    // clips); Pro's curve ends at 125 / 120 = 1.0416× with a note, and the
+    // break-even sits at 0.8333× (see examples.rs for the working).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("daily.svg");
+    let chart = path.display().to_string();
+    let r = crate::common::run(&[
+        "compare",
+        "examples/compare-daily-content-engine.toml",
+        "--chart",
+        &chart,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = fs::read_to_string(&path).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+    let root = doc.root_element();
+    // The legend sits below the plot, so the picture is taller than 600.
+    assert_eq!(root.attribute("width"), Some("1000"));
+    assert!(root.attribute("height").unwrap().parse::<u32>().unwrap() > 600);
+    let texts: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.text().unwrap_or("").trim().to_string())
+        .collect();
+    for want in [
+        "Steady volume (× your average month; 1× = 900.8 images + 120 clips a month)",
+        "Average monthly cost (USD)",
+        "credits run out",
+        "break-even",
+        "break-even: 0.8333× your average month",
+        "your average month",
+        "1×",
+        "subscription — openai/gpt-image-2 pay-as-you-go + chatgpt/sora subscription pro",
+    ] {
+        assert!(texts.iter().any(|t| t == want), "{want} not in {texts:?}");
+    }
+}
