@@ -6,7 +6,7 @@
 //! node, a lower bound of every completion is
 //!
 //! ```text
-//! money so far + Σ units L(W) + max(0, Σ undecided lines' floor − Σ units slack(W))
+//! money so far + Σ units L(W) + max(0, Σ undecided lines' floor + E − Σ units slack(W))
 //! ```
 //!
 //! where W is the credits a unit's lines need so far, r the lowest price per
@@ -16,13 +16,23 @@
 //! and a line's floor is the least of its pay-as-you-go total and r × its
 //! credits on each unit it could join (0 on a unit with no packs). L only
 //! grows with W, and a unit's extra cost from further lines is at least
-//! r·(their credits) − slack, so the bound never overestimates.
+//! r·(their credits) − slack, so the bound never overestimates. E is what a
+//! plan's unit that has no line yet forces: some undecided line must join
+//! it, paying at least its weight there instead of its floor; the largest
+//! such least extra over those units is added (one line at least is moved,
+//! whichever unit it serves), and a unit no undecided line can join ends
+//! the branch.
+//!
+//! Before the tree, a greedy assignment improved by moving one line at a
+//! time (exact costs) gives a good incumbent, so the tree prunes from the
+//! first node. A `cutoff` from other plans prunes too: a plan whose best
+//! can't beat it is not reported at all.
 
 use rust_decimal::Decimal;
 
 use super::account::{Method, Seated};
 use super::options::Pay;
-use super::search::{Costing, Entry, Group, NODE_LIMIT};
+use super::search::{Costing, Entry, Group, PLAN_NODE_LIMIT};
 use super::strategy::{Choice, StrategyKind};
 
 struct Unit {
@@ -47,40 +57,45 @@ impl Unit {
             r * (self.included - w).max(Decimal::ZERO)
         })
     }
+
+    /// A line's weight when it puts `amount` credits on this unit.
+    fn weight(&self, amount: Decimal) -> Decimal {
+        self.rate.map_or(Decimal::ZERO, |r| r * amount)
+    }
 }
+
+/// One way a line can go: the choice, the unit's position (`None`: money),
+/// and the credits or money over the horizon.
+type LineOption = (Choice, Option<usize>, Decimal);
 
 struct Line {
     /// Position in the group's lines.
     pos: usize,
-    /// (choice, unit position or None for money, credits or money total).
-    options: Vec<(Choice, Option<usize>, Decimal)>,
+    /// The line's options, lightest first.
+    options: Vec<LineOption>,
     floor: Decimal,
 }
 
-struct State<'s, 'c> {
-    costing: &'s mut Costing<'c>,
-    group: &'s Group,
-    plan: &'s [Option<Method>],
+/// A plan made ready for searching: its units, its lines in search order
+/// and the tables the bound reads.
+pub(super) struct Prepared {
     units: Vec<Unit>,
     lines: Vec<Line>,
+    /// Σ floors of lines i.. (by search order).
     suffix: Vec<Decimal>,
-    w: Vec<Decimal>,
-    members: Vec<usize>,
-    money: Decimal,
-    picks: Vec<Choice>,
-    best: Option<(Decimal, Vec<Choice>)>,
-    nodes: usize,
+    /// `need[i][u]`: the least extra weight (over its floor) of a line
+    /// i.. joining unit u; `None` when none of them can.
+    need: Vec<Vec<Option<Decimal>>>,
 }
 
-/// The cheapest feasible assignment under `plan` (or, when none is
-/// feasible, the one putting every line it can on the plan's units), and
-/// whether the search finished.
-pub(super) fn best_in_plan(
-    costing: &mut Costing<'_>,
+/// Prepares `plan` (`choices`: each group line's choices under it);
+/// `None` when some line has no choice.
+pub(super) fn prepare(
+    costing: &Costing<'_>,
     group: &Group,
     plan: &[Option<Method>],
     choices: &[Vec<Choice>],
-) -> Option<(Entry, bool)> {
+) -> Option<Prepared> {
     if choices.iter().any(Vec::is_empty) {
         return None;
     }
@@ -93,7 +108,7 @@ pub(super) fn best_in_plan(
         .collect();
     let mut lines: Vec<Line> = Vec::new();
     for (pos, (&l, ch)) in group.lines.iter().zip(choices).enumerate() {
-        let mut options = Vec::new();
+        let mut options: Vec<LineOption> = Vec::new();
         let mut money: Option<(Choice, Decimal)> = None;
         for c in ch {
             let total = costing.priced.totals[l][c.candidate];
@@ -110,8 +125,8 @@ pub(super) fn best_in_plan(
             }
         }
         options.extend(money.map(|(c, t)| (c, None, t)));
-        let weight = |o: &(Choice, Option<usize>, Decimal)| match o.1 {
-            Some(i) => units[i].rate.map_or(Decimal::ZERO, |r| r * o.2),
+        let weight = |o: &LineOption| match o.1 {
+            Some(i) => units[i].weight(o.2),
             None => o.2,
         };
         options.sort_by_key(|o| weight(o));
@@ -130,130 +145,277 @@ pub(super) fn best_in_plan(
     for i in (0..lines.len()).rev() {
         suffix[i] = suffix[i + 1] + lines[i].floor;
     }
-    let n_units = units.len();
+    let mut need = vec![vec![None; units.len()]; lines.len() + 1];
+    for i in (0..lines.len()).rev() {
+        need[i] = need[i + 1].clone();
+        for o in &lines[i].options {
+            if let Some(u) = o.1 {
+                let extra = units[u].weight(o.2) - lines[i].floor;
+                if need[i][u].is_none_or(|n| extra < n) {
+                    need[i][u] = Some(extra);
+                }
+            }
+        }
+    }
+    Some(Prepared {
+        units,
+        lines,
+        suffix,
+        need,
+    })
+}
+
+impl Prepared {
+    /// A lower bound of every assignment under the plan; `None` when it
+    /// has none (a unit no line can join).
+    pub(super) fn root_bound(&self) -> Option<Decimal> {
+        let zero = vec![Decimal::ZERO; self.units.len()];
+        let members = vec![0; self.units.len()];
+        self.bound(0, Decimal::ZERO, &zero, &members)
+    }
+
+    fn bound(&self, i: usize, money: Decimal, w: &[Decimal], members: &[usize]) -> Option<Decimal> {
+        let mut bound = money;
+        let mut slack = Decimal::ZERO;
+        let mut extra = Decimal::ZERO;
+        for (u, unit) in self.units.iter().enumerate() {
+            if !unit.used {
+                continue;
+            }
+            bound += unit.floor(w[u])?;
+            slack += unit.slack(w[u]);
+            if members[u] == 0 {
+                extra = extra.max(self.need[i][u]?);
+            }
+        }
+        Some(bound + (self.suffix[i] + extra - slack).max(Decimal::ZERO))
+    }
+}
+
+struct State<'s, 'c> {
+    costing: &'s mut Costing<'c>,
+    group: &'s Group,
+    plan: &'s [Option<Method>],
+    prep: &'s Prepared,
+    w: Vec<Decimal>,
+    members: Vec<usize>,
+    money: Decimal,
+    picks: Vec<Choice>,
+    /// Assignments must cost less than this to matter.
+    bar: Option<Decimal>,
+    best: Option<(Decimal, Vec<Choice>)>,
+    nodes: usize,
+    limit: usize,
+}
+
+/// The cheapest feasible assignment under the prepared plan that costs
+/// less than `cutoff` — or, with no cutoff and nothing feasible, the one
+/// putting every line it can on the plan's units — and whether the search
+/// finished. Spends at most `budget` nodes (and at most
+/// [`PLAN_NODE_LIMIT`]), taking them off `budget`.
+pub(super) fn search(
+    costing: &mut Costing<'_>,
+    group: &Group,
+    plan: &[Option<Method>],
+    prep: &Prepared,
+    cutoff: Option<Decimal>,
+    budget: &mut usize,
+) -> (Option<Entry>, bool) {
+    let incumbent = if cold_start() {
+        None
+    } else {
+        improve(costing, group, plan, prep)
+    };
+    let bar = match (&incumbent, cutoff) {
+        (Some((t, _)), Some(c)) => Some((*t).min(c)),
+        (Some((t, _)), None) => Some(*t),
+        (None, c) => c,
+    };
+    let n_units = prep.units.len();
     let mut s = State {
         costing,
         group,
         plan,
-        units,
-        picks: choices.iter().map(|c| c[0]).collect(),
-        lines,
-        suffix,
+        prep,
         w: vec![Decimal::ZERO; n_units],
         members: vec![0; n_units],
         money: Decimal::ZERO,
-        best: None,
+        picks: vec![prep.lines[0].options[0].0; prep.lines.len()],
+        bar,
+        best: incumbent.filter(|(t, _)| cutoff.is_none_or(|c| *t < c)),
         nodes: 0,
+        limit: (*budget).min(PLAN_NODE_LIMIT),
     };
     dfs(&mut s, 0);
-    let done = s.nodes <= NODE_LIMIT;
-    let (choices, key) = match s.best.take() {
-        Some((total, picks)) => (picks, (0, total)),
-        None => {
-            // Nothing feasible: report the plan with every line it can take.
-            let picks: Vec<Choice> = s
-                .lines
+    let done = s.nodes <= s.limit;
+    *budget = budget.saturating_sub(s.nodes);
+    if let Some((total, picks)) = s.best.take() {
+        return (Some(entry((0, total), picks)), done);
+    }
+    if cutoff.is_some() {
+        return (None, done);
+    }
+    // Nothing feasible: report the plan with every line it can take.
+    let mut ordered = vec![prep.lines[0].options[0].0; prep.lines.len()];
+    for l in &prep.lines {
+        ordered[l.pos] = l
+            .options
+            .iter()
+            .find(|o| o.1.is_some())
+            .unwrap_or(&l.options[0])
+            .0;
+    }
+    let found = s
+        .costing
+        .assignment(group, plan, &ordered)
+        .map(|key| entry(key, ordered));
+    (found, done)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests turn the greedy start off to check the tree alone.
+    pub(super) static COLD_START: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn cold_start() -> bool {
+    COLD_START.with(std::cell::Cell::get)
+}
+
+#[cfg(not(test))]
+fn cold_start() -> bool {
+    false
+}
+
+fn entry(key: (u32, Decimal), choices: Vec<Choice>) -> Entry {
+    Entry {
+        key,
+        kind: StrategyKind::of(&choices),
+        choices,
+    }
+}
+
+/// A feasible assignment to start from: each line on its lightest option,
+/// a unit left empty given its cheapest line, then single-line moves while
+/// any lowers the exact cost.
+fn improve(
+    costing: &mut Costing<'_>,
+    group: &Group,
+    plan: &[Option<Method>],
+    prep: &Prepared,
+) -> Option<(Decimal, Vec<Choice>)> {
+    let n = prep.lines.len();
+    // Option index per search-order line.
+    let mut at = vec![0usize; n];
+    for (u, unit) in prep.units.iter().enumerate() {
+        if !unit.used
+            || at
                 .iter()
-                .map(|l| {
-                    l.options
-                        .iter()
-                        .find(|o| o.1.is_some())
-                        .unwrap_or(&l.options[0])
-                        .0
-                })
-                .collect();
-            let mut ordered = vec![picks[0]; picks.len()];
-            for (l, p) in s.lines.iter().zip(picks) {
-                ordered[l.pos] = p;
-            }
-            let key = s.costing.assignment(group, plan, &ordered)?;
-            (ordered, key)
+                .enumerate()
+                .any(|(i, &k)| prep.lines[i].options[k].1 == Some(u))
+        {
+            continue;
         }
+        let pick = (0..n)
+            .flat_map(|i| {
+                prep.lines[i]
+                    .options
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, o)| o.1 == Some(u))
+                    .map(move |(k, o)| (prep.units[u].weight(o.2) - prep.lines[i].floor, i, k))
+            })
+            .min()?;
+        at[pick.1] = pick.2;
+    }
+    let choices = |at: &[usize]| {
+        let mut c = vec![prep.lines[0].options[0].0; n];
+        for (i, &k) in at.iter().enumerate() {
+            c[prep.lines[i].pos] = prep.lines[i].options[k].0;
+        }
+        c
     };
-    Some((
-        Entry {
-            key,
-            kind: StrategyKind::of(&choices),
-            choices,
-        },
-        done,
-    ))
+    let cost = |costing: &mut Costing<'_>, at: &[usize]| match costing.assignment(
+        group,
+        plan,
+        &choices(at),
+    ) {
+        Some((0, t)) => Some(t),
+        _ => None,
+    };
+    let mut best = cost(costing, &at);
+    for _ in 0..8 {
+        let mut moved = false;
+        for i in 0..n {
+            for k in 0..prep.lines[i].options.len() {
+                if k == at[i] {
+                    continue;
+                }
+                let old = at[i];
+                at[i] = k;
+                match cost(costing, &at) {
+                    Some(t) if best.is_none_or(|b| t < b) => {
+                        best = Some(t);
+                        moved = true;
+                    }
+                    _ => at[i] = old,
+                }
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    best.map(|t| (t, choices(&at)))
 }
 
 fn unit(costing: &Costing<'_>, u: usize, m: Option<Method>, months: Decimal) -> Unit {
     let terms = &costing.opts.units[u].terms;
     let rate_of = |p: &crate::pricing::Pack| p.price / p.credits;
     let best_rate = terms.unit.packs.iter().map(rate_of).min();
-    match m {
-        None => Unit {
-            used: false,
-            rate: None,
-            fees: Decimal::ZERO,
-            included: Decimal::ZERO,
-        },
-        Some(Method::Pack(i)) => Unit {
-            used: true,
-            rate: Some(rate_of(&terms.unit.packs[i])),
-            fees: Decimal::ZERO,
-            included: Decimal::ZERO,
-        },
-        Some(Method::BestPacks) => Unit {
-            used: true,
-            rate: best_rate,
-            fees: Decimal::ZERO,
-            included: Decimal::ZERO,
-        },
-        Some(Method::Subscription(i)) => {
-            let s = Seated::new(&terms.unit.subscriptions[i], terms.seats);
-            Unit {
-                used: true,
-                rate: best_rate,
-                fees: s.fee * months,
-                included: s.credits * months,
-            }
-        }
+    let (used, rate, sub) = match m {
+        None => (false, None, None),
+        Some(Method::Pack(i)) => (true, Some(rate_of(&terms.unit.packs[i])), None),
+        Some(Method::BestPacks) => (true, best_rate, None),
+        Some(Method::Subscription(i)) => (
+            true,
+            best_rate,
+            Some(Seated::new(&terms.unit.subscriptions[i], terms.seats)),
+        ),
+    };
+    Unit {
+        used,
+        rate,
+        fees: sub.map_or(Decimal::ZERO, |s| s.fee * months),
+        included: sub.map_or(Decimal::ZERO, |s| s.credits * months),
     }
 }
 
 fn dfs(s: &mut State<'_, '_>, i: usize) {
     s.nodes += 1;
-    if s.nodes > NODE_LIMIT {
+    if s.nodes > s.limit {
         return;
     }
-    let mut bound = s.money;
-    let mut slack = Decimal::ZERO;
-    for (u, w) in s.units.iter().zip(&s.w) {
-        if u.used {
-            match u.floor(*w) {
-                Some(f) => bound += f,
-                None => return,
-            }
-            slack += u.slack(*w);
-        }
-    }
-    bound += (s.suffix[i] - slack).max(Decimal::ZERO);
-    if s.best.as_ref().is_some_and(|(b, _)| bound >= *b) {
+    let Some(bound) = s.prep.bound(i, s.money, &s.w, &s.members) else {
+        return;
+    };
+    if s.bar.is_some_and(|b| bound >= b) {
         return;
     }
-    if i == s.lines.len() {
-        if s.units
-            .iter()
-            .zip(&s.members)
-            .any(|(u, n)| u.used && *n == 0)
-        {
-            return;
-        }
+    let prep = s.prep;
+    if i == prep.lines.len() {
         if let Some((0, total)) = s.costing.assignment(s.group, s.plan, &s.picks) {
-            if s.best.as_ref().is_none_or(|(b, _)| total < *b) {
+            if s.bar.is_none_or(|b| total < b) {
+                s.bar = Some(total);
                 s.best = Some((total, s.picks.clone()));
             }
         }
         return;
     }
-    for k in 0..s.lines[i].options.len() {
-        let (choice, unit, amount) = s.lines[i].options[k];
-        let pos = s.lines[i].pos;
-        s.picks[pos] = choice;
+    let line = &prep.lines[i];
+    for &(choice, unit, amount) in &line.options {
+        s.picks[line.pos] = choice;
         match unit {
             Some(u) => {
                 s.w[u] += amount;

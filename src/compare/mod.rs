@@ -126,7 +126,14 @@ pub fn compare(
         .zip(&evals)
         .map(|(s, e)| strategy_report(&opts, &cal, 0, s, e))
         .collect();
-    order.sort_by_key(|&i| (!rounded[i].feasible, rounded[i].total, evals[i].total()));
+    order.sort_by_key(|&i| {
+        (
+            !rounded[i].feasible,
+            rounded[i].total,
+            evals[i].total(),
+            rounded[i].kind,
+        )
+    });
     let strategies: Vec<StrategyReport> = order
         .iter()
         .enumerate()
@@ -143,7 +150,7 @@ pub fn compare(
             .find(|(k, _, _)| *k == kind)
             .map(|(_, key, s)| (*key, s))
     };
-    let best = ranking.top.first().map(|(_, s)| s.clone());
+    let best = ranking.winner().cloned();
     let monthly = settings
         .monthly
         .then(|| monthly(&opts, &cal, &ranking, &shown, &evals))
@@ -214,7 +221,7 @@ fn monthly(
     shown: &[Strategy],
     evals: &[strategy::Evaluation],
 ) -> Option<Monthly> {
-    let best = &ranking.top.first()?.1;
+    let best = ranking.winner()?;
     let mut columns: Vec<(String, usize)> = Vec::new();
     let at = |s: &Strategy| shown.iter().position(|x| x == s);
     columns.push(("best".into(), at(best)?));
@@ -349,9 +356,9 @@ fn sensitivity(opts: &Options, cal: &Calendar, base: &Ranking) -> Vec<Sensitivit
         .filter_map(|&f| {
             let priced = Priced::new(opts, &Demand::profile(opts, f));
             let best = if f == Decimal::ONE {
-                base.top.first()?.1.clone()
+                base.winner()?.clone()
             } else {
-                rank(opts, cal, &priced, SHOWN).top.first()?.1.clone()
+                rank(opts, cal, &priced, 1).winner()?.clone()
             };
             let eval = evaluate(opts, cal, &priced, &best, false);
             let r = strategy_report(opts, cal, 1, &best, &eval);

@@ -89,6 +89,24 @@ pub fn rank(opts: &Options, cal: &Calendar, priced: &Priced, keep: usize) -> Ran
     }
 }
 
+impl Ranking {
+    /// The cheapest strategy; among equal costs, the smallest commitment
+    /// (the best of each kind is always known exactly, so a tie with it is
+    /// seen even when only one strategy was kept).
+    pub fn winner(&self) -> Option<&Strategy> {
+        let (key, first) = self.top.first()?;
+        let tied = self
+            .by_kind
+            .iter()
+            .filter(|(_, k, _)| k == key)
+            .map(|(kind, _, s)| (*kind, s));
+        std::iter::once((StrategyKind::of(first), first))
+            .chain(tied)
+            .min_by_key(|(kind, _)| *kind)
+            .map(|(_, s)| s)
+    }
+}
+
 fn sum(keys: impl Iterator<Item = Key>) -> Key {
     keys.fold((0, Decimal::ZERO), |a, k| (a.0 + k.0, a.1 + k.1))
 }

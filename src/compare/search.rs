@@ -9,18 +9,23 @@
 //! small searches, not a product of twenty option lists.
 //!
 //! **Inside a group**, a *plan* says how each of its credit units is bought
-//! (one of its methods) or that it is not used. A small group (at most
+//! (one of its methods) or that it is not used. Every assignment under a
+//! plan has the same kind (a subscription in the plan makes it a
+//! subscription strategy, and so on). A small group (at most
 //! [`EXHAUSTIVE_LIMIT`] assignments over all plans) is enumerated outright:
 //! every coherent assignment is costed and ranked. A larger group is
-//! searched plan by plan with branch and bound: each line goes to its
-//! cheapest pay-as-you-go candidate or to one of the plan's units, and a
-//! partial assignment is abandoned once a lower bound on its completions
-//! reaches the best cost found. The bound is a relaxation that never
-//! overestimates: pack credits cost at least the method's lowest price per
-//! credit; a subscription costs at least its fees plus top-ups at that rate
-//! for demand beyond its included credits (a unit without packs cannot take
-//! more than it includes at all). The search is exact; if it ever needs more
-//! than [`NODE_LIMIT`] nodes it stops with the best found and says so.
+//! searched plan by plan with branch and bound (`bound.rs`): each line goes
+//! to its cheapest pay-as-you-go candidate or to one of the plan's units,
+//! and a partial assignment is abandoned once a lower bound on its
+//! completions reaches the best cost found. Plans are taken in order of
+//! their root bound, and a plan is searched only for what can still matter:
+//! an entry cheaper than the `keep`-th cheapest found so far or than the
+//! cheapest of its kind (so the cheapest strategy and the cheapest of each
+//! kind are exact; a plan whose root bound can't get under that is skipped
+//! whole). The bound never overestimates, so the search is exact unless it
+//! needs more than [`PLAN_NODE_LIMIT`] nodes for a plan or [`NODE_LIMIT`]
+//! for the group; then it keeps the best found (each plan still gets a
+//! greedy, locally improved assignment) and the report says so.
 
 use std::collections::HashMap;
 
@@ -38,7 +43,10 @@ pub type Key = (u32, Decimal);
 pub const EXHAUSTIVE_LIMIT: u128 = 256;
 
 /// Most branch-and-bound nodes per plan.
-pub const NODE_LIMIT: usize = 200_000;
+pub const PLAN_NODE_LIMIT: usize = 50_000;
+
+/// Most branch-and-bound nodes per group, over all its plans.
+pub const NODE_LIMIT: usize = 250_000;
 
 /// Lines that share credit units (or a lone line), and those units.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,13 +306,34 @@ pub fn search_group(
             enumerate(&mut costing, group, plan, choices, &mut entries);
         }
     } else {
-        for (plan, choices) in plans.iter().zip(&per_plan) {
-            if let Some((entry, done)) =
-                super::bound::best_in_plan(&mut costing, group, plan, choices)
-            {
-                proven &= done;
-                entries.push(entry);
+        // Plans by their lower bound, cheapest first, so that good entries
+        // come early and the rest are cut against them.
+        let mut ready: Vec<(Decimal, usize, super::bound::Prepared)> = plans
+            .iter()
+            .zip(&per_plan)
+            .enumerate()
+            .filter_map(|(i, (plan, choices))| {
+                let p = super::bound::prepare(&costing, group, plan, choices)?;
+                Some((p.root_bound()?, i, p))
+            })
+            .collect();
+        ready.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut budget = NODE_LIMIT;
+        for (root, i, prepared) in &ready {
+            let cutoff = cutoff(&entries, plan_kind(&plans[*i]), keep);
+            if cutoff.is_some_and(|c| *root >= c) {
+                continue;
             }
+            let (entry, done) = super::bound::search(
+                &mut costing,
+                group,
+                &plans[*i],
+                prepared,
+                cutoff,
+                &mut budget,
+            );
+            proven &= done;
+            entries.extend(entry);
         }
     }
     entries.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.choices.cmp(&b.choices)));
@@ -319,6 +348,39 @@ pub fn search_group(
         count,
         proven,
     }
+}
+
+/// The kind every assignment under `plan` has (each unit it uses has a
+/// line).
+fn plan_kind(plan: &[Option<Method>]) -> StrategyKind {
+    if plan.iter().flatten().any(Method::is_subscription) {
+        StrategyKind::Subscription
+    } else if plan.iter().any(Option::is_some) {
+        StrategyKind::Packs
+    } else {
+        StrategyKind::PayAsYouGo
+    }
+}
+
+/// What a plan of `kind` must cost less than to matter: to enter the
+/// `keep` cheapest feasible entries found so far, or to be the cheapest of
+/// its kind. `None` (no cutoff) until both exist.
+fn cutoff(entries: &[Entry], kind: StrategyKind, keep: usize) -> Option<Decimal> {
+    let mut feasible: Vec<Decimal> = entries
+        .iter()
+        .filter(|e| e.key.0 == 0)
+        .map(|e| e.key.1)
+        .collect();
+    let of_kind = entries
+        .iter()
+        .filter(|e| e.key.0 == 0 && e.kind == kind)
+        .map(|e| e.key.1)
+        .min()?;
+    if feasible.len() < keep.max(1) {
+        return None;
+    }
+    feasible.sort_unstable();
+    Some(feasible[keep.max(1) - 1].max(of_kind))
 }
 
 fn enumerate(
@@ -353,6 +415,112 @@ fn enumerate(
             }
             idx[pos] = 0;
             pos += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The branch and bound against plain enumeration of every assignment,
+    //! on groups just past [`EXHAUSTIVE_LIMIT`] built from the fixture
+    //! tables (`tests/fixtures/book/`): the cheapest entry and the cheapest
+    //! of each kind must be the same.
+
+    use std::path::PathBuf;
+
+    use rust_decimal_macros::dec;
+
+    use super::*;
+    use crate::compare::options;
+    use crate::compare::profile::{Source, parse_profile};
+    use crate::compare::strategy::Demand;
+    use crate::pricing::PriceBook;
+
+    /// A profile of `lines` lines on acme/still (Acme credits: two packs,
+    /// two subscriptions) or acme/still-api, with varied series.
+    fn profile(lines: usize) -> String {
+        let mut text = String::from("as_of = 2026-01-01\nstart = \"2026-01\"\n");
+        let series = [
+            "[120, 0, 0, 150, 0, 0]",
+            "[40, 45, 50, 40, 45, 50]",
+            "[10, 30, 90, 10, 30, 90]",
+            "[0, 260, 0, 0, 0, 310]",
+            "[75, 75, 75, 75, 75, 75]",
+            "[5, 0, 5, 0, 5, 0]",
+            "[200, 10, 10, 10, 10, 200]",
+        ];
+        for i in 0..lines {
+            text.push_str(&format!(
+                "[[usage]]\nmodel = \"acme/still\"\nalternatives = [\"acme/still-api\"]\nquality = \"standard\"\nper_month = {}\n",
+                series[i % series.len()]
+            ));
+        }
+        text
+    }
+
+    fn check(lines: usize, factor: Decimal) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/book");
+        let book = PriceBook::load(false, &[dir]).expect("fixture book");
+        let source = Source {
+            file: "bench.toml".into(),
+            text: profile(lines),
+        };
+        let profile = parse_profile(&source).expect("profile");
+        let cal = Calendar::new("2026-01-01".parse().unwrap(), 6);
+        let opts = options::build(&profile, &source, &book, cal.first_day(0), &cal).unwrap();
+        let priced = Priced::new(&opts, &Demand::profile(&opts, factor));
+        let gs = groups(&opts);
+        assert_eq!(gs.len(), 1);
+        let group = &gs[0];
+
+        let found = search_group(&opts, &cal, &priced, group, 1);
+        assert!(found.count > EXHAUSTIVE_LIMIT, "{}", found.count);
+        assert!(found.proven);
+
+        let mut costing = Costing {
+            opts: &opts,
+            cal: &cal,
+            priced: &priced,
+            memo: HashMap::new(),
+        };
+        let mut all = Vec::new();
+        for plan in plans(&opts, group) {
+            let choices = line_choices(&opts, group, &plan);
+            enumerate(&mut costing, group, &plan, &choices, &mut all);
+        }
+        assert_eq!(all.len() as u128, found.count);
+        let best = |kind: Option<StrategyKind>| {
+            all.iter()
+                .filter(|e| kind.is_none_or(|k| e.kind == k))
+                .map(|e| e.key)
+                .min()
+        };
+        assert_eq!(
+            Some(found.entries[0].key),
+            best(None),
+            "{lines} lines × {factor}"
+        );
+        for kind in StrategyKind::ALL {
+            assert_eq!(
+                found.best_of(kind).map(|e| e.key),
+                best(Some(kind)),
+                "{kind:?}, {lines} lines × {factor}"
+            );
+        }
+    }
+
+    #[test]
+    fn branch_and_bound_agrees_with_enumeration() {
+        // 6 lines: 1 + 5 methods × (2⁶ − 1) = 316 assignments (> 256);
+        // 7 lines: 636.
+        for cold in [false, true] {
+            // Cold: without the greedy start, the tree alone must find it.
+            super::super::bound::COLD_START.with(|c| c.set(cold));
+            for lines in [6, 7] {
+                for factor in [dec!(0.3), dec!(1), dec!(4)] {
+                    check(lines, factor);
+                }
+            }
         }
     }
 }
