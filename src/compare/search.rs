@@ -423,7 +423,7 @@ fn enumerate(
 mod tests {
     //! The branch and bound against plain enumeration of every assignment,
     //! on groups just past [`EXHAUSTIVE_LIMIT`] built from the fixture
-    //! tables (`tests/fixtures/book/`): the cheapest entry and the cheapest
+    //! tables (`tests/fixtures/compare-book/`): the cheapest entry and the cheapest
     //! of each kind must be the same.
 
     use std::path::PathBuf;
@@ -459,7 +459,7 @@ mod tests {
     }
 
     fn check(lines: usize, factor: Decimal) {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/book");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compare-book");
         let book = PriceBook::load(false, &[dir]).expect("fixture book");
         let source = Source {
             file: "bench.toml".into(),

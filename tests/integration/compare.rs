@@ -1,5 +1,5 @@
 //! Integration tests: `genbudget compare`. Hand-worked cases on the frozen
-//! fixture tables (`tests/fixtures/book/acme/`), bad profiles, output
+//! fixture tables (`tests/fixtures/compare-book/acme/`), bad profiles, output
 //! formats, the chart, and transcripts of the shipped examples.
 
 #[path = "compare/cases.rs"]
@@ -24,7 +24,7 @@ pub fn compare(profile: &str, extra: &[&str]) -> Run {
     let mut args = vec![
         "--no-builtin-pricing",
         "--pricing",
-        "tests/fixtures/book",
+        "tests/fixtures/compare-book",
         "compare",
         &path,
     ];
@@ -38,7 +38,7 @@ pub fn report(profile: &str, extra: &[&str]) -> Value {
     let mut args = vec![
         "--no-builtin-pricing",
         "--pricing",
-        "tests/fixtures/book",
+        "tests/fixtures/compare-book",
         "compare",
         &path,
         "--format",

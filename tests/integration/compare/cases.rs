@@ -1,5 +1,5 @@
 //! Hand-worked comparisons on the fixture tables. Working in comments; the
-//! tables are `tests/fixtures/book/acme/2026-01-01.toml`:
+//! tables are `tests/fixtures/compare-book/acme/2026-01-01.toml`:
 //!
 //! - acme/still costs 10 Acme credits an image; packs `small` 1,000 credits
 //!   for 5.00 and `big` 3,000 for 12.00, both expiring 45 days after

@@ -14,7 +14,7 @@ fn bad(text: &str, extra: &[&str]) -> String {
     let mut args = vec![
         "--no-builtin-pricing",
         "--pricing",
-        "tests/fixtures/book",
+        "tests/fixtures/compare-book",
         "compare",
         &path,
     ];
