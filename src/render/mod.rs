@@ -5,6 +5,7 @@
 //! grids of already-formatted cells — as a terminal table (comfy-table), CSV
 //! (the `csv` crate) or a markdown table fit for a pull-request comment.
 
+pub mod compare;
 pub mod estimate;
 pub mod rates;
 

@@ -1,0 +1,167 @@
+//! The raw layer of a usage profile: serde structs that mirror the file
+//! exactly.
+//!
+//! Unknown keys are refused (`deny_unknown_fields`), so a typo is an error
+//! with its line and column rather than a silently ignored setting. Values
+//! that can be checked alone — a count, a date — are checked here, inside
+//! deserialisation, so `toml` attaches the position. Checks that need the
+//! whole profile or the price book live in `profile.rs` and `options.rs`.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use toml::Spanned;
+
+use crate::money::{decimal_from_toml_number, parse_decimal};
+
+/// A whole profile file.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    pub name: Option<String>,
+    pub as_of: Option<Spanned<RawDate>>,
+    pub start: Option<Spanned<String>>,
+    pub seats: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub usage: Vec<Spanned<RawUsage>>,
+}
+
+/// One `[[usage]]` line: a plan item's fields, with `per_month` instead of
+/// a count.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawUsage {
+    pub name: Option<Spanned<String>>,
+    pub model: Spanned<String>,
+    #[serde(default)]
+    pub alternatives: Vec<Spanned<String>>,
+    pub per_month: Spanned<Vec<Spanned<RawCount>>>,
+    pub retry_rate: Option<Spanned<RawCount>>,
+    pub quality: Option<String>,
+    pub size: Option<String>,
+    pub resolution: Option<String>,
+    pub seconds: Option<Spanned<RawCount>>,
+    pub input_tokens: Option<Spanned<RawCount>>,
+    pub cached_input_tokens: Option<Spanned<RawCount>>,
+    pub output_tokens: Option<Spanned<RawCount>>,
+    pub prompt: Option<String>,
+    pub prompt_tokens: Option<Spanned<RawCount>>,
+    pub input_images: Option<Spanned<RawCount>>,
+    pub input_image_size: Option<Spanned<String>>,
+}
+
+/// A non-negative exact number written as a TOML number or a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawCount(pub Decimal);
+
+impl RawCount {
+    /// The value as a whole number, if it is one.
+    pub fn whole(&self) -> Option<u64> {
+        (self.0.fract().is_zero())
+            .then(|| u64::try_from(self.0.trunc()).ok())
+            .flatten()
+    }
+}
+
+impl<'de> Deserialize<'de> for RawCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RawCount;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number that is zero or more (e.g. 145 or 2.5)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCount, E> {
+                non_negative(parse_decimal(v).map_err(E::custom)?, v)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawCount, E> {
+                non_negative(Decimal::from(v), &v.to_string())
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawCount, E> {
+                Ok(RawCount(Decimal::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawCount, E> {
+                let d = decimal_from_toml_number(v).map_err(E::custom)?;
+                non_negative(d, &d.to_string())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn non_negative<E: de::Error>(d: Decimal, text: &str) -> Result<RawCount, E> {
+    if d.is_sign_negative() && !d.is_zero() {
+        Err(E::custom(format!(
+            "`{text}` is negative; counts, rates and token numbers are zero or more"
+        )))
+    } else {
+        Ok(RawCount(d.normalize()))
+    }
+}
+
+/// A date written as a TOML date (`2026-04-20`) or a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawDate(pub NaiveDate);
+
+impl<'de> Deserialize<'de> for RawDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Toml(toml::value::Datetime),
+            Text(String),
+        }
+        let bad = |text: &str| {
+            de::Error::custom(format!(
+                "`{text}` is not a date; write it as YYYY-MM-DD (e.g. 2026-04-20)"
+            ))
+        };
+        match Repr::deserialize(d).map_err(|_: D::Error| bad("this value"))? {
+            Repr::Toml(dt) => match (dt.date, dt.time, dt.offset) {
+                (Some(date), None, None) => NaiveDate::from_ymd_opt(
+                    i32::from(date.year),
+                    u32::from(date.month),
+                    u32::from(date.day),
+                )
+                .map(RawDate)
+                .ok_or_else(|| bad(&dt.to_string())),
+                _ => Err(bad(&dt.to_string())),
+            },
+            Repr::Text(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .map(RawDate)
+                .map_err(|_| bad(&s)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_exact_and_non_negative() {
+        #[derive(Deserialize)]
+        struct T {
+            a: Vec<RawCount>,
+        }
+        let t: T = toml::from_str("a = [145, 0.1, \"2.50\"]").unwrap();
+        let got: Vec<String> = t.a.iter().map(|c| c.0.to_string()).collect();
+        assert_eq!(got, ["145", "0.1", "2.5"]);
+        assert_eq!(t.a[0].whole(), Some(145));
+        assert_eq!(t.a[1].whole(), None);
+        let e = toml::from_str::<T>("a = [1, -5]").err().unwrap();
+        assert!(e.message().contains("`-5` is negative"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let e =
+            toml::from_str::<RawProfile>("[[usage]]\nmodel = \"m\"\nper_month = [1]\ncount = 3\n")
+                .err()
+                .unwrap();
+        assert!(e.message().contains("unknown field `count`"), "{e}");
+    }
+}

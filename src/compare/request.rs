@@ -1,0 +1,163 @@
+//! A usage line's work → the [`RequestSpec`] the price book quotes.
+//!
+//! Kept in one small function on purpose: a profile's usage line takes the
+//! same fields as a plan item (plan.md) except the count, and the plan
+//! parser (`src/plan/`) makes the same conversion; the two can be unified
+//! behind this signature.
+
+use rust_decimal::Decimal;
+
+use super::profile::Work;
+use crate::pricing::{Kind, RequestSpec, Size};
+
+/// Converts a line's fields into the request one unit of work makes on a
+/// model of `kind`, refusing fields that don't apply to that kind.
+///
+/// `prompt` is counted with the `o200k_base` tokenizer (the tokenizer of
+/// OpenAI's current models): as `input_tokens` of a text request, as
+/// `prompt_tokens` of an image request. `input_images` reference images of
+/// `input_image_size` are counted as image-input tokens the way OpenAI's
+/// vision guide does: fit within 2048×2048, scale the short side to 512 px,
+/// and count 65 + 129 tokens per 512-px tile.
+pub fn request_spec(work: &Work, kind: Kind) -> Result<RequestSpec, String> {
+    let article = if kind == Kind::Image { "an" } else { "a" };
+    let refuse = |field: &str, set: bool| -> Result<(), String> {
+        if set {
+            Err(format!(
+                "`{field}` does not apply to {article} {kind} model; remove it or pick a model that takes it"
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let text = kind == Kind::Text;
+    let image = kind == Kind::Image;
+    let video = kind == Kind::Video;
+    refuse("quality", !image && work.quality.is_some())?;
+    refuse("size", !image && work.size.is_some())?;
+    refuse("prompt_tokens", !image && work.prompt_tokens.is_some())?;
+    refuse("input_images", !image && work.input_images.is_some())?;
+    refuse("resolution", !video && work.resolution.is_some())?;
+    refuse("seconds", !video && work.seconds.is_some())?;
+    refuse("prompt", video && work.prompt.is_some())?;
+    for (field, set) in [
+        ("input_tokens", work.input_tokens.is_some()),
+        ("cached_input_tokens", work.cached_input_tokens.is_some()),
+        ("output_tokens", work.output_tokens.is_some()),
+    ] {
+        refuse(field, !text && set)?;
+    }
+    if text && work.prompt.is_some() && work.input_tokens.is_some() {
+        return Err("give `prompt` or `input_tokens`, not both".into());
+    }
+    if image && work.prompt.is_some() && work.prompt_tokens.is_some() {
+        return Err("give `prompt` or `prompt_tokens`, not both".into());
+    }
+    let counted = work.prompt.as_deref().map(count_tokens);
+    let input_image_tokens = match (work.input_images, &work.input_image_size) {
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err("`input_images` needs `input_image_size` (e.g. \"1024x1024\")".into());
+        }
+        (None, Some(_)) => {
+            return Err(
+                "`input_image_size` needs `input_images` (reference images per request)".into(),
+            );
+        }
+        (Some(n), Some(size)) => {
+            let size = Size::parse(&size.text)?;
+            Some(n.saturating_mul(tokens_per_input_image(size)))
+        }
+    };
+    Ok(RequestSpec {
+        quality: work.quality.clone(),
+        size: work.size.clone(),
+        resolution: work.resolution.clone(),
+        seconds: work.seconds,
+        input_tokens: if text {
+            work.input_tokens.or(counted)
+        } else {
+            None
+        },
+        cached_input_tokens: work.cached_input_tokens,
+        output_tokens: work.output_tokens,
+        prompt_tokens: if image {
+            work.prompt_tokens.or(counted)
+        } else {
+            None
+        },
+        input_image_tokens,
+    })
+}
+
+fn count_tokens(text: &str) -> u64 {
+    tiktoken_rs::o200k_base_singleton()
+        .encode_ordinary(text)
+        .len() as u64
+}
+
+/// Image-input tokens of one reference image of `size`.
+fn tokens_per_input_image(size: Size) -> u64 {
+    let (mut w, mut h) = (Decimal::from(size.width), Decimal::from(size.height));
+    let fit = Decimal::from(2048);
+    let longest = w.max(h);
+    if longest > fit {
+        w = w * fit / longest;
+        h = h * fit / longest;
+    }
+    let short = w.min(h);
+    let target = Decimal::from(512);
+    if short > target {
+        w = w * target / short;
+        h = h * target / short;
+    }
+    let tiles = |side: Decimal| (side / target).ceil();
+    let n = tiles(w) * tiles(h);
+    u64::try_from(Decimal::from(65) + Decimal::from(129) * n).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn fields_must_fit_the_kind() {
+        let w = Work {
+            seconds: Some(dec!(5)),
+            ..Work::default()
+        };
+        let e = request_spec(&w, Kind::Image).unwrap_err();
+        assert!(
+            e.contains("`seconds` does not apply to an image model"),
+            "{e}"
+        );
+        assert_eq!(
+            request_spec(&w, Kind::Video).unwrap().seconds,
+            Some(dec!(5))
+        );
+    }
+
+    #[test]
+    fn counts_prompts_and_reference_images() {
+        let w = Work {
+            prompt: Some("hello world".into()),
+            ..Work::default()
+        };
+        assert_eq!(request_spec(&w, Kind::Text).unwrap().input_tokens, Some(2));
+        assert_eq!(
+            request_spec(&w, Kind::Image).unwrap().prompt_tokens,
+            Some(2)
+        );
+        // A 1024² input scales to 512² = one tile: 65 + 129 = 194 tokens.
+        assert_eq!(
+            tokens_per_input_image(Size::parse("1024x1024").unwrap()),
+            194
+        );
+        // 1024x1536 → 512x768: 1 × 2 tiles = 65 + 258 = 323.
+        assert_eq!(
+            tokens_per_input_image(Size::parse("1024x1536").unwrap()),
+            323
+        );
+    }
+}

@@ -1,0 +1,526 @@
+//! Finding the cheapest strategies without enumerating them all.
+//!
+//! **Decomposition.** Lines interact only through credit units they could
+//! share: two lines are in one *group* when some credit unit is among both
+//! lines' candidates (transitively). A strategy's cost is the sum of its
+//! groups' costs, and a group's cost depends only on its own lines' choices,
+//! so each group is searched on its own and the best strategy is the best of
+//! each group put together. Twenty lines on unrelated models are twenty
+//! small searches, not a product of twenty option lists.
+//!
+//! **Inside a group**, a *plan* says how each of its credit units is bought
+//! (one of its methods) or that it is not used. Every assignment under a
+//! plan has the same kind (a subscription in the plan makes it a
+//! subscription strategy, and so on). A small group (at most
+//! [`EXHAUSTIVE_LIMIT`] assignments over all plans) is enumerated outright:
+//! every coherent assignment is costed and ranked. A larger group is
+//! searched plan by plan with branch and bound (`bound.rs`): each line goes
+//! to its cheapest pay-as-you-go candidate or to one of the plan's units,
+//! and a partial assignment is abandoned once a lower bound on its
+//! completions reaches the best cost found. Plans are taken in order of
+//! their root bound, and a plan is searched only for what can still matter:
+//! an entry cheaper than the `keep`-th cheapest found so far or than the
+//! cheapest of its kind (so the cheapest strategy and the cheapest of each
+//! kind are exact; a plan whose root bound can't get under that is skipped
+//! whole). The bound never overestimates, so the search is exact unless it
+//! needs more than [`PLAN_NODE_LIMIT`] nodes for a plan or [`NODE_LIMIT`]
+//! for the group; then it keeps the best found (each plan still gets a
+//! greedy, locally improved assignment) and the report says so.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use super::account::{self, Method};
+use super::calendar::Calendar;
+use super::options::{Options, Pay};
+use super::strategy::{Choice, Priced, StrategyKind, add_into};
+
+/// Ranking key: (infeasible, total). Feasible strategies come first.
+pub type Key = (u32, Decimal);
+
+/// Largest number of assignments a group may have to be enumerated outright.
+pub const EXHAUSTIVE_LIMIT: u128 = 256;
+
+/// Most branch-and-bound nodes per plan.
+pub const PLAN_NODE_LIMIT: usize = 50_000;
+
+/// Most branch-and-bound nodes per group, over all its plans.
+pub const NODE_LIMIT: usize = 250_000;
+
+/// Lines that share credit units (or a lone line), and those units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub lines: Vec<usize>,
+    pub units: Vec<usize>,
+}
+
+/// A costed assignment of a group's lines (choices in `Group::lines` order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub key: Key,
+    pub choices: Vec<Choice>,
+    pub kind: StrategyKind,
+}
+
+/// What a group's search found.
+#[derive(Debug, Clone)]
+pub struct GroupResult {
+    /// The cheapest entries, by key (at most the `keep` asked for).
+    pub entries: Vec<Entry>,
+    /// The cheapest entry of each kind, where the group has one.
+    pub by_kind: Vec<Entry>,
+    /// How many distinct assignments the group has.
+    pub count: u128,
+    /// False when a search stopped at the node limit.
+    pub proven: bool,
+}
+
+impl GroupResult {
+    /// The cheapest entry of `kind`.
+    pub fn best_of(&self, kind: StrategyKind) -> Option<&Entry> {
+        self.by_kind.iter().find(|e| e.kind == kind)
+    }
+}
+
+/// Splits the lines into groups joined by shared credit units.
+pub fn groups(opts: &Options) -> Vec<Group> {
+    let n = opts.lines.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let mut owner: HashMap<usize, usize> = HashMap::new();
+    for (l, line) in opts.lines.iter().enumerate() {
+        for c in &line.candidates {
+            if let Pay::Credits(u) = c.pay {
+                let other = *owner.entry(u).or_insert(l);
+                let (a, b) = (root(&mut parent, l), root(&mut parent, other));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut out: Vec<Group> = Vec::new();
+    let mut index: HashMap<usize, usize> = HashMap::new();
+    for l in 0..n {
+        let r = root(&mut parent, l);
+        let g = *index.entry(r).or_insert_with(|| {
+            out.push(Group {
+                lines: Vec::new(),
+                units: Vec::new(),
+            });
+            out.len() - 1
+        });
+        out[g].lines.push(l);
+        for c in &opts.lines[l].candidates {
+            if let Pay::Credits(u) = c.pay {
+                if !out[g].units.contains(&u) {
+                    out[g].units.push(u);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A credit account's identity: unit, method, (line, candidate) members.
+type Pool = (usize, Method, Vec<(usize, usize)>);
+
+/// Costs assignments, remembering each account run by its pool.
+pub(super) struct Costing<'a> {
+    pub(super) opts: &'a Options,
+    pub(super) cal: &'a Calendar,
+    pub(super) priced: &'a Priced,
+    memo: HashMap<Pool, (Decimal, bool)>,
+}
+
+impl Costing<'_> {
+    /// Total and infeasibility of unit `u` bought by `m` for `members`
+    /// ((line, candidate) pairs).
+    fn unit(&mut self, u: usize, m: Method, members: &[(usize, usize)]) -> (Decimal, bool) {
+        let key = (u, m, members.to_vec());
+        if let Some(v) = self.memo.get(&key) {
+            return *v;
+        }
+        let mut pool = vec![Decimal::ZERO; self.cal.len()];
+        for &(l, c) in members {
+            add_into(&mut pool, &self.priced.amounts[l][c]);
+        }
+        let run = account::run(&self.opts.units[u].terms, m, &pool, self.cal, false);
+        let v = (run.spend.iter().sum(), !run.infeasible.is_empty());
+        self.memo.insert(key, v);
+        v
+    }
+
+    /// Key of a group assignment; `None` if a used unit has no line.
+    pub(super) fn assignment(
+        &mut self,
+        group: &Group,
+        plan: &[Option<Method>],
+        choices: &[Choice],
+    ) -> Option<Key> {
+        let mut total = Decimal::ZERO;
+        let mut infeasible = false;
+        let mut members: Vec<Vec<(usize, usize)>> = vec![Vec::new(); group.units.len()];
+        for (&l, ch) in group.lines.iter().zip(choices) {
+            match self.opts.lines[l].candidates[ch.candidate].pay {
+                Pay::Credits(u) => {
+                    let i = group.units.iter().position(|x| *x == u)?;
+                    members[i].push((l, ch.candidate));
+                }
+                Pay::Money => total += self.priced.totals[l][ch.candidate],
+            }
+        }
+        for (i, m) in plan.iter().enumerate() {
+            match (m, members[i].is_empty()) {
+                (Some(_), true) => return None,
+                (Some(m), false) => {
+                    let (t, bad) = self.unit(group.units[i], *m, &members[i]);
+                    total += t;
+                    infeasible |= bad;
+                }
+                (None, _) => {}
+            }
+        }
+        Some((u32::from(infeasible), total))
+    }
+}
+
+/// Every plan of a group: for each unit, a method or `None` (not used).
+fn plans(opts: &Options, group: &Group) -> Vec<Vec<Option<Method>>> {
+    let mut out = vec![Vec::new()];
+    for &u in &group.units {
+        let ways: Vec<Option<Method>> = std::iter::once(None)
+            .chain(opts.units[u].methods.iter().copied().map(Some))
+            .collect();
+        out = out
+            .into_iter()
+            .flat_map(|p| {
+                ways.iter().map(move |w| {
+                    let mut p = p.clone();
+                    p.push(*w);
+                    p
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// Each line's choices under `plan`: every money candidate, and every
+/// credit candidate whose unit the plan uses (with the plan's method).
+fn line_choices(opts: &Options, group: &Group, plan: &[Option<Method>]) -> Vec<Vec<Choice>> {
+    group
+        .lines
+        .iter()
+        .map(|&l| {
+            opts.lines[l]
+                .candidates
+                .iter()
+                .enumerate()
+                .filter_map(|(c, cand)| match cand.pay {
+                    Pay::Money => Some(Choice {
+                        candidate: c,
+                        method: None,
+                    }),
+                    Pay::Credits(u) => {
+                        let i = group.units.iter().position(|x| *x == u)?;
+                        plan[i].map(|m| Choice {
+                            candidate: c,
+                            method: Some(m),
+                        })
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Assignments under a plan in which every used unit has a line
+/// (inclusion–exclusion over the used units).
+fn plan_count(
+    opts: &Options,
+    group: &Group,
+    plan: &[Option<Method>],
+    choices: &[Vec<Choice>],
+) -> u128 {
+    let used: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].is_some()).collect();
+    let mut total: i128 = 0;
+    for mask in 0u32..(1 << used.len().min(16)) {
+        let empty: Vec<usize> = used
+            .iter()
+            .enumerate()
+            .filter(|(b, _)| mask & (1 << b) != 0)
+            .map(|(_, &i)| group.units[i])
+            .collect();
+        let mut product: i128 = 1;
+        for (&l, ch) in group.lines.iter().zip(choices) {
+            let n = ch
+                .iter()
+                .filter(|c| match opts.lines[l].candidates[c.candidate].pay {
+                    Pay::Credits(u) => !empty.contains(&u),
+                    Pay::Money => true,
+                })
+                .count();
+            product = product.saturating_mul(n as i128);
+        }
+        total += if mask.count_ones() % 2 == 0 {
+            product
+        } else {
+            -product
+        };
+    }
+    u128::try_from(total).unwrap_or(0)
+}
+
+/// Searches one group, keeping its `keep` cheapest entries.
+pub fn search_group(
+    opts: &Options,
+    cal: &Calendar,
+    priced: &Priced,
+    group: &Group,
+    keep: usize,
+) -> GroupResult {
+    let mut costing = Costing {
+        opts,
+        cal,
+        priced,
+        memo: HashMap::new(),
+    };
+    let plans = plans(opts, group);
+    let per_plan: Vec<Vec<Vec<Choice>>> =
+        plans.iter().map(|p| line_choices(opts, group, p)).collect();
+    let count: u128 = plans
+        .iter()
+        .zip(&per_plan)
+        .map(|(p, ch)| plan_count(opts, group, p, ch))
+        .fold(0, u128::saturating_add);
+    let mut entries = Vec::new();
+    let mut proven = true;
+    if count <= EXHAUSTIVE_LIMIT {
+        for (plan, choices) in plans.iter().zip(&per_plan) {
+            enumerate(&mut costing, group, plan, choices, &mut entries);
+        }
+    } else {
+        // Plans by their lower bound, cheapest first, so that good entries
+        // come early and the rest are cut against them.
+        let mut ready: Vec<(Decimal, usize, super::bound::Prepared)> = plans
+            .iter()
+            .zip(&per_plan)
+            .enumerate()
+            .filter_map(|(i, (plan, choices))| {
+                let p = super::bound::prepare(&costing, group, plan, choices)?;
+                Some((p.root_bound()?, i, p))
+            })
+            .collect();
+        ready.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut budget = NODE_LIMIT;
+        for (root, i, prepared) in &ready {
+            let cutoff = cutoff(&entries, plan_kind(&plans[*i]), keep);
+            if cutoff.is_some_and(|c| *root >= c) {
+                continue;
+            }
+            let (entry, done) = super::bound::search(
+                &mut costing,
+                group,
+                &plans[*i],
+                prepared,
+                cutoff,
+                &mut budget,
+            );
+            proven &= done;
+            entries.extend(entry);
+        }
+    }
+    entries.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.choices.cmp(&b.choices)));
+    let by_kind = StrategyKind::ALL
+        .iter()
+        .filter_map(|k| entries.iter().find(|e| e.kind == *k).cloned())
+        .collect();
+    entries.truncate(keep.max(1));
+    GroupResult {
+        entries,
+        by_kind,
+        count,
+        proven,
+    }
+}
+
+/// The kind every assignment under `plan` has (each unit it uses has a
+/// line).
+fn plan_kind(plan: &[Option<Method>]) -> StrategyKind {
+    if plan.iter().flatten().any(Method::is_subscription) {
+        StrategyKind::Subscription
+    } else if plan.iter().any(Option::is_some) {
+        StrategyKind::Packs
+    } else {
+        StrategyKind::PayAsYouGo
+    }
+}
+
+/// What a plan of `kind` must cost less than to matter: to enter the
+/// `keep` cheapest feasible entries found so far, or to be the cheapest of
+/// its kind. `None` (no cutoff) until both exist.
+fn cutoff(entries: &[Entry], kind: StrategyKind, keep: usize) -> Option<Decimal> {
+    let mut feasible: Vec<Decimal> = entries
+        .iter()
+        .filter(|e| e.key.0 == 0)
+        .map(|e| e.key.1)
+        .collect();
+    let of_kind = entries
+        .iter()
+        .filter(|e| e.key.0 == 0 && e.kind == kind)
+        .map(|e| e.key.1)
+        .min()?;
+    if feasible.len() < keep.max(1) {
+        return None;
+    }
+    feasible.sort_unstable();
+    Some(feasible[keep.max(1) - 1].max(of_kind))
+}
+
+fn enumerate(
+    costing: &mut Costing<'_>,
+    group: &Group,
+    plan: &[Option<Method>],
+    choices: &[Vec<Choice>],
+    out: &mut Vec<Entry>,
+) {
+    if choices.iter().any(Vec::is_empty) {
+        return;
+    }
+    let mut idx = vec![0usize; choices.len()];
+    loop {
+        let pick: Vec<Choice> = idx.iter().zip(choices).map(|(&i, c)| c[i]).collect();
+        if let Some(key) = costing.assignment(group, plan, &pick) {
+            out.push(Entry {
+                key,
+                kind: StrategyKind::of(&pick),
+                choices: pick,
+            });
+        }
+        // Odometer over the lines' choices.
+        let mut pos = 0;
+        loop {
+            if pos == idx.len() {
+                return;
+            }
+            idx[pos] += 1;
+            if idx[pos] < choices[pos].len() {
+                break;
+            }
+            idx[pos] = 0;
+            pos += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The branch and bound against plain enumeration of every assignment,
+    //! on groups just past [`EXHAUSTIVE_LIMIT`] built from the fixture
+    //! tables (`tests/fixtures/compare-book/`): the cheapest entry and the cheapest
+    //! of each kind must be the same.
+
+    use std::path::PathBuf;
+
+    use rust_decimal_macros::dec;
+
+    use super::*;
+    use crate::compare::options;
+    use crate::compare::profile::{Source, parse_profile};
+    use crate::compare::strategy::Demand;
+    use crate::pricing::PriceBook;
+
+    /// A profile of `lines` lines on acme/still (Acme credits: two packs,
+    /// two subscriptions) or acme/still-api, with varied series.
+    fn profile(lines: usize) -> String {
+        let mut text = String::from("as_of = 2026-01-01\nstart = \"2026-01\"\n");
+        let series = [
+            "[120, 0, 0, 150, 0, 0]",
+            "[40, 45, 50, 40, 45, 50]",
+            "[10, 30, 90, 10, 30, 90]",
+            "[0, 260, 0, 0, 0, 310]",
+            "[75, 75, 75, 75, 75, 75]",
+            "[5, 0, 5, 0, 5, 0]",
+            "[200, 10, 10, 10, 10, 200]",
+        ];
+        for i in 0..lines {
+            text.push_str(&format!(
+                "[[usage]]\nmodel = \"acme/still\"\nalternatives = [\"acme/still-api\"]\nquality = \"standard\"\nper_month = {}\n",
+                series[i % series.len()]
+            ));
+        }
+        text
+    }
+
+    fn check(lines: usize, factor: Decimal) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compare-book");
+        let book = PriceBook::load(false, &[dir]).expect("fixture book");
+        let source = Source {
+            file: "bench.toml".into(),
+            text: profile(lines),
+        };
+        let profile = parse_profile(&source).expect("profile");
+        let cal = Calendar::new("2026-01-01".parse().unwrap(), 6);
+        let opts = options::build(&profile, &source, &book, cal.first_day(0), &cal).unwrap();
+        let priced = Priced::new(&opts, &Demand::profile(&opts, factor));
+        let gs = groups(&opts);
+        assert_eq!(gs.len(), 1);
+        let group = &gs[0];
+
+        let found = search_group(&opts, &cal, &priced, group, 1);
+        assert!(found.count > EXHAUSTIVE_LIMIT, "{}", found.count);
+        assert!(found.proven);
+
+        let mut costing = Costing {
+            opts: &opts,
+            cal: &cal,
+            priced: &priced,
+            memo: HashMap::new(),
+        };
+        let mut all = Vec::new();
+        for plan in plans(&opts, group) {
+            let choices = line_choices(&opts, group, &plan);
+            enumerate(&mut costing, group, &plan, &choices, &mut all);
+        }
+        assert_eq!(all.len() as u128, found.count);
+        let best = |kind: Option<StrategyKind>| {
+            all.iter()
+                .filter(|e| kind.is_none_or(|k| e.kind == k))
+                .map(|e| e.key)
+                .min()
+        };
+        assert_eq!(
+            Some(found.entries[0].key),
+            best(None),
+            "{lines} lines × {factor}"
+        );
+        for kind in StrategyKind::ALL {
+            assert_eq!(
+                found.best_of(kind).map(|e| e.key),
+                best(Some(kind)),
+                "{kind:?}, {lines} lines × {factor}"
+            );
+        }
+    }
+
+    #[test]
+    fn branch_and_bound_agrees_with_enumeration() {
+        // 6 lines: 1 + 5 methods × (2⁶ − 1) = 316 assignments (> 256);
+        // 7 lines: 636.
+        for cold in [false, true] {
+            // Cold: without the greedy start, the tree alone must find it.
+            super::super::bound::COLD_START.with(|c| c.set(cold));
+            for lines in [6, 7] {
+                for factor in [dec!(0.3), dec!(1), dec!(4)] {
+                    check(lines, factor);
+                }
+            }
+        }
+    }
+}
