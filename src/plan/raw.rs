@@ -10,11 +10,12 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use toml::Spanned;
+
+use crate::pricing::RawDate;
 
 use crate::money::{decimal_from_toml_number, parse_decimal};
 
@@ -104,41 +105,6 @@ impl<'de> Deserialize<'de> for RawNumber {
             }
         }
         d.deserialize_any(V)
-    }
-}
-
-/// A calendar date written as a TOML date (`2026-04-20`) or a string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RawDate(pub NaiveDate);
-
-impl<'de> Deserialize<'de> for RawDate {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Repr {
-            Toml(toml::value::Datetime),
-            Text(String),
-        }
-        let bad = |text: &str| {
-            de::Error::custom(format!(
-                "`{text}` is not a date; write it as YYYY-MM-DD (e.g. 2026-04-20)"
-            ))
-        };
-        match Repr::deserialize(d).map_err(|_: D::Error| bad("this value"))? {
-            Repr::Toml(dt) => match (dt.date, dt.time, dt.offset) {
-                (Some(date), None, None) => NaiveDate::from_ymd_opt(
-                    i32::from(date.year),
-                    u32::from(date.month),
-                    u32::from(date.day),
-                )
-                .map(RawDate)
-                .ok_or_else(|| bad(&dt.to_string())),
-                _ => Err(bad(&dt.to_string())),
-            },
-            Repr::Text(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-                .map(RawDate)
-                .map_err(|_| bad(&s)),
-        }
     }
 }
 

@@ -21,4 +21,5 @@ pub use book::{BookError, LookupError, PriceBook, Resolved};
 pub use load::{builtin_tables, dir_tables, read_file};
 pub use model::*;
 pub use quote::{PriceUnit, Quote, QuoteError, RequestSpec, match_resolution, qualities, quote};
+pub use raw::RawDate;
 pub use validate::{Expect, parse_table};

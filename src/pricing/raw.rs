@@ -176,7 +176,7 @@ impl<'de> Deserialize<'de> for RawDate {
         }
         let bad = |text: &str| {
             de::Error::custom(format!(
-                "`{text}` is not a date; write it as YYYY-MM-DD (e.g. 2025-10-06)"
+                "`{text}` is not a date; write it as YYYY-MM-DD (e.g. 2026-04-20)"
             ))
         };
         match Repr::deserialize(d).map_err(|_: D::Error| bad("this value"))? {
