@@ -1,0 +1,1 @@
+//! Tables for the ledger's documents (placeholder, filled below).
