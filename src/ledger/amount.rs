@@ -39,9 +39,7 @@ impl Micros {
     pub fn from_decimal(d: Decimal) -> Result<Micros, String> {
         let n = d.normalize();
         if n.is_sign_negative() && !n.is_zero() {
-            return Err(format!(
-                "`{n}` is negative; credit amounts are 0 or more"
-            ));
+            return Err(format!("`{n}` is negative; credit amounts are 0 or more"));
         }
         if n.scale() > SCALE {
             return Err(format!(
@@ -116,7 +114,11 @@ mod tests {
         assert!(Micros::parse("-1").unwrap_err().contains("negative"));
         assert!(Micros::parse("abc").unwrap_err().contains("not an amount"));
         assert!(Micros::parse("1e3").is_err());
-        assert!(Micros::parse("1000000001").unwrap_err().contains("too large"));
+        assert!(
+            Micros::parse("1000000001")
+                .unwrap_err()
+                .contains("too large")
+        );
     }
 
     #[test]

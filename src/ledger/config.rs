@@ -94,7 +94,9 @@ impl Settings {
                 "SELECT credit_value, currency, timezone, hold_ttl FROM settings WHERE id = 1",
             )?
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-        let bad = |what: &str| LedgerError::Conflict(format!("the ledger's settings table has a bad {what}"));
+        let bad = |what: &str| {
+            LedgerError::Conflict(format!("the ledger's settings table has a bad {what}"))
+        };
         Ok(Settings {
             credit_value: Decimal::from_str(&value).map_err(|_| bad("credit_value"))?,
             currency: Currency::parse(&currency).map_err(|_| bad("currency"))?,
@@ -119,13 +121,25 @@ impl Settings {
     /// The first setting that differs from `other`, as (field, ours, theirs).
     pub fn difference(&self, other: &Settings) -> Option<(&'static str, String, String)> {
         if self.credit_value != other.credit_value {
-            return Some(("credit-value", plain(self.credit_value), plain(other.credit_value)));
+            return Some((
+                "credit-value",
+                plain(self.credit_value),
+                plain(other.credit_value),
+            ));
         }
         if self.currency != other.currency {
-            return Some(("currency", self.currency.to_string(), other.currency.to_string()));
+            return Some((
+                "currency",
+                self.currency.to_string(),
+                other.currency.to_string(),
+            ));
         }
         if self.timezone != other.timezone {
-            return Some(("timezone", self.timezone.name().into(), other.timezone.name().into()));
+            return Some((
+                "timezone",
+                self.timezone.name().into(),
+                other.timezone.name().into(),
+            ));
         }
         if self.hold_ttl != other.hold_ttl {
             return Some((
@@ -201,7 +215,12 @@ pub(crate) fn limits_doc(l: &Limits) -> LimitsDoc {
     }
 }
 
-pub(crate) fn add_user(tx: &mut Tx<'_>, now: DateTime<Utc>, id: &str, l: &Limits) -> Result<UserLimits> {
+pub(crate) fn add_user(
+    tx: &mut Tx<'_>,
+    now: DateTime<Utc>,
+    id: &str,
+    l: &Limits,
+) -> Result<UserLimits> {
     input::check_user(id)?;
     tx.sweep(now)?;
     if state::user(tx.conn, id)?.is_some() {
@@ -249,7 +268,11 @@ pub(crate) fn set_user(
     })
 }
 
-pub(crate) fn set_org(tx: &mut Tx<'_>, now: DateTime<Utc>, change: &LimitsChange) -> Result<LimitsDoc> {
+pub(crate) fn set_org(
+    tx: &mut Tx<'_>,
+    now: DateTime<Utc>,
+    change: &LimitsChange,
+) -> Result<LimitsDoc> {
     if change.is_empty() {
         return Err(LedgerError::input(
             "org set",

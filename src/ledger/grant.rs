@@ -49,11 +49,19 @@ fn doc(req: &GrantRequest, credits: Micros, replayed: bool) -> GrantDoc {
 pub(crate) fn grant(tx: &mut Tx<'_>, now: DateTime<Utc>, req: &GrantRequest) -> Result<GrantDoc> {
     input::check_user(&req.user)?;
     input::check_key(&req.key)?;
-    let credits = Micros::from_decimal(req.credits).map_err(|m| LedgerError::input("credits", m))?;
+    let credits =
+        Micros::from_decimal(req.credits).map_err(|m| LedgerError::input("credits", m))?;
     if credits.0 == 0 {
-        return Err(LedgerError::input("credits", "a grant is for more than 0 credits"));
+        return Err(LedgerError::input(
+            "credits",
+            "a grant is for more than 0 credits",
+        ));
     }
-    if req.note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_LEN) {
+    if req
+        .note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE_LEN)
+    {
         return Err(LedgerError::input(
             "note",
             format!("a note has at most {MAX_NOTE_LEN} characters"),
@@ -120,7 +128,11 @@ fn replay(tx: &Tx<'_>, g: &GrantRow, req: &GrantRequest, credits: Micros) -> Res
             Some(Micros(g.credits).to_string()),
             Some(credits.to_string()),
         ),
-        ("expires", g.expires.map(day_text), req.expires.map(day_text)),
+        (
+            "expires",
+            g.expires.map(day_text),
+            req.expires.map(day_text),
+        ),
         ("note", note, req.note.clone()),
     ];
     for (field, first, now) in diffs {

@@ -199,7 +199,9 @@ pub(crate) fn list(conn: &Connection, user: Option<&str>, all: bool) -> Result<V
     let sql = format!("SELECT {COLUMNS} FROM holds WHERE {filter} ORDER BY seq");
     let mut stmt = conn.prepare(&sql)?;
     let rows = match user {
-        Some(u) => stmt.query_map([u], from_row)?.collect::<rusqlite::Result<Vec<_>>>(),
+        Some(u) => stmt
+            .query_map([u], from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>(),
         None => stmt.query_map([], from_row)?.collect(),
     };
     Ok(rows?)
@@ -278,7 +280,13 @@ mod tests {
                 grants: vec![("g1".into(), 5), ("g2".into(), 2)]
             }
         );
-        assert_eq!(a.consume(4), Allocation { allow: 4, grants: vec![] });
+        assert_eq!(
+            a.consume(4),
+            Allocation {
+                allow: 4,
+                grants: vec![]
+            }
+        );
         let (allow, grants) = a.to_json();
         let back = Allocation::from_json(&json!({"allow": allow, "grants": grants})).unwrap();
         assert_eq!(back, a);

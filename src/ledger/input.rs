@@ -41,9 +41,8 @@ pub fn key(key: &str) -> Result<(), String> {
 /// `s`, `m`, `h` or `d` (`90s`, `15m`, `1h30m`, `2d`), more than zero and at
 /// most 30 days. Returns seconds.
 pub fn duration(text: &str) -> Result<i64, String> {
-    let bad = || {
-        format!("`{text}` is not a duration; write it like 90s, 15m, 1h30m or 2d (at most 30d)")
-    };
+    let bad =
+        || format!("`{text}` is not a duration; write it like 90s, 15m, 1h30m or 2d (at most 30d)");
     let t = text.trim();
     if t.is_empty() {
         return Err(bad());
@@ -106,7 +105,9 @@ pub fn max_holds(text: &str) -> Result<Option<i64>, String> {
     text.trim()
         .parse::<u32>()
         .map(|n| Some(i64::from(n)))
-        .map_err(|_| format!("`{text}` is not a number of holds; use a whole number like 10 (or `none`)"))
+        .map_err(|_| {
+            format!("`{text}` is not a number of holds; use a whole number like 10 (or `none`)")
+        })
 }
 
 /// Parses an amount of credits for a request (holds, charges, grants).

@@ -33,7 +33,12 @@ pub(crate) struct UserView {
 impl UserView {
     /// Loads the view of `row` for the period containing `day`, with grants
     /// usable on `today`.
-    pub fn load(conn: &Connection, row: UserRow, day: NaiveDate, today: NaiveDate) -> Result<UserView> {
+    pub fn load(
+        conn: &Connection,
+        row: UserRow,
+        day: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<UserView> {
         let bounds = row.limits.period.bounds(day);
         let period = match bounds {
             Some((s, e)) => state::user_days(conn, &row.id, s, e)?,

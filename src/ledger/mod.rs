@@ -184,7 +184,9 @@ impl Ledger {
         }
         let ms = self.timeout_ms;
         let run = || -> Result<T> {
-            let t = self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let t = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Deferred)?;
             let out = f(&t, &self.settings)?;
             t.finish()?;
             Ok(out)
@@ -202,7 +204,12 @@ impl Ledger {
     }
 
     /// Changes a user's limits.
-    pub fn set_user(&mut self, now: DateTime<Utc>, id: &str, change: &LimitsChange) -> Result<UsersDoc> {
+    pub fn set_user(
+        &mut self,
+        now: DateTime<Utc>,
+        id: &str,
+        change: &LimitsChange,
+    ) -> Result<UsersDoc> {
         let u = self.write(|_| true, |t| config::set_user(t, now, id, change))?;
         Ok(UsersDoc {
             schema: "genbudget.users/1",
@@ -252,12 +259,22 @@ impl Ledger {
     }
 
     /// Settles a hold for `cost` (default: the amount held).
-    pub fn settle(&mut self, now: DateTime<Utc>, key: &str, cost: Option<&Cost>) -> Result<HoldDoc> {
+    pub fn settle(
+        &mut self,
+        now: DateTime<Utc>,
+        key: &str,
+        cost: Option<&Cost>,
+    ) -> Result<HoldDoc> {
         self.write(|_| true, |t| settle::settle(t, now, key, cost))
     }
 
     /// Releases a hold.
-    pub fn release(&mut self, now: DateTime<Utc>, key: &str, reason: Option<&str>) -> Result<HoldDoc> {
+    pub fn release(
+        &mut self,
+        now: DateTime<Utc>,
+        key: &str,
+        reason: Option<&str>,
+    ) -> Result<HoldDoc> {
         self.write(|_| true, |t| settle::release(t, now, key, reason))
     }
 
@@ -294,7 +311,9 @@ impl Ledger {
     pub fn verify(&mut self) -> Result<VerifyDoc> {
         let ms = self.timeout_ms;
         let mut run = || -> Result<VerifyDoc> {
-            let t = self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let t = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Deferred)?;
             let doc = verify::verify(&t)?;
             t.finish()?;
             Ok(doc)
@@ -305,7 +324,9 @@ impl Ledger {
     /// Writes the whole journal as JSON lines (one entry per line, see
     /// [`Entry::export_line`]).
     pub fn export(&mut self, out: &mut dyn Write) -> Result<()> {
-        let t = self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let t = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)?;
         journal::for_each_after(&t, 0, |e| {
             writeln!(out, "{}", e.export_line()).map_err(|e| LedgerError::Io(e.to_string()))
         })?;
@@ -354,10 +375,20 @@ impl Batch<'_, '_> {
     pub fn charge(&mut self, now: DateTime<Utc>, req: &HoldRequest) -> Result<Decision> {
         reserve::run(self.tx, now, req, Kind::Charge)
     }
-    pub fn settle(&mut self, now: DateTime<Utc>, key: &str, cost: Option<&Cost>) -> Result<HoldDoc> {
+    pub fn settle(
+        &mut self,
+        now: DateTime<Utc>,
+        key: &str,
+        cost: Option<&Cost>,
+    ) -> Result<HoldDoc> {
         settle::settle(self.tx, now, key, cost)
     }
-    pub fn release(&mut self, now: DateTime<Utc>, key: &str, reason: Option<&str>) -> Result<HoldDoc> {
+    pub fn release(
+        &mut self,
+        now: DateTime<Utc>,
+        key: &str,
+        reason: Option<&str>,
+    ) -> Result<HoldDoc> {
         settle::release(self.tx, now, key, reason)
     }
 }

@@ -159,7 +159,11 @@ mod tests {
     #[test]
     fn parses_periods_and_zones() {
         assert_eq!(Period::parse("week").unwrap(), Period::Week);
-        assert!(Period::parse("fortnight").unwrap_err().contains("day, week, month or none"));
+        assert!(
+            Period::parse("fortnight")
+                .unwrap_err()
+                .contains("day, week, month or none")
+        );
         assert!(parse_timezone("Mars/Olympus").is_err());
     }
 }

@@ -200,9 +200,14 @@ impl Replay {
             "org_set" => self.org.limits = limits_from_json(data).ok_or("bad limits")?,
             "grant" => {
                 if !self.users.contains_key(&user) || self.grants.contains_key(&key) {
-                    return Err(format!("grant `{key}` to unknown user `{user}` or repeated"));
+                    return Err(format!(
+                        "grant `{key}` to unknown user `{user}` or repeated"
+                    ));
                 }
-                let expires = data.get("expires").and_then(Value::as_str).map(String::from);
+                let expires = data
+                    .get("expires")
+                    .and_then(Value::as_str)
+                    .map(String::from);
                 let g = GrantState {
                     user,
                     credits,
@@ -221,10 +226,22 @@ impl Replay {
         Ok(())
     }
 
-    fn open(&mut self, e: &Entry, data: &Value, user: String, key: String, day: String, credits: i64) -> Result<(), String> {
+    fn open(
+        &mut self,
+        e: &Entry,
+        data: &Value,
+        user: String,
+        key: String,
+        day: String,
+        credits: i64,
+    ) -> Result<(), String> {
         let alloc = Allocation::from_json(data).ok_or("bad allocation")?;
         if alloc.total() != credits {
-            return Err(format!("allocation {} ≠ credits {}", Micros(alloc.total()), Micros(credits)));
+            return Err(format!(
+                "allocation {} ≠ credits {}",
+                Micros(alloc.total()),
+                Micros(credits)
+            ));
         }
         if !self.users.contains_key(&user) || self.holds.contains_key(&key) {
             return Err(format!("`{key}` for unknown user `{user}` or repeated key"));
@@ -237,9 +254,23 @@ impl Replay {
         }
         let is_hold = e.kind == "hold";
         let (c, open) = if is_hold {
-            (Counters { held: credits, allow_held: alloc.allow, ..Counters::default() }, 1)
+            (
+                Counters {
+                    held: credits,
+                    allow_held: alloc.allow,
+                    ..Counters::default()
+                },
+                1,
+            )
         } else {
-            (Counters { spent: credits, allow_spent: alloc.allow, ..Counters::default() }, 0)
+            (
+                Counters {
+                    spent: credits,
+                    allow_spent: alloc.allow,
+                    ..Counters::default()
+                },
+                0,
+            )
         };
         self.book(&user, &day, &c, open, &alloc.grants, !is_hold);
         self.holds.insert(
@@ -252,8 +283,15 @@ impl Replay {
                 credits,
                 alloc: alloc.clone(),
                 created_at: e.at.clone(),
-                expires_at: data.get("expires_at").and_then(Value::as_str).map(String::from),
-                state: if is_hold { HoldState::Open } else { HoldState::Settled },
+                expires_at: data
+                    .get("expires_at")
+                    .and_then(Value::as_str)
+                    .map(String::from),
+                state: if is_hold {
+                    HoldState::Open
+                } else {
+                    HoldState::Settled
+                },
                 settled: (!is_hold).then_some(credits),
                 overrun: false,
                 seq: e.seq,
@@ -273,12 +311,23 @@ impl Replay {
     }
 
     fn settle(&mut self, e: &Entry, data: &Value, key: &str, credits: i64) -> Result<(), String> {
-        let h = self.holds.get(key).cloned().ok_or(format!("settle of unknown hold `{key}`"))?;
+        let h = self
+            .holds
+            .get(key)
+            .cloned()
+            .ok_or(format!("settle of unknown hold `{key}`"))?;
         let spend = Allocation::from_json(data).ok_or("bad allocation")?;
         if spend.total() != credits {
-            return Err(format!("allocation {} ≠ credits {}", Micros(spend.total()), Micros(credits)));
+            return Err(format!(
+                "allocation {} ≠ credits {}",
+                Micros(spend.total()),
+                Micros(credits)
+            ));
         }
-        let overrun = data.get("overrun").and_then(Value::as_bool).unwrap_or(false);
+        let overrun = data
+            .get("overrun")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let late = data.get("late").and_then(Value::as_bool).unwrap_or(false);
         if overrun != e.over.is_some() {
             return Err("overrun flag and overrun amount disagree".into());
@@ -286,10 +335,17 @@ impl Replay {
         match (h.state, late) {
             (HoldState::Open, false) => self.give_back(&h),
             (HoldState::Expired, true) => {}
-            (s, _) => return Err(format!("settle of `{key}` while {} (late: {late})", s.as_str())),
+            (s, _) => {
+                return Err(format!(
+                    "settle of `{key}` while {} (late: {late})",
+                    s.as_str()
+                ));
+            }
         }
         if !overrun && !late && (credits > h.credits || spend != h.alloc.consume(credits)) {
-            return Err(format!("settle of `{key}` spends outside its hold without an overrun flag"));
+            return Err(format!(
+                "settle of `{key}` spends outside its hold without an overrun flag"
+            ));
         }
         let c = Counters {
             spent: credits,
@@ -312,7 +368,11 @@ impl Replay {
     }
 
     fn close(&mut self, e: &Entry, key: &str, credits: i64) -> Result<(), String> {
-        let h = self.holds.get(key).cloned().ok_or(format!("{} of unknown hold `{key}`", e.kind))?;
+        let h = self
+            .holds
+            .get(key)
+            .cloned()
+            .ok_or(format!("{} of unknown hold `{key}`", e.kind))?;
         let returned = match h.state {
             HoldState::Open => {
                 self.give_back(&h);
@@ -322,10 +382,18 @@ impl Replay {
             s => return Err(format!("{} of `{key}` while {}", e.kind, s.as_str())),
         };
         if returned != credits {
-            return Err(format!("returns {} but the hold held {}", Micros(credits), Micros(returned)));
+            return Err(format!(
+                "returns {} but the hold held {}",
+                Micros(credits),
+                Micros(returned)
+            ));
         }
         let hs = self.holds.get_mut(key).expect("looked up above");
-        hs.state = if e.kind == "expire" { HoldState::Expired } else { HoldState::Released };
+        hs.state = if e.kind == "expire" {
+            HoldState::Expired
+        } else {
+            HoldState::Released
+        };
         hs.end_seq = Some(e.seq);
         Ok(())
     }
@@ -336,12 +404,28 @@ impl Replay {
             allow_held: -h.alloc.allow,
             ..Counters::default()
         };
-        let grants: Vec<(String, i64)> = h.alloc.grants.iter().map(|(k, a)| (k.clone(), -a)).collect();
+        let grants: Vec<(String, i64)> = h
+            .alloc
+            .grants
+            .iter()
+            .map(|(k, a)| (k.clone(), -a))
+            .collect();
         self.book(&h.user, &h.day, &c, -1, &grants, false);
     }
 
-    fn book(&mut self, user: &str, day: &str, c: &Counters, open: i64, grants: &[(String, i64)], spent: bool) {
-        self.users.entry(user.to_string()).or_default().apply(day, c, open);
+    fn book(
+        &mut self,
+        user: &str,
+        day: &str,
+        c: &Counters,
+        open: i64,
+        grants: &[(String, i64)],
+        spent: bool,
+    ) {
+        self.users
+            .entry(user.to_string())
+            .or_default()
+            .apply(day, c, open);
         let org = Counters {
             allow_spent: 0,
             allow_held: 0,
@@ -392,7 +476,12 @@ impl Replay {
             if u.limits.max_holds.is_some_and(|m| u.open_holds > m) {
                 return Err(format!("took {user} past max_holds"));
             }
-            if self.org.limits.max_holds.is_some_and(|m| self.org.open_holds > m) {
+            if self
+                .org
+                .limits
+                .max_holds
+                .is_some_and(|m| self.org.open_holds > m)
+            {
                 return Err("took the org past max_holds".into());
             }
         }

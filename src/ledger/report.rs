@@ -53,7 +53,9 @@ pub(crate) fn status(
 ) -> Result<StatusDoc> {
     let today = local_day(settings.timezone, now);
     let rows = match user {
-        Some(id) => vec![state::user(conn, id)?.ok_or_else(|| LedgerError::UnknownUser(id.into()))?],
+        Some(id) => {
+            vec![state::user(conn, id)?.ok_or_else(|| LedgerError::UnknownUser(id.into()))?]
+        }
         None => state::users(conn)?,
     };
     let mut users = Vec::with_capacity(rows.len());
@@ -172,7 +174,11 @@ pub(crate) fn report(conn: &Connection, settings: &Settings, q: &ReportQuery) ->
         if f > t {
             return Err(LedgerError::input(
                 "from",
-                format!("{} is after --to {}; give a range that starts before it ends", day_text(f), day_text(t)),
+                format!(
+                    "{} is after --to {}; give a range that starts before it ends",
+                    day_text(f),
+                    day_text(t)
+                ),
             ));
         }
     }
@@ -193,7 +199,8 @@ pub(crate) fn report(conn: &Connection, settings: &Settings, q: &ReportQuery) ->
     let mut total = Sums::default();
     while let Some(r) = rows.next()? {
         let s = groups.entry(group_of(q.by, r.get(0)?)).or_default();
-        let (jobs, credits, overruns, over): (i64, i64, i64, i64) = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+        let (jobs, credits, overruns, over): (i64, i64, i64, i64) =
+            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
         for t in [&mut *s, &mut total] {
             t.jobs += jobs;
             t.credits += credits;
@@ -205,7 +212,10 @@ pub(crate) fn report(conn: &Connection, settings: &Settings, q: &ReportQuery) ->
         group,
         jobs: s.jobs,
         credits: cr(s.credits),
-        amount: Money::round(Micros(s.credits).to_decimal() * settings.credit_value, settings.currency),
+        amount: Money::round(
+            Micros(s.credits).to_decimal() * settings.credit_value,
+            settings.currency,
+        ),
         overruns: s.overruns,
         overrun_credits: cr(s.over),
     };
@@ -222,4 +232,3 @@ pub(crate) fn report(conn: &Connection, settings: &Settings, q: &ReportQuery) ->
         total: row("total".into(), &total),
     })
 }
-

@@ -114,12 +114,21 @@ impl Kind {
     }
 
     fn command(kind: &str) -> &'static str {
-        if kind == "charge" { "charge" } else { "reserve" }
+        if kind == "charge" {
+            "charge"
+        } else {
+            "reserve"
+        }
     }
 }
 
 /// Grants a hold or a charge, or says which limit denies it.
-pub(crate) fn run(tx: &mut Tx<'_>, now: DateTime<Utc>, req: &HoldRequest, kind: Kind) -> Result<Decision> {
+pub(crate) fn run(
+    tx: &mut Tx<'_>,
+    now: DateTime<Utc>,
+    req: &HoldRequest,
+    kind: Kind,
+) -> Result<Decision> {
     input::check_user(&req.user)?;
     input::check_key(&req.key)?;
     let amount = req.cost.micros()?;
@@ -131,11 +140,17 @@ pub(crate) fn run(tx: &mut Tx<'_>, now: DateTime<Utc>, req: &HoldRequest, kind: 
     }
     if let Some(t) = req.ttl {
         if t <= 0 || t > input::MAX_TTL_SECS {
-            return Err(LedgerError::input("ttl", "a TTL is more than 0 and at most 30d"));
+            return Err(LedgerError::input(
+                "ttl",
+                "a TTL is more than 0 and at most 30d",
+            ));
         }
     }
     if kind == Kind::Charge && req.ttl.is_some() {
-        return Err(LedgerError::input("ttl", "a charge has no TTL (it is settled at once)"));
+        return Err(LedgerError::input(
+            "ttl",
+            "a charge has no TTL (it is settled at once)",
+        ));
     }
     tx.sweep(now)?;
     if let Some(existing) = hold::get(tx.conn, &req.key)? {
@@ -226,7 +241,11 @@ fn doc(row: &HoldRow, available: Option<i64>, replayed: bool) -> HoldDoc {
         schema: "genbudget.hold/1",
         key: row.key.clone(),
         user: row.user.clone(),
-        state: if row.kind == "charge" { "settled" } else { "open" },
+        state: if row.kind == "charge" {
+            "settled"
+        } else {
+            "open"
+        },
         credits: Micros(row.credits).credits(),
         settled: (row.kind == "charge").then(|| Micros(row.credits).credits()),
         available: available.map(|a| Micros(a).credits()),
@@ -254,8 +273,9 @@ fn replay(tx: &Tx<'_>, existing: &HoldRow, req: &HoldRequest, kind: Kind) -> Res
     if existing.user != req.user {
         return Err(conflict("user", existing.user.clone(), req.user.clone()));
     }
-    let entry = journal::entry(tx.conn, existing.seq)?
-        .ok_or_else(|| LedgerError::Conflict(format!("journal entry {} is missing", existing.seq)))?;
+    let entry = journal::entry(tx.conn, existing.seq)?.ok_or_else(|| {
+        LedgerError::Conflict(format!("journal entry {} is missing", existing.seq))
+    })?;
     let data = entry.data_value().unwrap_or(Value::Null);
     let first = data.get("request").cloned().unwrap_or(Value::Null);
     let now = req.request_json();

@@ -114,7 +114,9 @@ pub(crate) fn settle(
                 "model",
                 format!(
                     "hold `{key}` was reserved {}; settle it with --credits or the same model",
-                    row.model.as_ref().map_or("by credits".to_string(), |m| format!("for {m}"))
+                    row.model
+                        .as_ref()
+                        .map_or("by credits".to_string(), |m| format!("for {m}"))
                 ),
             ));
         }
@@ -214,7 +216,8 @@ pub(crate) fn release(
                 .and_then(Value::as_str)
                 .map(String::from);
             if first.as_deref() != reason {
-                let show = |r: Option<&str>| r.map_or("(not given)".to_string(), |r| format!("`{r}`"));
+                let show =
+                    |r: Option<&str>| r.map_or("(not given)".to_string(), |r| format!("`{r}`"));
                 return Err(LedgerError::KeyConflict {
                     key: key.into(),
                     field: "reason".into(),

@@ -123,7 +123,12 @@ pub(crate) fn insert_user(conn: &Connection, id: &str, l: &Limits) -> Result<()>
 
 pub(crate) fn set_user_limits(conn: &Connection, id: &str, l: &Limits) -> Result<()> {
     conn.prepare_cached("UPDATE users SET cap = ?2, period = ?3, max_holds = ?4 WHERE id = ?1")?
-        .execute(params![id, l.cap.map(|m| m.0), l.period.as_str(), l.max_holds])?;
+        .execute(params![
+            id,
+            l.cap.map(|m| m.0),
+            l.period.as_str(),
+            l.max_holds
+        ])?;
     Ok(())
 }
 
@@ -278,7 +283,9 @@ const GRANT_COLUMNS: &str = "key, user, credits, expires, spent, held, seq";
 
 pub(crate) fn grant(conn: &Connection, key: &str) -> Result<Option<GrantRow>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {GRANT_COLUMNS} FROM grants WHERE key = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {GRANT_COLUMNS} FROM grants WHERE key = ?1"
+        ))?
         .query_row([key], grant_from)
         .optional()?)
 }
@@ -286,7 +293,11 @@ pub(crate) fn grant(conn: &Connection, key: &str) -> Result<Option<GrantRow>> {
 /// A user's grants usable on `today` with credits left, in the order they
 /// are spent: earliest expiry first, grants without expiry last, then in
 /// the order they were given.
-pub(crate) fn usable_grants(conn: &Connection, user: &str, today: NaiveDate) -> Result<Vec<GrantRow>> {
+pub(crate) fn usable_grants(
+    conn: &Connection,
+    user: &str,
+    today: NaiveDate,
+) -> Result<Vec<GrantRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {GRANT_COLUMNS} FROM grants
          WHERE user = ?1 AND (expires IS NULL OR expires >= ?2) AND spent + held < credits

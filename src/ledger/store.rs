@@ -179,7 +179,9 @@ pub(crate) fn create(path: &Path, settings: &Settings, now: DateTime<Utc>) -> Re
     if fs::symlink_metadata(path).is_ok() {
         return Ok(false);
     }
-    let name = path.file_name().map_or("ledger".into(), |n| n.to_string_lossy().into_owned());
+    let name = path
+        .file_name()
+        .map_or("ledger".into(), |n| n.to_string_lossy().into_owned());
     let tmp = parent(path).join(format!(
         ".{name}.init-{}-{}",
         std::process::id(),

@@ -22,7 +22,9 @@ use super::state::{self, Counters};
 fn cache_problem(problems: &mut Vec<Problem>, what: String) {
     problems.push(Problem {
         entry: None,
-        message: format!("cache {what} (the journal is the truth; the cache was changed or missed an update)"),
+        message: format!(
+            "cache {what} (the journal is the truth; the cache was changed or missed an update)"
+        ),
     });
 }
 
@@ -41,7 +43,9 @@ fn show(c: &Counters) -> String {
 pub(crate) fn verify(conn: &Connection) -> Result<VerifyDoc> {
     let mut problems = Vec::new();
     let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-    let lines: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let lines: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     if lines != ["ok"] {
         for l in lines {
             problems.push(Problem {
@@ -93,7 +97,10 @@ fn compare_caches(conn: &Connection, r: &Replay, problems: &mut Vec<Problem>) ->
     let mut seen = 0;
     for row in &rows {
         let Some(p) = r.users.get(&row.id) else {
-            cache_problem(problems, format!("users: `{}` is not in the journal", row.id));
+            cache_problem(
+                problems,
+                format!("users: `{}` is not in the journal", row.id),
+            );
             continue;
         };
         seen += 1;
@@ -120,24 +127,52 @@ fn compare_caches(conn: &Connection, r: &Replay, problems: &mut Vec<Problem>) ->
         allow_held: 0,
         ..r.org.totals
     };
-    if org.limits != r.org.limits || org.open_holds != r.org.open_holds || org.totals != org_totals {
+    if org.limits != r.org.limits || org.open_holds != r.org.open_holds || org.totals != org_totals
+    {
         cache_problem(
             problems,
-            format!("org: {} but the journal gives {}", show(&org.totals), show(&org_totals)),
+            format!(
+                "org: {} but the journal gives {}",
+                show(&org.totals),
+                show(&org_totals)
+            ),
         );
     }
     compare_days(conn, r, problems)?;
     // Grants.
-    let mut stmt = conn.prepare("SELECT key, user, credits, expires, spent, held, seq FROM grants")?;
+    let mut stmt =
+        conn.prepare("SELECT key, user, credits, expires, spent, held, seq FROM grants")?;
     let grants: BTreeMap<String, (String, i64, Option<String>, i64, i64, i64)> = stmt
         .query_map([], |x| {
-            Ok((x.get(0)?, (x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?, x.get(5)?, x.get(6)?)))
+            Ok((
+                x.get(0)?,
+                (
+                    x.get(1)?,
+                    x.get(2)?,
+                    x.get(3)?,
+                    x.get(4)?,
+                    x.get(5)?,
+                    x.get(6)?,
+                ),
+            ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     let derived: BTreeMap<String, (String, i64, Option<String>, i64, i64, i64)> = r
         .grants
         .iter()
-        .map(|(k, g)| (k.clone(), (g.user.clone(), g.credits, g.expires.clone(), g.spent, g.held, g.seq)))
+        .map(|(k, g)| {
+            (
+                k.clone(),
+                (
+                    g.user.clone(),
+                    g.credits,
+                    g.expires.clone(),
+                    g.spent,
+                    g.held,
+                    g.seq,
+                ),
+            )
+        })
         .collect();
     if grants != derived {
         let bad = grants
@@ -153,12 +188,19 @@ fn compare_caches(conn: &Connection, r: &Replay, problems: &mut Vec<Problem>) ->
     if holds.len() != r.holds.len() {
         cache_problem(
             problems,
-            format!("holds: {} rows but the journal has {}", holds.len(), r.holds.len()),
+            format!(
+                "holds: {} rows but the journal has {}",
+                holds.len(),
+                r.holds.len()
+            ),
         );
     }
     for h in holds {
         if !same_hold(&h, r) {
-            cache_problem(problems, format!("holds.{} differs from the journal", h.key));
+            cache_problem(
+                problems,
+                format!("holds.{} differs from the journal", h.key),
+            );
         }
     }
     Ok(())
@@ -206,7 +248,10 @@ fn compare_days(conn: &Connection, r: &Replay, problems: &mut Vec<Problem>) -> R
         }
     }
     if let Some((u, d)) = first_diff(&cached, &derived) {
-        cache_problem(problems, format!("user_days.{u}.{d} differs from the journal"));
+        cache_problem(
+            problems,
+            format!("user_days.{u}.{d} differs from the journal"),
+        );
     }
     let mut stmt = conn.prepare("SELECT day, spent, held, overruns FROM org_days ORDER BY day")?;
     let mut rows = stmt.query([])?;
@@ -251,4 +296,3 @@ fn first_diff<K: Ord + Clone>(a: &BTreeMap<K, Counters>, b: &BTreeMap<K, Counter
         .find(|k| a.get(*k).unwrap_or(&zero) != b.get(*k).unwrap_or(&zero))
         .cloned()
 }
-
