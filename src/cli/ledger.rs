@@ -534,7 +534,14 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
         }
         LedgerCommand::Verify => {
             let doc = open(ctx, true)?.verify()?;
-            print(ctx, &doc, || sheets::verify(&doc))?;
+            let sheet = sheets::verify(&doc);
+            match ctx.format {
+                // Nothing to tabulate: just the verdict and the head hash.
+                Format::Table | Format::Markdown if doc.problems.is_empty() => {
+                    render::emit(&format!("{}\n", sheet.notes.join("\n")))?;
+                }
+                _ => print(ctx, &doc, || sheet)?,
+            }
             if !doc.ok {
                 return Ok(Outcome::Negative);
             }
