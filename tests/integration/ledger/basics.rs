@@ -214,8 +214,17 @@ fn holds_expire_and_late_settles_are_judged_afresh() {
     let (r, v) = db.json_at(much_later, &["settle", "job-2", "--credits", "300"]);
     assert_eq!((r.code, &v["overrun"]), (0, &Value::Bool(true)));
     assert!(r.stderr.starts_with("warning:"), "{}", r.stderr);
-    // Releasing an expired hold records the release; settling it later is refused.
-    db.ok_at(much_later, &["reserve", "alice", "--key", "job-3", "--credits", "1", "--ttl", "1m"]);
+    // The overrun is real spending: 250 + 300 = 550 > 500, so alice can
+    // hold nothing more this month (rule 1), not even 1 credit.
+    let r = db.run_at(much_later, &["reserve", "alice", "--key", "job-3", "--credits", "1"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (1, "denied: alice's month cap: 550 spent + 0 held + 1 asked > 500\n")
+    );
+    // Releasing an expired hold records the release; settling it later is
+    // refused. (bob has no cap, so his hold is granted.)
+    db.ok_at(much_later, &["user", "add", "bob"]);
+    db.ok_at(much_later, &["reserve", "bob", "--key", "job-3", "--credits", "1", "--ttl", "1m"]);
     let v = db.ok_at("2026-04-20T11:00:00Z", &["release", "job-3"]);
     assert_eq!(v["state"], "released");
     let r = db.run_at("2026-04-20T11:00:00Z", &["settle", "job-3"]);
