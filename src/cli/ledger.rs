@@ -127,6 +127,9 @@ enum UserCommand {
 }
 
 #[derive(Args, Debug)]
+// A negative amount reaches the value parser, which says why it is refused
+// (instead of clap's "unexpected argument '-5'").
+#[command(allow_negative_numbers = true)]
 struct UserAddArgs {
     /// User id: 1–64 characters from A-Z a-z 0-9 . _ @ -
     #[arg(value_parser = user_arg)]
@@ -143,6 +146,9 @@ struct UserAddArgs {
 }
 
 #[derive(Args, Debug)]
+// A negative amount reaches the value parser, which says why it is refused
+// (instead of clap's "unexpected argument '-5'").
+#[command(allow_negative_numbers = true)]
 struct UserSetArgs {
     #[arg(value_parser = user_arg)]
     user: String,
@@ -171,6 +177,9 @@ enum OrgCommand {
 }
 
 #[derive(Args, Debug)]
+// A negative amount reaches the value parser, which says why it is refused
+// (instead of clap's "unexpected argument '-5'").
+#[command(allow_negative_numbers = true)]
 struct OrgSetArgs {
     /// Credits per period for all users together, or `none`
     #[arg(long, value_name = "N", requires = "period", value_parser = cap_arg)]
@@ -203,6 +212,9 @@ impl From<PeriodArg> for period::Period {
 }
 
 #[derive(Args, Debug)]
+// A negative amount reaches the value parser, which says why it is refused
+// (instead of clap's "unexpected argument '-5'").
+#[command(allow_negative_numbers = true)]
 struct GrantArgs {
     #[arg(value_parser = user_arg)]
     user: String,
@@ -271,6 +283,9 @@ impl SpecArgs {
 }
 
 #[derive(Args, Debug)]
+// A negative amount reaches the value parser, which says why it is refused
+// (instead of clap's "unexpected argument '-5'").
+#[command(allow_negative_numbers = true)]
 struct ReserveArgs {
     #[arg(value_parser = user_arg)]
     user: String,
@@ -291,6 +306,9 @@ struct ReserveArgs {
 }
 
 #[derive(Args, Debug)]
+// A negative amount reaches the value parser, which says why it is refused
+// (instead of clap's "unexpected argument '-5'").
+#[command(allow_negative_numbers = true)]
 struct ChargeArgs {
     #[arg(value_parser = user_arg)]
     user: String,
@@ -307,6 +325,9 @@ struct ChargeArgs {
 }
 
 #[derive(Args, Debug)]
+// A negative amount reaches the value parser, which says why it is refused
+// (instead of clap's "unexpected argument '-5'").
+#[command(allow_negative_numbers = true)]
 struct SettleArgs {
     /// The hold's key
     #[arg(value_parser = key_arg)]

@@ -272,6 +272,7 @@ impl Replay {
                 0,
             )
         };
+        let before = self.usage(&user, &day);
         self.book(&user, &day, &c, open, &alloc.grants, !is_hold);
         self.holds.insert(
             key.clone(),
@@ -306,7 +307,7 @@ impl Replay {
                 }
             }
         }
-        self.check_limits(&user, &day, is_hold)
+        self.check_limits(&user, &day, is_hold, before)
             .map_err(|m| format!("{} `{key}` {m} without an overrun flag", e.kind))
     }
 
@@ -353,6 +354,7 @@ impl Replay {
             overruns: i64::from(overrun),
             ..Counters::default()
         };
+        let before = self.usage(&h.user, &h.day);
         self.book(&h.user, &h.day, &c, 0, &spend.grants, true);
         self.overruns += i64::from(overrun);
         let hs = self.holds.get_mut(key).expect("looked up above");
@@ -361,7 +363,7 @@ impl Replay {
         hs.overrun = overrun;
         hs.end_seq = Some(e.seq);
         if late && !overrun {
-            self.check_limits(&h.user, &h.day, false)
+            self.check_limits(&h.user, &h.day, false, before)
                 .map_err(|m| format!("late settle of `{key}` {m} without an overrun flag"))?;
         }
         Ok(())
@@ -443,13 +445,34 @@ impl Replay {
         }
     }
 
-    /// Whether the user and the org are within their limits in force for
-    /// the period containing `day`.
-    fn check_limits(&self, user: &str, day: &str, slot: bool) -> Result<(), String> {
+    /// What counts against the caps in the period containing `day`: the
+    /// user's draw on its allowance, and the org's spent + held.
+    fn usage(&self, user: &str, day: &str) -> (i64, i64) {
+        let u = self.users.get(user).map_or(0, |u| {
+            let p = u.period(day);
+            p.allow_spent + p.allow_held
+        });
+        let o = self.org.period(day);
+        (u, o.spent + o.held)
+    }
+
+    /// Whether the entry just booked kept the user and the org within their
+    /// limits in force for the period containing `day`. `before` is
+    /// [`Replay::usage`] before the entry: a period can already be past a
+    /// cap without any fault (an overrun, or a cap lowered mid-period), and
+    /// then only an entry that draws on the cap *further* breaks it.
+    fn check_limits(
+        &self,
+        user: &str,
+        day: &str,
+        slot: bool,
+        before: (i64, i64),
+    ) -> Result<(), String> {
         let u = &self.users[user];
         if let Some(cap) = u.limits.cap {
             let p = u.period(day);
-            if p.allow_spent + p.allow_held > cap.0 {
+            let now = p.allow_spent + p.allow_held;
+            if now > cap.0 && now > before.0 {
                 return Err(format!(
                     "took {user} past the {} cap ({} > {cap})",
                     u.limits.period,
@@ -464,7 +487,8 @@ impl Replay {
         }
         if let Some(cap) = self.org.limits.cap {
             let p = self.org.period(day);
-            if p.spent + p.held > cap.0 {
+            let now = p.spent + p.held;
+            if now > cap.0 && now > before.1 {
                 return Err(format!(
                     "took the org past its {} cap ({} > {cap})",
                     self.org.limits.period,
