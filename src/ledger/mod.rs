@@ -121,8 +121,8 @@ impl Ledger {
     ) -> Result<Ledger> {
         let ms = u64::try_from(opts.busy_timeout.as_millis()).unwrap_or(u64::MAX);
         let inner = || -> Result<Ledger> {
-            store::check_file(path, !opts.read_only)?;
-            let mut conn = store::connect(path, opts)?;
+            store::check_file(path, !opts.read_only, target)?;
+            let mut conn = store::connect(path, opts, target)?;
             if !opts.read_only && store::version(&conn)? < target {
                 store::migrate(&mut conn, steps, target, Utc::now())?;
             }

@@ -85,8 +85,18 @@ fn check_dir(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Checks that `path` is a genbudget ledger without letting SQLite open it.
-pub(crate) fn check_file(path: &Path, need_write: bool) -> Result<()> {
+fn newer(path: &Path, version: i64, max_version: i32) -> LedgerError {
+    file_err(
+        path,
+        format!(
+            "was written by a newer genbudget (ledger schema {version}; this genbudget reads up to {max_version}); upgrade genbudget. The file was left untouched"
+        ),
+    )
+}
+
+/// Checks that `path` is a genbudget ledger of a schema up to
+/// `max_version` without letting SQLite open it.
+pub(crate) fn check_file(path: &Path, need_write: bool, max_version: i32) -> Result<()> {
     check_dir(path)?;
     let meta = match fs::metadata(path) {
         Ok(m) => m,
@@ -126,6 +136,13 @@ pub(crate) fn check_file(path: &Path, need_write: bool) -> Result<()> {
             ),
         ));
     }
+    // `user_version` (offset 60). A change still in the WAL is caught again
+    // after opening; this catches the usual case before SQLite touches
+    // anything (a read-only open would leave -wal and -shm files behind).
+    let version = i64::from(u32::from_be_bytes([header[60], header[61], header[62], header[63]]));
+    if version > i64::from(max_version) {
+        return Err(newer(path, version, max_version));
+    }
     if need_write && meta.permissions().readonly() {
         return Err(file_err(
             path,
@@ -136,8 +153,15 @@ pub(crate) fn check_file(path: &Path, need_write: bool) -> Result<()> {
 }
 
 /// Opens a checked ledger file and sets the connection up.
-pub(crate) fn connect(path: &Path, opts: &OpenOptions) -> Result<Connection> {
-    let flags = if opts.read_only {
+///
+/// A read-only request still opens a writable file read-write (and then
+/// only reads): when the last connection to a WAL database closes, SQLite
+/// removes the `-wal` and `-shm` files only if it could write, so `verify`
+/// would otherwise leave them behind. A file without write permission is
+/// opened read-only.
+pub(crate) fn connect(path: &Path, opts: &OpenOptions, max_version: i32) -> Result<Connection> {
+    let writable = fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
+    let flags = if opts.read_only && !writable {
         OpenFlags::SQLITE_OPEN_READ_ONLY
     } else {
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -145,13 +169,8 @@ pub(crate) fn connect(path: &Path, opts: &OpenOptions) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(opts.busy_timeout)?;
     let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if version > SCHEMA_VERSION {
-        return Err(file_err(
-            path,
-            format!(
-                "was written by a newer genbudget (ledger schema {version}; this genbudget reads up to {SCHEMA_VERSION}); upgrade genbudget. The file was left untouched"
-            ),
-        ));
+    if version > max_version {
+        return Err(newer(path, i64::from(version), max_version));
     }
     if !opts.read_only {
         let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
