@@ -27,8 +27,10 @@ use super::{Context, Outcome, parse_date};
 /// Arguments of `genbudget ledger`.
 #[derive(Args, Debug)]
 pub struct LedgerArgs {
+    // Boxed: the ledger's subcommands carry many flags, and `Command`'s
+    // variants should stay small.
     #[command(subcommand)]
-    command: LedgerCommand,
+    command: Box<LedgerCommand>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -112,7 +114,7 @@ struct InitArgs {
     #[arg(long, default_value = "UTC", value_parser = period::parse_timezone)]
     timezone: chrono_tz::Tz,
     /// Default time a hold lasts (e.g. 90s, 15m, 1h30m)
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = input::duration)]
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = input::duration, allow_hyphen_values = true)]
     hold_ttl: i64,
 }
 
@@ -301,7 +303,7 @@ struct ReserveArgs {
     #[command(flatten)]
     spec: SpecArgs,
     /// How long the hold lasts (default: the ledger's hold TTL)
-    #[arg(long, value_name = "DURATION", value_parser = input::duration)]
+    #[arg(long, value_name = "DURATION", value_parser = input::duration, allow_hyphen_values = true)]
     ttl: Option<i64>,
 }
 
@@ -438,7 +440,7 @@ fn print<T: Serialize>(ctx: &Context, doc: &T, sheet: impl FnOnce() -> Sheet) ->
 /// Runs `genbudget ledger`.
 pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
     let now = ctx.now;
-    match args.command {
+    match *args.command {
         LedgerCommand::Init(a) => {
             let (path, default) = db_path(ctx)?;
             if default {

@@ -139,7 +139,9 @@ pub(crate) fn check_file(path: &Path, need_write: bool, max_version: i32) -> Res
     // `user_version` (offset 60). A change still in the WAL is caught again
     // after opening; this catches the usual case before SQLite touches
     // anything (a read-only open would leave -wal and -shm files behind).
-    let version = i64::from(u32::from_be_bytes([header[60], header[61], header[62], header[63]]));
+    let version = i64::from(u32::from_be_bytes([
+        header[60], header[61], header[62], header[63],
+    ]));
     if version > i64::from(max_version) {
         return Err(newer(path, version, max_version));
     }

@@ -19,6 +19,9 @@ use super::replay::{Party, Replay};
 use super::schema::TRIGGERS;
 use super::state::{self, Counters};
 
+/// A grant's user, credits, expiry, spent, held and seq, for comparison.
+type GrantFields = (String, i64, Option<String>, i64, i64, i64);
+
 fn cache_problem(problems: &mut Vec<Problem>, what: String) {
     problems.push(Problem {
         entry: None,
@@ -142,7 +145,7 @@ fn compare_caches(conn: &Connection, r: &Replay, problems: &mut Vec<Problem>) ->
     // Grants.
     let mut stmt =
         conn.prepare("SELECT key, user, credits, expires, spent, held, seq FROM grants")?;
-    let grants: BTreeMap<String, (String, i64, Option<String>, i64, i64, i64)> = stmt
+    let grants: BTreeMap<String, GrantFields> = stmt
         .query_map([], |x| {
             Ok((
                 x.get(0)?,
@@ -157,7 +160,7 @@ fn compare_caches(conn: &Connection, r: &Replay, problems: &mut Vec<Problem>) ->
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let derived: BTreeMap<String, (String, i64, Option<String>, i64, i64, i64)> = r
+    let derived: BTreeMap<String, GrantFields> = r
         .grants
         .iter()
         .map(|(k, g)| {

@@ -63,7 +63,10 @@ impl Db {
 
     /// Runs `ledger ARGS` at `now`.
     pub fn run_at(&self, now: &str, args: &[&str]) -> Run {
-        self.cmd_at(now, args).output().expect("genbudget runs").into()
+        self.cmd_at(now, args)
+            .output()
+            .expect("genbudget runs")
+            .into()
     }
 
     /// Runs `ledger ARGS` at [`NOW`].
@@ -77,7 +80,10 @@ impl Db {
         all.extend(["--format", "json"]);
         let r = self.run_at(now, &all);
         let v = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
-            panic!("{args:?}: stdout is not JSON ({e}): {}\nstderr: {}", r.stdout, r.stderr)
+            panic!(
+                "{args:?}: stdout is not JSON ({e}): {}\nstderr: {}",
+                r.stdout, r.stderr
+            )
         });
         (r, v)
     }

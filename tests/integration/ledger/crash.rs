@@ -55,13 +55,19 @@ fn journal(db: &Db) -> BTreeSet<(String, String)> {
         .lines()
         .map(|l| {
             let v: Value = serde_json::from_str(l).unwrap();
-            (v["kind"].as_str().unwrap().to_string(), v["key"].as_str().unwrap_or("").to_string())
+            (
+                v["kind"].as_str().unwrap().to_string(),
+                v["key"].as_str().unwrap_or("").to_string(),
+            )
         })
         .collect()
 }
 
 fn kill_group(pgid: u32) {
-    let st = Command::new("kill").args(["-KILL", "--", &format!("-{pgid}")]).status().unwrap();
+    let st = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pgid}")])
+        .status()
+        .unwrap();
     assert!(st.success(), "kill -9 the process group");
 }
 
@@ -89,21 +95,38 @@ fn kill_9_during_writes_loses_no_acknowledged_entry() {
         let wait = Duration::from_micros(rng.below(200_000));
         let start = Instant::now();
         while start.elapsed() < wait {
-            assert!(child.try_wait().unwrap().is_none(), "run {run}: the writer stopped by itself");
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "run {run}: the writer stopped by itself"
+            );
             std::thread::sleep(Duration::from_millis(1).min(wait));
         }
         kill_group(child.id());
         let status = child.wait().unwrap();
         assert!(!status.success(), "run {run}: killed");
         let mut out = String::new();
-        child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
         let mut err = String::new();
-        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-        assert!(!err.contains("error:") && !err.contains("panicked"), "run {run}: {err}");
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert!(
+            !err.contains("error:") && !err.contains("panicked"),
+            "run {run}: {err}"
+        );
 
         // Afterwards: verify passes and every acknowledged key is there.
         let v = db.verified();
-        assert!(v["entries"].as_i64().unwrap() >= 3);
+        // init and user_add at least (a kill may come before any commit).
+        assert!(v["entries"].as_i64().unwrap() >= 2);
         let entries = journal(&db);
         let acked: Vec<(String, String)> = out
             .lines()
@@ -113,20 +136,29 @@ fn kill_9_during_writes_loses_no_acknowledged_entry() {
             })
             .collect();
         for a in &acked {
-            assert!(entries.contains(a), "run {run}: acknowledged {a:?} is not in the journal");
+            assert!(
+                entries.contains(a),
+                "run {run}: acknowledged {a:?} is not in the journal"
+            );
         }
         acked_total += acked.len();
         // Committed but killed before the loop printed it: allowed (the
         // client never heard back), and counted to show kills land late too.
         let prefix = format!("r{run}-");
-        let ours = entries.iter().filter(|(_, k)| k.starts_with(&prefix)).count();
+        let ours = entries
+            .iter()
+            .filter(|(_, k)| k.starts_with(&prefix))
+            .count();
         unacked_committed += ours - acked.len();
         open_holds_left = db.ok(&["holds"])["holds"].as_array().unwrap().len();
     }
     eprintln!(
         "{KILLS} kills: {acked_total} acknowledged entries all present; {unacked_committed} committed without acknowledgement; {open_holds_left} holds left open"
     );
-    assert!(acked_total > KILLS, "the writers made progress between kills");
+    assert!(
+        acked_total > KILLS,
+        "the writers made progress between kills"
+    );
     // Every hold left open by a kill is still a valid hold: settle them all.
     for h in db.ok(&["holds"])["holds"].as_array().unwrap() {
         db.ok(&["settle", h["key"].as_str().unwrap()]);
@@ -141,7 +173,11 @@ fn kill_9_during_init_leaves_no_half_made_ledger() {
     for run in 0..12 {
         let db = Db::empty();
         let mut c = common::cmd(&["--db", db.path.to_str().unwrap(), "ledger", "init"]);
-        let mut child = c.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child = c
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(Duration::from_micros(rng.below(8_000)));
         let _ = child.kill();
         let _ = child.wait();
@@ -154,7 +190,11 @@ fn kill_9_during_init_leaves_no_half_made_ledger() {
         // … or nothing at all, and a later init works (a temporary file
         // left by the kill does not get in its way).
         let again = db.run(&["init"]);
-        assert_eq!(again.code, 0, "run {run}: init after a killed init: {}", again.stderr);
+        assert_eq!(
+            again.code, 0,
+            "run {run}: init after a killed init: {}",
+            again.stderr
+        );
         db.verified();
     }
     eprintln!("killed init: {made} of 12 runs had finished the ledger");

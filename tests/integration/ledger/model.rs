@@ -86,7 +86,11 @@ impl MPeriod {
             }
             MPeriod::Month => {
                 let start = NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap();
-                let (y, m) = if d.month() == 12 { (d.year() + 1, 1) } else { (d.year(), d.month() + 1) };
+                let (y, m) = if d.month() == 12 {
+                    (d.year() + 1, 1)
+                } else {
+                    (d.year(), d.month() + 1)
+                };
                 Some((start, NaiveDate::from_ymd_opt(y, m, 1).unwrap()))
             }
             MPeriod::None => None,
@@ -121,7 +125,11 @@ struct Alloc {
 
 impl Alloc {
     fn grant_part(&self, g: usize) -> i64 {
-        self.grants.iter().filter(|(i, _)| *i == g).map(|(_, a)| a).sum()
+        self.grants
+            .iter()
+            .filter(|(i, _)| *i == g)
+            .map(|(_, a)| a)
+            .sum()
     }
     /// Spends `amount` of a hold's allocation, allowance first, then its
     /// grants in the order drawn.
@@ -141,7 +149,10 @@ impl Alloc {
     fn plus(&self, other: &Alloc) -> Alloc {
         let mut grants = self.grants.clone();
         grants.extend(other.grants.iter().cloned());
-        Alloc { allow: self.allow + other.allow, grants }
+        Alloc {
+            allow: self.allow + other.allow,
+            grants,
+        }
     }
 }
 
@@ -315,7 +326,13 @@ impl Model {
             })
             .filter(|(_, free)| *free > 0)
             .collect();
-        v.sort_by_key(|(i, _)| (self.grants[*i].expires.is_none(), self.grants[*i].expires, *i));
+        v.sort_by_key(|(i, _)| {
+            (
+                self.grants[*i].expires.is_none(),
+                self.grants[*i].expires,
+                *i,
+            )
+        });
         v
     }
 
@@ -328,11 +345,19 @@ impl Model {
 
     /// (allowance left, free grants) for `user` in the period containing
     /// `day`, grants usable `today`; `None` without a cap.
-    fn allowance(&self, user: &str, day: NaiveDate, today: NaiveDate) -> Option<(i64, Vec<(usize, i64)>)> {
+    fn allowance(
+        &self,
+        user: &str,
+        day: NaiveDate,
+        today: NaiveDate,
+    ) -> Option<(i64, Vec<(usize, i64)>)> {
         let l = self.users[user];
         let cap = l.cap?;
         let s = self.sums(Some(user), l.period, day);
-        Some((cap - s.allow_spent - s.allow_held, self.usable_grants(user, today)))
+        Some((
+            cap - s.allow_spent - s.allow_held,
+            self.usable_grants(user, today),
+        ))
     }
 
     fn available(&self, user: &str, day: NaiveDate, today: NaiveDate) -> Option<i64> {
@@ -344,7 +369,13 @@ impl Model {
     /// the part that fits nowhere (charged to the allowance anyway).
     fn allocate(&self, user: &str, day: NaiveDate, today: NaiveDate, amount: i64) -> (Alloc, i64) {
         let Some((allowance, grants)) = self.allowance(user, day, today) else {
-            return (Alloc { allow: amount, grants: vec![] }, 0);
+            return (
+                Alloc {
+                    allow: amount,
+                    grants: vec![],
+                },
+                0,
+            );
         };
         let allow = amount.min(allowance.max(0));
         let mut rest = amount - allow;
@@ -356,7 +387,13 @@ impl Model {
                 rest -= take;
             }
         }
-        (Alloc { allow: allow + rest, grants: parts }, rest)
+        (
+            Alloc {
+                allow: allow + rest,
+                grants: parts,
+            },
+            rest,
+        )
     }
 
     fn org_free(&self, day: NaiveDate) -> Option<i64> {
@@ -378,7 +415,15 @@ impl Model {
         }
     }
 
-    fn reserve(&mut self, now: DateTime<Utc>, user: &str, key: &str, credits: i64, ttl: Option<i64>, charge: bool) -> Outcome {
+    fn reserve(
+        &mut self,
+        now: DateTime<Utc>,
+        user: &str,
+        key: &str,
+        credits: i64,
+        ttl: Option<i64>,
+        charge: bool,
+    ) -> Outcome {
         if credits == 0 {
             return err("input", "credits");
         }
@@ -418,18 +463,43 @@ impl Model {
         // The contract's order: user cap, user max_holds, org cap, org max_holds.
         if let (Some(_), Some(a)) = (limits.cap, available) {
             if credits > a {
-                return Outcome::Denied { limit: "user.cap", asked: credits, available: Some(a) };
+                return Outcome::Denied {
+                    limit: "user.cap",
+                    asked: credits,
+                    available: Some(a),
+                };
             }
         }
-        if !charge && limits.max_holds.is_some_and(|m| self.open_holds(Some(user)) + 1 > m) {
-            return Outcome::Denied { limit: "user.max_holds", asked: credits, available };
+        if !charge
+            && limits
+                .max_holds
+                .is_some_and(|m| self.open_holds(Some(user)) + 1 > m)
+        {
+            return Outcome::Denied {
+                limit: "user.max_holds",
+                asked: credits,
+                available,
+            };
         }
         let org_free = self.org_free(today);
         if org_free.is_some_and(|f| credits > f) {
-            return Outcome::Denied { limit: "org.cap", asked: credits, available: org_free.map(|f| f.max(0)) };
+            return Outcome::Denied {
+                limit: "org.cap",
+                asked: credits,
+                available: org_free.map(|f| f.max(0)),
+            };
         }
-        if !charge && self.org.max_holds.is_some_and(|m| self.open_holds(None) + 1 > m) {
-            return Outcome::Denied { limit: "org.max_holds", asked: credits, available: org_free.map(|f| f.max(0)) };
+        if !charge
+            && self
+                .org
+                .max_holds
+                .is_some_and(|m| self.open_holds(None) + 1 > m)
+        {
+            return Outcome::Denied {
+                limit: "org.max_holds",
+                asked: credits,
+                available: org_free.map(|f| f.max(0)),
+            };
         }
         let (alloc, rest) = self.allocate(user, today, today, credits);
         assert_eq!(rest, 0, "a granted request fits");
@@ -442,10 +512,18 @@ impl Model {
             day: today,
             credits,
             ttl,
-            spend: if charge { alloc.clone() } else { Alloc::default() },
+            spend: if charge {
+                alloc.clone()
+            } else {
+                Alloc::default()
+            },
             alloc: if charge { Alloc::default() } else { alloc },
             expires_at,
-            state: if charge { MState::Settled } else { MState::Open },
+            state: if charge {
+                MState::Settled
+            } else {
+                MState::Open
+            },
             settled: charge.then_some(credits),
             overrun: false,
             available_at_start: after,
@@ -484,7 +562,9 @@ impl Model {
         let (spend, over) = if late {
             // Judged afresh against the hold's period.
             let (spend, rest) = self.allocate(&h.user, h.day, today, amount);
-            let org_short = self.org_free(h.day).map_or(0, |f| (amount - f.max(0)).max(0));
+            let org_short = self
+                .org_free(h.day)
+                .map_or(0, |f| (amount - f.max(0)).max(0));
             (spend, rest.max(org_short))
         } else if amount <= h.credits {
             (h.alloc.consume(amount), 0)
@@ -542,7 +622,10 @@ impl Model {
                     return err("key", field);
                 }
             }
-            return Outcome::Grant { credits: g.credits, replayed: true };
+            return Outcome::Grant {
+                credits: g.credits,
+                replayed: true,
+            };
         }
         if self.find(&g.key).is_some() {
             return err("conflict", "");
@@ -555,7 +638,10 @@ impl Model {
         }
         let credits = g.credits;
         self.grants.push(g);
-        Outcome::Grant { credits, replayed: false }
+        Outcome::Grant {
+            credits,
+            replayed: false,
+        }
     }
 
     /// The "no overspend" invariant after a granted request: the user's
@@ -564,22 +650,40 @@ impl Model {
     ///
     /// A period may already be past a cap (an overrun, a cap lowered
     /// mid-period); then the request must not have drawn on the cap at all.
-    fn assert_within_limits(&self, user: &str, day: NaiveDate, before: (i64, i64), slot: bool, ctx: &str) {
+    fn assert_within_limits(
+        &self,
+        user: &str,
+        day: NaiveDate,
+        before: (i64, i64),
+        slot: bool,
+        ctx: &str,
+    ) {
         let l = self.users[user];
         let (allow, org) = self.usage(user, day);
         if let Some(cap) = l.cap {
-            assert!(allow <= cap.max(before.0), "{ctx}: {user} past the cap: {allow} > {cap} (was {})", before.0);
+            assert!(
+                allow <= cap.max(before.0),
+                "{ctx}: {user} past the cap: {allow} > {cap} (was {})",
+                before.0
+            );
         }
         for (i, g) in self.grants.iter().enumerate() {
             let (s, h) = self.grant_use(i);
             assert!(s + h <= g.credits, "{ctx}: grant {} overdrawn", g.key);
         }
         if let Some(cap) = self.org.cap {
-            assert!(org <= cap, "{ctx}: org past its cap: {org} > {cap} (was {})", before.1);
+            assert!(
+                org <= cap,
+                "{ctx}: org past its cap: {org} > {cap} (was {})",
+                before.1
+            );
         }
         if slot {
             if let Some(m) = l.max_holds {
-                assert!(self.open_holds(Some(user)) <= m, "{ctx}: {user} past max_holds");
+                assert!(
+                    self.open_holds(Some(user)) <= m,
+                    "{ctx}: {user} past max_holds"
+                );
             }
             if let Some(m) = self.org.max_holds {
                 assert!(self.open_holds(None) <= m, "{ctx}: org past max_holds");
@@ -606,7 +710,9 @@ fn time_text(t: DateTime<Utc>) -> String {
 // ------------------------------------------------------- the real ledger side
 
 fn micros(c: &Credits) -> i64 {
-    Micros::from_decimal(c.0).expect("an amount the ledger printed").0
+    Micros::from_decimal(c.0)
+        .expect("an amount the ledger printed")
+        .0
 }
 
 fn real_doc(d: &HoldDoc) -> Outcome {
@@ -670,12 +776,24 @@ fn limits(rng: &mut Rng, org: bool) -> MLimits {
         Some(rng.range(ONE, 300 * ONE))
     };
     let period = *rng.pick(&[MPeriod::Day, MPeriod::Week, MPeriod::Month, MPeriod::None]);
-    let max_holds = if rng.pct(50) { None } else { Some(rng.range(if org { 2 } else { 1 }, if org { 8 } else { 4 })) };
-    MLimits { cap, period, max_holds }
+    let max_holds = if rng.pct(50) {
+        None
+    } else {
+        Some(rng.range(if org { 2 } else { 1 }, if org { 8 } else { 4 }))
+    };
+    MLimits {
+        cap,
+        period,
+        max_holds,
+    }
 }
 
 fn real_limits(l: &MLimits) -> Limits {
-    Limits { cap: l.cap.map(Micros), period: l.period.real(), max_holds: l.max_holds }
+    Limits {
+        cap: l.cap.map(Micros),
+        period: l.period.real(),
+        max_holds: l.max_holds,
+    }
 }
 
 /// Where each seed's clock starts: month and year ends, the DST changes of
@@ -689,7 +807,13 @@ const STARTS: [&str; 7] = [
     "2026-02-27T23:00:00Z",
     "2026-11-01T04:30:00Z",
 ];
-const ZONES: [&str; 5] = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Chatham"];
+const ZONES: [&str; 5] = [
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Pacific/Chatham",
+];
 
 /// How often each kind of outcome came up (so that a run that never
 /// denies, overruns or replays cannot pass for a thorough one).
@@ -717,11 +841,29 @@ fn run_seed(seed: u64, stats: &mut Stats) -> usize {
     let tz: Tz = rng.pick(&ZONES).parse().unwrap();
     let ttl = rng.range(60, 3600);
     let mut now: DateTime<Utc> = rng.pick(&STARTS).parse().unwrap();
-    let settings = Settings { timezone: tz, hold_ttl: ttl, ..Settings::default() };
+    let settings = Settings {
+        timezone: tz,
+        hold_ttl: ttl,
+        ..Settings::default()
+    };
     // synchronous=NORMAL: this test checks logic, not fsync (crash.rs does).
-    let opts = OpenOptions { durability: Durability::Normal, ..OpenOptions::default() };
+    let opts = OpenOptions {
+        durability: Durability::Normal,
+        ..OpenOptions::default()
+    };
     let (mut ledger, _) = Ledger::init(&path, &settings, now, &opts).unwrap();
-    let mut model = Model { tz, ttl, users: BTreeMap::new(), org: MLimits { cap: None, period: MPeriod::None, max_holds: None }, holds: vec![], grants: vec![] };
+    let mut model = Model {
+        tz,
+        ttl,
+        users: BTreeMap::new(),
+        org: MLimits {
+            cap: None,
+            period: MPeriod::None,
+            max_holds: None,
+        },
+        holds: vec![],
+        grants: vec![],
+    };
     for u in USERS {
         let l = limits(&mut rng, false);
         ledger.add_user(now, u, &real_limits(&l)).unwrap();
@@ -736,7 +878,11 @@ fn run_seed(seed: u64, stats: &mut Stats) -> usize {
         step += 1;
         let ctx = format!("seed {seed} step {step} at {now}");
         let roll = rng.range(0, 99);
-        let user = if rng.pct(2) { "ghost" } else { *rng.pick(&USERS) };
+        let user = if rng.pct(2) {
+            "ghost"
+        } else {
+            *rng.pick(&USERS)
+        };
         let (expected, actual) = match roll {
             // Move the clock: mostly seconds, sometimes past a TTL, a day, a month.
             0..=11 => {
@@ -756,27 +902,64 @@ fn run_seed(seed: u64, stats: &mut Stats) -> usize {
                 let (key, credits, ttl, user) = if repeat {
                     let h = rng.pick(&model.holds).clone();
                     // Mostly the same request; sometimes one field differs.
-                    let credits = if rng.pct(20) { h.credits + 1 } else { h.credits };
-                    let ttl = if rng.pct(10) { Some(rng.range(60, 3600)) } else { h.ttl };
-                    (h.key, credits, if charge { None } else { ttl }, if rng.pct(10) { "cy".into() } else { h.user })
+                    let credits = if rng.pct(20) {
+                        h.credits + 1
+                    } else {
+                        h.credits
+                    };
+                    let ttl = if rng.pct(10) {
+                        Some(rng.range(60, 3600))
+                    } else {
+                        h.ttl
+                    };
+                    (
+                        h.key,
+                        credits,
+                        if charge { None } else { ttl },
+                        if rng.pct(10) { "cy".into() } else { h.user },
+                    )
                 } else {
                     next_key += 1;
                     let ttl = (!charge && rng.pct(50)).then(|| rng.range(30, 3600));
-                    (format!("k{next_key}"), amount(&mut rng), ttl, user.to_string())
+                    (
+                        format!("k{next_key}"),
+                        amount(&mut rng),
+                        ttl,
+                        user.to_string(),
+                    )
                 };
-                let req = HoldRequest { user: user.clone(), key: key.clone(), cost: Cost::Credits(dec(credits)), ttl };
-                let actual = decided(if charge { ledger.charge(now, &req) } else { ledger.reserve(now, &req) });
+                let req = HoldRequest {
+                    user: user.clone(),
+                    key: key.clone(),
+                    cost: Cost::Credits(dec(credits)),
+                    ttl,
+                };
+                let actual = decided(if charge {
+                    ledger.charge(now, &req)
+                } else {
+                    ledger.reserve(now, &req)
+                });
                 let today = model.today(now);
                 let before = model.usage(&user, today);
                 let expected = model.reserve(now, &user, &key, credits, ttl, charge);
-                if matches!(expected, Outcome::Hold { replayed: false, .. }) {
+                if matches!(
+                    expected,
+                    Outcome::Hold {
+                        replayed: false,
+                        ..
+                    }
+                ) {
                     model.assert_within_limits(&user, today, before, !charge, &ctx);
                 }
                 (expected, actual)
             }
             // settle: the amount held, less, more, or an unknown key
             54..=73 => {
-                let key = if model.holds.is_empty() || rng.pct(3) { "nope".to_string() } else { rng.pick(&model.holds).key.clone() };
+                let key = if model.holds.is_empty() || rng.pct(3) {
+                    "nope".to_string()
+                } else {
+                    rng.pick(&model.holds).key.clone()
+                };
                 let held = model.find(&key).map_or(ONE, |i| model.holds[i].credits);
                 let cost = match rng.range(0, 9) {
                     0..=2 => None,
@@ -785,17 +968,25 @@ fn run_seed(seed: u64, stats: &mut Stats) -> usize {
                     _ => Some(held + amount(&mut rng)),
                 };
                 model.sweep(now);
-                if model.find(&key).is_some_and(|i| model.holds[i].state == MState::Expired) {
+                if model
+                    .find(&key)
+                    .is_some_and(|i| model.holds[i].state == MState::Expired)
+                {
                     *stats.entry("late settle".into()).or_default() += 1;
                 }
-                let actual = match ledger.settle(now, &key, cost.map(|c| Cost::Credits(dec(c))).as_ref()) {
-                    Ok(d) => real_doc(&d),
-                    Err(e) => real_err(e),
-                };
+                let actual =
+                    match ledger.settle(now, &key, cost.map(|c| Cost::Credits(dec(c))).as_ref()) {
+                        Ok(d) => real_doc(&d),
+                        Err(e) => real_err(e),
+                    };
                 (model.settle(now, &key, cost), actual)
             }
             74..=81 => {
-                let key = if model.holds.is_empty() || rng.pct(3) { "nope".to_string() } else { rng.pick(&model.holds).key.clone() };
+                let key = if model.holds.is_empty() || rng.pct(3) {
+                    "nope".to_string()
+                } else {
+                    rng.pick(&model.holds).key.clone()
+                };
                 let reason = match rng.range(0, 2) {
                     0 => None,
                     1 => Some("failed"),
@@ -835,16 +1026,29 @@ fn run_seed(seed: u64, stats: &mut Stats) -> usize {
                         note: rng.pct(30).then(|| "sorry".into()),
                     }
                 };
-                let req = GrantRequest { user: g.user.clone(), key: g.key.clone(), credits: dec(g.credits), expires: g.expires, note: g.note.clone() };
+                let req = GrantRequest {
+                    user: g.user.clone(),
+                    key: g.key.clone(),
+                    credits: dec(g.credits),
+                    expires: g.expires,
+                    note: g.note.clone(),
+                };
                 let actual = match ledger.grant(now, &req) {
-                    Ok(d) => Outcome::Grant { credits: micros(&d.credits), replayed: d.replayed },
+                    Ok(d) => Outcome::Grant {
+                        credits: micros(&d.credits),
+                        replayed: d.replayed,
+                    },
                     Err(e) => real_err(e),
                 };
                 (model.grant(now, g), actual)
             }
             88..=91 => {
                 let l = limits(&mut rng, false);
-                let change = LimitsChange { cap: Some(l.cap.map(Micros)), period: Some(l.period.real()), max_holds: Some(l.max_holds) };
+                let change = LimitsChange {
+                    cap: Some(l.cap.map(Micros)),
+                    period: Some(l.period.real()),
+                    max_holds: Some(l.max_holds),
+                };
                 let actual = match ledger.set_user(now, user, &change) {
                     Ok(_) => Outcome::Done,
                     Err(e) => real_err(e),
@@ -860,7 +1064,11 @@ fn run_seed(seed: u64, stats: &mut Stats) -> usize {
             }
             92..=94 => {
                 let l = limits(&mut rng, true);
-                let change = LimitsChange { cap: Some(l.cap.map(Micros)), period: Some(l.period.real()), max_holds: Some(l.max_holds) };
+                let change = LimitsChange {
+                    cap: Some(l.cap.map(Micros)),
+                    period: Some(l.period.real()),
+                    max_holds: Some(l.max_holds),
+                };
                 let actual = match ledger.set_org(now, &change) {
                     Ok(_) => Outcome::Done,
                     Err(e) => real_err(e),
@@ -888,28 +1096,64 @@ fn run_seed(seed: u64, stats: &mut Stats) -> usize {
 
 /// After every step: status (which records expiries) against the model, and
 /// the journal's new entries replayed against both.
-fn compare_state(ledger: &mut Ledger, model: &Model, now: DateTime<Utc>, replay: &mut Replay, seen: &mut i64, ctx: &str) {
+fn compare_state(
+    ledger: &mut Ledger,
+    model: &Model,
+    now: DateTime<Utc>,
+    replay: &mut Replay,
+    seen: &mut i64,
+    ctx: &str,
+) {
     let status = ledger.status(now, None).unwrap();
     let today = model.today(now);
     for p in &status.users {
         let u = p.user.as_deref().unwrap();
         let l = model.users[u];
         let s = model.sums(Some(u), l.period, today);
-        let got = (micros(&p.spent), micros(&p.held), p.available.as_ref().map(micros), p.open_holds, p.overruns);
-        let want = (s.spent, s.held, model.available(u, today, today), model.open_holds(Some(u)), s.overruns);
-        assert_eq!(got, want, "{ctx}: status of {u} (spent, held, available, open holds, overruns)");
+        let got = (
+            micros(&p.spent),
+            micros(&p.held),
+            p.available.as_ref().map(micros),
+            p.open_holds,
+            p.overruns,
+        );
+        let want = (
+            s.spent,
+            s.held,
+            model.available(u, today, today),
+            model.open_holds(Some(u)),
+            s.overruns,
+        );
+        assert_eq!(
+            got, want,
+            "{ctx}: status of {u} (spent, held, available, open holds, overruns)"
+        );
     }
     let s = model.sums(None, model.org.period, today);
     let org = &status.org;
-    let got = (micros(&org.spent), micros(&org.held), org.available.as_ref().map(micros), org.open_holds);
-    let want = (s.spent, s.held, model.org_free(today).map(|f| f.max(0)), model.open_holds(None));
+    let got = (
+        micros(&org.spent),
+        micros(&org.held),
+        org.available.as_ref().map(micros),
+        org.open_holds,
+    );
+    let want = (
+        s.spent,
+        s.held,
+        model.org_free(today).map(|f| f.max(0)),
+        model.open_holds(None),
+    );
     assert_eq!(got, want, "{ctx}: status of the org");
 
     for e in ledger.entries_after(*seen).unwrap() {
         replay.apply(&e);
         *seen = e.seq;
     }
-    assert!(replay.problems.is_empty(), "{ctx}: replay found {:?}", replay.problems);
+    assert!(
+        replay.problems.is_empty(),
+        "{ctx}: replay found {:?}",
+        replay.problems
+    );
     // Balances derived from the journal alone equal the model's.
     let day = genbudget::ledger::period::day_text(today);
     for (u, l) in &model.users {
@@ -920,11 +1164,20 @@ fn compare_state(ledger: &mut Ledger, model: &Model, now: DateTime<Utc>, replay:
             (s.spent, s.held, s.allow_spent, s.allow_held, s.overruns),
             "{ctx}: journal replay of {u}"
         );
-        assert_eq!(replay.users[u].open_holds, model.open_holds(Some(u)), "{ctx}: replayed open holds of {u}");
+        assert_eq!(
+            replay.users[u].open_holds,
+            model.open_holds(Some(u)),
+            "{ctx}: replayed open holds of {u}"
+        );
     }
     for (i, g) in model.grants.iter().enumerate() {
         let r = &replay.grants[&g.key];
-        assert_eq!((r.spent, r.held), model.grant_use(i), "{ctx}: journal replay of grant {}", g.key);
+        assert_eq!(
+            (r.spent, r.held),
+            model.grant_use(i),
+            "{ctx}: journal replay of grant {}",
+            g.key
+        );
     }
 }
 
@@ -932,7 +1185,10 @@ fn run_seeds(test: u64) {
     let mut stats = Stats::new();
     if let Ok(one) = std::env::var("GENBUDGET_MODEL_SEED") {
         if test == 0 {
-            run_seed(one.parse().expect("GENBUDGET_MODEL_SEED is a number"), &mut stats);
+            run_seed(
+                one.parse().expect("GENBUDGET_MODEL_SEED is a number"),
+                &mut stats,
+            );
         }
         return;
     }
@@ -968,7 +1224,10 @@ fn run_seeds(test: u64) {
         "error input:expires",
     ] {
         let n = stats.get(kind).copied().unwrap_or(0);
-        assert!(n >= 5, "model test {test}: `{kind}` came up only {n} times: {stats:?}");
+        assert!(
+            n >= 5,
+            "model test {test}: `{kind}` came up only {n} times: {stats:?}"
+        );
     }
 }
 
@@ -998,8 +1257,14 @@ fn random_operations_agree_with_the_reference_model_seeds_3() {
 fn the_models_periods_are_right() {
     let d = |s: &str| s.parse::<NaiveDate>().unwrap();
     // 2026-04-26 is a Sunday: its ISO week began Monday the 20th.
-    assert_eq!(MPeriod::Week.bounds(d("2026-04-26")), Some((d("2026-04-20"), d("2026-04-27"))));
+    assert_eq!(
+        MPeriod::Week.bounds(d("2026-04-26")),
+        Some((d("2026-04-20"), d("2026-04-27")))
+    );
     // December rolls into January.
-    assert_eq!(MPeriod::Month.bounds(d("2026-12-31")), Some((d("2026-12-01"), d("2027-01-01"))));
+    assert_eq!(
+        MPeriod::Month.bounds(d("2026-12-31")),
+        Some((d("2026-12-01"), d("2027-01-01")))
+    );
     assert!(MPeriod::None.contains(d("2026-01-01"), d("1999-01-01")));
 }

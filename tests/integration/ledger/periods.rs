@@ -17,7 +17,11 @@ fn ledger(tz: &str, cap: &str, period: &str) -> Db {
 fn at(db: &Db, at: &str, period_start: &str, available: &str) {
     let st = db.ok_at(at, &["status", "u"]);
     let u = &st["users"][0];
-    assert_eq!((s(u, "period_start"), s(u, "available")), (period_start.into(), available.into()), "at {at}");
+    assert_eq!(
+        (s(u, "period_start"), s(u, "available")),
+        (period_start.into(), available.into()),
+        "at {at}"
+    );
 }
 
 fn charge(db: &Db, when: &str, key: &str, credits: &str) {
@@ -29,11 +33,17 @@ fn a_utc_day_ends_at_midnight() {
     let db = ledger("UTC", "10", "day");
     charge(&db, "2026-04-20T23:59:59Z", "a", "10");
     at(&db, "2026-04-20T23:59:59Z", "2026-04-20", "0");
-    let r = db.run_at("2026-04-20T23:59:59Z", &["reserve", "u", "--key", "b", "--credits", "1"]);
+    let r = db.run_at(
+        "2026-04-20T23:59:59Z",
+        &["reserve", "u", "--key", "b", "--credits", "1"],
+    );
     assert_eq!(r.code, 1, "{}", r.stdout);
     // One second later it is a new day with the whole cap.
     at(&db, "2026-04-21T00:00:00Z", "2026-04-21", "10");
-    let h = db.ok_at("2026-04-21T00:00:00Z", &["reserve", "u", "--key", "b", "--credits", "1"]);
+    let h = db.ok_at(
+        "2026-04-21T00:00:00Z",
+        &["reserve", "u", "--key", "b", "--credits", "1"],
+    );
     assert_eq!(s(&h, "available"), "9");
     db.verified();
 }
@@ -80,7 +90,12 @@ fn a_berlin_day_across_the_spring_dst_change_has_23_hours() {
     at(&db, "2026-03-29T21:59:59Z", "2026-03-29", "0");
     at(&db, "2026-03-29T22:00:00Z", "2026-03-30", "10");
     let rep = db.ok_at("2026-03-30T12:00:00Z", &["report", "--by", "day"]);
-    let days: Vec<String> = rep["rows"].as_array().unwrap().iter().map(|r| s(r, "group")).collect();
+    let days: Vec<String> = rep["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| s(r, "group"))
+        .collect();
     assert_eq!(days, ["2026-03-28", "2026-03-29"]);
     db.verified();
 }
@@ -135,7 +150,10 @@ fn a_hold_across_midnight_spends_in_the_period_it_was_granted() {
     let db = ledger("Europe/Berlin", "10", "day");
     // Reserved at 23:55 local on the 28th, settled at 00:05 on the 29th
     // (after midnight, before the DST jump).
-    db.ok_at("2026-03-28T22:55:00Z", &["reserve", "u", "--key", "job", "--credits", "8"]);
+    db.ok_at(
+        "2026-03-28T22:55:00Z",
+        &["reserve", "u", "--key", "job", "--credits", "8"],
+    );
     let v = db.ok_at("2026-03-28T23:05:00Z", &["settle", "job", "--credits", "6"]);
     // The settle reports today's available: the 29th is untouched.
     assert_eq!(s(&v, "available"), "10");
@@ -143,21 +161,35 @@ fn a_hold_across_midnight_spends_in_the_period_it_was_granted() {
     assert_eq!(s(&st["users"][0], "spent"), "0");
     // The 28th carries the 6 credits.
     let rep = db.ok_at("2026-03-28T23:05:00Z", &["report", "--by", "day"]);
-    assert_eq!((s(&rep["rows"][0], "group"), s(&rep["rows"][0], "credits")), ("2026-03-28".into(), "6".into()));
+    assert_eq!(
+        (s(&rep["rows"][0], "group"), s(&rep["rows"][0], "credits")),
+        ("2026-03-28".into(), "6".into())
+    );
     db.verified();
 }
 
 #[test]
 fn a_grant_lasts_to_the_end_of_its_local_day() {
     let db = ledger("Europe/Berlin", "10", "month");
-    db.ok_at("2026-03-29T10:00:00Z", &["grant", "u", "5", "--key", "g", "--expires", "2026-03-29"]);
+    db.ok_at(
+        "2026-03-29T10:00:00Z",
+        &["grant", "u", "5", "--key", "g", "--expires", "2026-03-29"],
+    );
     // The 29th ends at 22:00 UTC in Berlin (CEST): 10 + 5 until then.
     at(&db, "2026-03-29T21:59:59Z", "2026-03-01", "15");
     at(&db, "2026-03-29T22:00:00Z", "2026-03-01", "10");
     // A grant that expired yesterday (local) cannot be given.
-    let r = db.run_at("2026-03-29T22:00:00Z", &["grant", "u", "5", "--key", "g2", "--expires", "2026-03-29"]);
+    let r = db.run_at(
+        "2026-03-29T22:00:00Z",
+        &["grant", "u", "5", "--key", "g2", "--expires", "2026-03-29"],
+    );
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("expires: 2026-03-29 is before today (2026-03-30) in the ledger's timezone"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("expires: 2026-03-29 is before today (2026-03-30) in the ledger's timezone"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -167,11 +199,23 @@ fn changing_the_period_recounts_the_current_one() {
     charge(&db, "2026-04-21T10:00:00Z", "b", "4");
     at(&db, "2026-04-21T10:00:00Z", "2026-04-21", "6");
     // As a week cap of 20, both days count: 20 − 10 − 4 = 6 … from Monday.
-    db.ok_at("2026-04-21T10:00:00Z", &["user", "set", "u", "--cap", "20", "--period", "week"]);
+    db.ok_at(
+        "2026-04-21T10:00:00Z",
+        &["user", "set", "u", "--cap", "20", "--period", "week"],
+    );
     at(&db, "2026-04-21T10:00:00Z", "2026-04-20", "6");
     // As no period at all, everything ever spent counts: 30 − 14 = 16.
-    db.ok_at("2026-04-21T10:00:00Z", &["user", "set", "u", "--cap", "30", "--period", "none"]);
+    db.ok_at(
+        "2026-04-21T10:00:00Z",
+        &["user", "set", "u", "--cap", "30", "--period", "none"],
+    );
     let st = db.ok_at("2026-04-21T10:00:00Z", &["status", "u"]);
-    assert_eq!((st["users"][0]["period_start"].clone(), s(&st["users"][0], "available")), (serde_json::Value::Null, "16".into()));
+    assert_eq!(
+        (
+            st["users"][0]["period_start"].clone(),
+            s(&st["users"][0], "available")
+        ),
+        (serde_json::Value::Null, "16".into())
+    );
     db.verified();
 }

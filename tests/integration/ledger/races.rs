@@ -27,7 +27,12 @@ struct Attempt {
 /// Runs `ledger ARGS` and records it.
 fn attempt(db: &Db, args: &[&str]) -> Attempt {
     let (r, doc) = db.json(args);
-    Attempt { command: args[0].to_string(), code: r.code, doc, stderr: r.stderr }
+    Attempt {
+        command: args[0].to_string(),
+        code: r.code,
+        doc,
+        stderr: r.stderr,
+    }
 }
 
 /// Runs `job(worker, i)` for `i` in `0..PER_WORKER` from `WORKERS` threads
@@ -40,7 +45,10 @@ fn race(job: impl Fn(usize, usize) -> Vec<Attempt> + Sync) -> Vec<Attempt> {
                 scope.spawn(move || (0..PER_WORKER).flat_map(|i| job(w, i)).collect::<Vec<_>>())
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     })
 }
 
@@ -49,7 +57,13 @@ fn race(job: impl Fn(usize, usize) -> Vec<Attempt> + Sync) -> Vec<Attempt> {
 fn outcomes(attempts: &[Attempt]) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
     for a in attempts {
-        assert!(a.code == 0 || a.code == 1, "{} exit {}: {}", a.command, a.code, a.stderr);
+        assert!(
+            a.code == 0 || a.code == 1,
+            "{} exit {}: {}",
+            a.command,
+            a.code,
+            a.stderr
+        );
         assert_eq!(a.stderr, "", "no warnings or errors while racing");
         let what = if a.code == 0 {
             "ok".to_string()
@@ -78,7 +92,10 @@ fn racing_reservations_stop_exactly_at_the_cap() {
     db.ok(&["org", "set", "--max-holds", "8"]);
     let attempts = race(|w, i| {
         let key = format!("w{w}-{i}");
-        let r = attempt(&db, &["reserve", "alice", "--key", &key, "--credits", "0.75"]);
+        let r = attempt(
+            &db,
+            &["reserve", "alice", "--key", &key, "--credits", "0.75"],
+        );
         if r.code != 0 {
             return vec![r];
         }
@@ -91,7 +108,11 @@ fn racing_reservations_stop_exactly_at_the_cap() {
     // so spent + held reaches 60 after exactly 80 grants, in any order.
     assert_eq!(n(&m, "reserve ok"), 80, "{m:?}");
     assert_eq!(n(&m, "settle ok"), 80, "{m:?}");
-    assert_eq!(n(&m, "reserve denied user.cap"), WORKERS * PER_WORKER - 80, "{m:?}");
+    assert_eq!(
+        n(&m, "reserve denied user.cap"),
+        WORKERS * PER_WORKER - 80,
+        "{m:?}"
+    );
     assert_eq!(m.len(), 3, "{m:?}");
     let st = db.ok(&["status", "alice"]);
     assert_eq!(s(&st["users"][0], "spent"), "60");
@@ -106,18 +127,42 @@ fn racing_reservations_stop_exactly_at_the_cap() {
 fn racing_reservations_stop_exactly_at_org_max_holds() {
     let db = Db::init(&["--hold-ttl", "1h"]);
     for w in 0..WORKERS {
-        db.ok(&["user", "add", &format!("u{w}"), "--cap", "1000", "--period", "day"]);
+        db.ok(&[
+            "user",
+            "add",
+            &format!("u{w}"),
+            "--cap",
+            "1000",
+            "--period",
+            "day",
+        ]);
     }
-    db.ok(&["org", "set", "--cap", "500", "--period", "day", "--max-holds", "12"]);
+    db.ok(&[
+        "org",
+        "set",
+        "--cap",
+        "500",
+        "--period",
+        "day",
+        "--max-holds",
+        "12",
+    ]);
     let attempts = race(|w, i| {
         let (u, key) = (format!("u{w}"), format!("w{w}-{i}"));
-        vec![attempt(&db, &["reserve", &u, "--key", &key, "--credits", "1.5"])]
+        vec![attempt(
+            &db,
+            &["reserve", &u, "--key", &key, "--credits", "1.5"],
+        )]
     });
     let m = outcomes(&attempts);
     // Nothing is settled: the first 12 holds (18 credits, well inside
     // both caps) take every org slot, and the other 308 are refused.
     assert_eq!(n(&m, "reserve ok"), 12, "{m:?}");
-    assert_eq!(n(&m, "reserve denied org.max_holds"), WORKERS * PER_WORKER - 12, "{m:?}");
+    assert_eq!(
+        n(&m, "reserve denied org.max_holds"),
+        WORKERS * PER_WORKER - 12,
+        "{m:?}"
+    );
     assert_eq!(m.len(), 2, "{m:?}");
     let st = db.ok(&["status"]);
     assert_eq!(st["org"]["open_holds"], 12);
@@ -133,15 +178,35 @@ fn racing_reservations_stop_exactly_at_org_max_holds() {
 fn racing_charges_settles_and_releases_never_pass_the_caps() {
     let db = Db::init(&[]);
     for w in 0..WORKERS {
-        db.ok(&["user", "add", &format!("u{w}"), "--cap", "40", "--period", "week"]);
+        db.ok(&[
+            "user",
+            "add",
+            &format!("u{w}"),
+            "--cap",
+            "40",
+            "--period",
+            "week",
+        ]);
     }
-    db.ok(&["org", "set", "--cap", "100", "--period", "week", "--max-holds", "3"]);
+    db.ok(&[
+        "org",
+        "set",
+        "--cap",
+        "100",
+        "--period",
+        "week",
+        "--max-holds",
+        "3",
+    ]);
     // Even workers charge 2.5 at a time; odd workers reserve 2.5, then
     // settle every other hold and release the rest.
     let attempts = race(|w, i| {
         let (u, key) = (format!("u{w}"), format!("w{w}-{i}"));
         if w % 2 == 0 {
-            return vec![attempt(&db, &["charge", &u, "--key", &key, "--credits", "2.5"])];
+            return vec![attempt(
+                &db,
+                &["charge", &u, "--key", &key, "--credits", "2.5"],
+            )];
         }
         let r = attempt(&db, &["reserve", &u, "--key", &key, "--credits", "2.5"]);
         if r.code != 0 {
@@ -153,11 +218,19 @@ fn racing_charges_settles_and_releases_never_pass_the_caps() {
     let m = outcomes(&attempts);
     let spent_jobs = n(&m, "charge ok") + n(&m, "settle ok");
     assert!(n(&m, "reserve ok") > 0 && n(&m, "charge ok") > 0, "{m:?}");
-    assert_eq!(n(&m, "reserve ok"), n(&m, "settle ok") + n(&m, "release ok"), "{m:?}");
+    assert_eq!(
+        n(&m, "reserve ok"),
+        n(&m, "settle ok") + n(&m, "release ok"),
+        "{m:?}"
+    );
     let st = db.ok(&["status"]);
     // Every acknowledged charge or settle spent exactly 2.5, nothing else did.
     let spent = dec(&st["org"]["spent"]);
-    assert_eq!(spent, Decimal::new(25, 1) * Decimal::from(spent_jobs as u64), "{m:?}");
+    assert_eq!(
+        spent,
+        Decimal::new(25, 1) * Decimal::from(spent_jobs as u64),
+        "{m:?}"
+    );
     assert!(spent <= Decimal::from(100), "org spent {spent}");
     assert_eq!(s(&st["org"], "held"), "0");
     for u in st["users"].as_array().unwrap() {

@@ -5,22 +5,37 @@
 
 use std::time::Duration;
 
-use genbudget::ledger::{APPLICATION_ID, Durability, Ledger, Migration, OpenOptions, SCHEMA_VERSION};
+use genbudget::ledger::{
+    APPLICATION_ID, Durability, Ledger, Migration, OpenOptions, SCHEMA_VERSION,
+};
 
 use super::Db;
 
 fn opts() -> OpenOptions {
-    OpenOptions { busy_timeout: Duration::from_secs(5), durability: Durability::Full, read_only: false }
+    OpenOptions {
+        busy_timeout: Duration::from_secs(5),
+        durability: Durability::Full,
+        read_only: false,
+    }
 }
 
 #[test]
 fn a_new_ledger_records_what_it_is() {
     let db = Db::init(&[]);
     let c = db.sqlite();
-    let pragma = |p: &str| -> String { c.query_row(&format!("PRAGMA {p}"), [], |r| r.get::<_, rusqlite::types::Value>(0)).map(|v| format!("{v:?}")).unwrap() };
+    let pragma = |p: &str| -> String {
+        c.query_row(&format!("PRAGMA {p}"), [], |r| {
+            r.get::<_, rusqlite::types::Value>(0)
+        })
+        .map(|v| format!("{v:?}"))
+        .unwrap()
+    };
     // 0x47424C47 = "GBLG".
     assert_eq!(APPLICATION_ID, i32::from_be_bytes(*b"GBLG"));
-    assert_eq!(pragma("application_id"), format!("Integer({APPLICATION_ID})"));
+    assert_eq!(
+        pragma("application_id"),
+        format!("Integer({APPLICATION_ID})")
+    );
     assert_eq!(pragma("user_version"), "Integer(1)");
     assert_eq!(SCHEMA_VERSION, 1);
     assert_eq!(pragma("journal_mode"), "Text(\"wal\")");
@@ -37,7 +52,10 @@ fn a_new_ledger_records_what_it_is() {
     assert_eq!(first["data"]["timezone"], "UTC");
     // No temporary file is left next to it, and reading (export) left no
     // -wal or -shm file behind.
-    let names: Vec<String> = std::fs::read_dir(db.dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(db.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(names, ["ledger.db"]);
 }
 
@@ -47,7 +65,14 @@ fn a_newer_file_is_refused_and_left_untouched() {
     db.ok(&["user", "add", "alice"]);
     db.sqlite().pragma_update(None, "user_version", 2).unwrap();
     let before = db.bytes();
-    for cmd in [&["reserve", "alice", "--key", "k", "--credits", "1"][..], &["status"], &["verify"], &["export"], &["init"], &["user", "list"]] {
+    for cmd in [
+        &["reserve", "alice", "--key", "k", "--credits", "1"][..],
+        &["status"],
+        &["verify"],
+        &["export"],
+        &["init"],
+        &["user", "list"],
+    ] {
         let r = db.run(cmd);
         assert_eq!(r.code, 2, "{cmd:?}: {}", r.stdout);
         assert_eq!(
@@ -62,10 +87,19 @@ fn a_newer_file_is_refused_and_left_untouched() {
     }
 }
 
-const ADD_TABLE: &[Migration] = &[Migration { from: 1, sql: "CREATE TABLE extra (x INTEGER); INSERT INTO extra VALUES (42);" }];
+const ADD_TABLE: &[Migration] = &[Migration {
+    from: 1,
+    sql: "CREATE TABLE extra (x INTEGER); INSERT INTO extra VALUES (42);",
+}];
 const SECOND_STEP_FAILS: &[Migration] = &[
-    Migration { from: 1, sql: "CREATE TABLE extra (x INTEGER);" },
-    Migration { from: 2, sql: "ALTER TABLE no_such_table ADD COLUMN y;" },
+    Migration {
+        from: 1,
+        sql: "CREATE TABLE extra (x INTEGER);",
+    },
+    Migration {
+        from: 2,
+        sql: "ALTER TABLE no_such_table ADD COLUMN y;",
+    },
 ];
 
 #[test]
@@ -77,13 +111,18 @@ fn an_older_file_is_migrated_in_one_transaction_with_a_journal_entry() {
     // The journal says so, in a chained entry, and everything still verifies.
     let last = l.entries_after(2).unwrap();
     assert_eq!(last.len(), 1);
-    assert_eq!((last[0].kind.as_str(), last[0].data.as_str()), ("migrate", r#"{"from":1,"to":2}"#));
+    assert_eq!(
+        (last[0].kind.as_str(), last[0].data.as_str()),
+        ("migrate", r#"{"from":1,"to":2}"#)
+    );
     let v = l.verify().unwrap();
     assert!(v.ok, "{:?}", v.problems);
     assert_eq!(v.entries, 3);
     drop(l);
     let c = db.sqlite();
-    let x: i64 = c.query_row("SELECT x FROM extra", [], |r| r.get(0)).unwrap();
+    let x: i64 = c
+        .query_row("SELECT x FROM extra", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(x, 42);
     // Opening again with the same target migrates nothing more.
     let l = Ledger::open_with(&db.path, &opts(), ADD_TABLE, 2).unwrap();
@@ -96,16 +135,30 @@ fn a_failed_migration_changes_nothing() {
     db.ok(&["user", "add", "alice"]);
     let before = db.bytes();
     let e = Ledger::open_with(&db.path, &opts(), SECOND_STEP_FAILS, 3).unwrap_err();
-    assert!(e.to_string().contains("no such table: no_such_table"), "{e}");
+    assert!(
+        e.to_string().contains("no such table: no_such_table"),
+        "{e}"
+    );
     // Step 1 ran, step 2 failed: both were rolled back, version and all.
     assert!(db.bytes().0 == before.0, "the file changed");
     let c = db.sqlite();
-    let version: i32 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let version: i32 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(version, 1);
-    let extra: i64 = c.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'extra'", [], |r| r.get(0)).unwrap();
+    let extra: i64 = c
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'extra'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(extra, 0);
     // A missing step is refused the same way.
     let e = Ledger::open_with(&db.path, &opts(), &[], 2).unwrap_err();
-    assert_eq!(e.to_string(), "no migration from ledger schema 1; this genbudget cannot read this file");
+    assert_eq!(
+        e.to_string(),
+        "no migration from ledger schema 1; this genbudget cannot read this file"
+    );
     db.verified();
 }

@@ -39,7 +39,8 @@ fn behind_the_back(db: &Db, f: impl FnOnce(&Connection)) {
         .map(Result::unwrap)
         .collect();
     assert_eq!(triggers.len(), 2);
-    c.execute_batch("DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;").unwrap();
+    c.execute_batch("DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;")
+        .unwrap();
     f(&c);
     for t in triggers {
         c.execute_batch(&t).unwrap();
@@ -47,22 +48,26 @@ fn behind_the_back(db: &Db, f: impl FnOnce(&Connection)) {
 }
 
 fn entry(c: &Connection, seq: i64) -> Entry {
-    c.query_row(&format!("SELECT {} FROM journal WHERE seq = ?1", COLUMNS), [seq], |r| {
-        Ok(Entry {
-            seq: r.get(0)?,
-            at: r.get(1)?,
-            kind: r.get(2)?,
-            user: r.get(3)?,
-            key: r.get(4)?,
-            model: r.get(5)?,
-            day: r.get(6)?,
-            credits: r.get::<_, Option<i64>>(7)?.map(Micros),
-            over: r.get::<_, Option<i64>>(8)?.map(Micros),
-            data: r.get(9)?,
-            prev_hash: r.get(10)?,
-            hash: r.get(11)?,
-        })
-    })
+    c.query_row(
+        &format!("SELECT {} FROM journal WHERE seq = ?1", COLUMNS),
+        [seq],
+        |r| {
+            Ok(Entry {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                kind: r.get(2)?,
+                user: r.get(3)?,
+                key: r.get(4)?,
+                model: r.get(5)?,
+                day: r.get(6)?,
+                credits: r.get::<_, Option<i64>>(7)?.map(Micros),
+                over: r.get::<_, Option<i64>>(8)?.map(Micros),
+                data: r.get(9)?,
+                prev_hash: r.get(10)?,
+                hash: r.get(11)?,
+            })
+        },
+    )
     .unwrap()
 }
 
@@ -71,16 +76,26 @@ const COLUMNS: &str = "seq, at, kind, user, key, model, day, credits, over, data
 /// Gives entry `seq` the hash its (changed) content calls for.
 fn rehash(c: &Connection, seq: i64) {
     let e = entry(c, seq);
-    c.execute("UPDATE journal SET hash = ?2 WHERE seq = ?1", params![seq, &e.expected_hash()[..]]).unwrap();
+    c.execute(
+        "UPDATE journal SET hash = ?2 WHERE seq = ?1",
+        params![seq, &e.expected_hash()[..]],
+    )
+    .unwrap();
 }
 
 /// Re-links every entry from `from` on: the prev_hash of each is the hash
 /// of the one before, and its own hash is recomputed.
 fn rechain(c: &Connection, from: i64) {
-    let last: i64 = c.query_row("SELECT max(seq) FROM journal", [], |r| r.get(0)).unwrap();
+    let last: i64 = c
+        .query_row("SELECT max(seq) FROM journal", [], |r| r.get(0))
+        .unwrap();
     for seq in from..=last {
         let prev = entry(c, seq - 1).hash;
-        c.execute("UPDATE journal SET prev_hash = ?2 WHERE seq = ?1", params![seq, prev]).unwrap();
+        c.execute(
+            "UPDATE journal SET prev_hash = ?2 WHERE seq = ?1",
+            params![seq, prev],
+        )
+        .unwrap();
         rehash(c, seq);
     }
 }
@@ -97,8 +112,16 @@ fn refused(db: &Db) -> (Value, String) {
 
 /// The first problem that names an entry.
 fn first_entry(v: &Value) -> (i64, String) {
-    let p = v["problems"].as_array().unwrap().iter().find(|p| !p["entry"].is_null()).expect("a problem naming an entry");
-    (p["entry"].as_i64().unwrap(), p["message"].as_str().unwrap().to_string())
+    let p = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| !p["entry"].is_null())
+        .expect("a problem naming an entry");
+    (
+        p["entry"].as_i64().unwrap(),
+        p["message"].as_str().unwrap().to_string(),
+    )
 }
 
 #[test]
@@ -106,18 +129,29 @@ fn an_edited_entry_is_named() {
     let (db, _) = ledger();
     // The charge of 5 becomes a charge of 1.
     behind_the_back(&db, |c| {
-        c.execute("UPDATE journal SET credits = 1000000 WHERE seq = 6", []).unwrap();
+        c.execute("UPDATE journal SET credits = 1000000 WHERE seq = 6", [])
+            .unwrap();
     });
     let (v, table) = refused(&db);
-    assert_eq!(first_entry(&v), (6, "entry 6: its hash does not match its content (the entry was changed)".into()));
-    assert!(table.contains("entry 6: its hash does not match its content"), "{table}");
+    assert_eq!(
+        first_entry(&v),
+        (
+            6,
+            "entry 6: its hash does not match its content (the entry was changed)".into()
+        )
+    );
+    assert!(
+        table.contains("entry 6: its hash does not match its content"),
+        "{table}"
+    );
 }
 
 #[test]
 fn an_edited_and_rehashed_entry_breaks_the_link_to_the_next() {
     let (db, _) = ledger();
     behind_the_back(&db, |c| {
-        c.execute("UPDATE journal SET credits = 1000000 WHERE seq = 6", []).unwrap();
+        c.execute("UPDATE journal SET credits = 1000000 WHERE seq = 6", [])
+            .unwrap();
         rehash(c, 6);
     });
     let (v, _) = refused(&db);
@@ -132,7 +166,12 @@ fn an_edited_and_rehashed_entry_breaks_the_link_to_the_next() {
     // of 5 credits ≠ 1), and entry 7 no longer links to it.
     assert_eq!(named[0], (6, "entry 6: allocation 5 ≠ credits 1"));
     assert_eq!(named[1].0, 7);
-    assert!(named[1].1.contains("its previous hash does not match entry 6's hash"), "{named:?}");
+    assert!(
+        named[1]
+            .1
+            .contains("its previous hash does not match entry 6's hash"),
+        "{named:?}"
+    );
 }
 
 #[test]
@@ -144,7 +183,10 @@ fn a_deleted_entry_is_named() {
     let (v, table) = refused(&db);
     let (seq, message) = first_entry(&v);
     assert_eq!(seq, 6);
-    assert!(message.starts_with("entry 6: follows entry 4: entries 5..5 are missing"), "{message}");
+    assert!(
+        message.starts_with("entry 6: follows entry 4: entries 5..5 are missing"),
+        "{message}"
+    );
     assert!(table.contains("entries 5..5 are missing"), "{table}");
 }
 
@@ -157,8 +199,18 @@ fn a_deleted_last_entry_shows_in_the_caches_and_the_head_hash() {
         c.execute("DELETE FROM journal WHERE seq = 8", []).unwrap();
     });
     let (v, _) = refused(&db);
-    let messages: Vec<&str> = v["problems"].as_array().unwrap().iter().map(|p| p["message"].as_str().unwrap()).collect();
-    assert!(messages.iter().any(|m| m.contains("holds.job-2 differs from the journal")), "{messages:?}");
+    let messages: Vec<&str> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("holds.job-2 differs from the journal")),
+        "{messages:?}"
+    );
     assert_eq!(v["head_seq"], 7);
     assert_ne!(v["head_hash"], head.as_str());
 }
@@ -210,8 +262,14 @@ fn an_inserted_entry_is_named() {
     // The forged entry itself is well formed; the one after it is not:
     // its seq changed (so its hash) and its link points at entry 4.
     assert_eq!(seq, 6, "{message}");
-    assert!(message.contains("its previous hash does not match entry 5's hash"), "{message}");
-    assert!(message.contains("its hash does not match its content"), "{message}");
+    assert!(
+        message.contains("its previous hash does not match entry 5's hash"),
+        "{message}"
+    );
+    assert!(
+        message.contains("its hash does not match its content"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -224,7 +282,10 @@ fn reordered_entries_are_named() {
     let (v, table) = refused(&db);
     let (seq, message) = first_entry(&v);
     assert_eq!(seq, 6, "{message}");
-    assert!(message.contains("its previous hash does not match entry 5's hash"), "{message}");
+    assert!(
+        message.contains("its previous hash does not match entry 5's hash"),
+        "{message}"
+    );
     assert!(table.contains("entry 6:"), "{table}");
 }
 
@@ -239,7 +300,14 @@ fn a_rewritten_tail_is_caught_by_the_caches_or_else_by_the_kept_head_hash() {
         rechain(c, 6);
     });
     let (v, _) = refused(&db);
-    assert!(v["problems"].as_array().unwrap().iter().all(|p| p["entry"].is_null()), "{v}");
+    assert!(
+        v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["entry"].is_null()),
+        "{v}"
+    );
     let messages = v["problems"].to_string();
     assert!(messages.contains("cache users.alice"), "{messages}");
     assert_ne!(v["head_hash"], head.as_str());
@@ -257,17 +325,33 @@ fn a_rewritten_tail_is_caught_by_the_caches_or_else_by_the_kept_head_hash() {
     )
     .unwrap();
     let v = db.verified();
-    assert_ne!(v["head_hash"], head.as_str(), "the kept head hash exposes the rewrite");
+    assert_ne!(
+        v["head_hash"],
+        head.as_str(),
+        "the kept head hash exposes the rewrite"
+    );
 }
 
 #[test]
 fn the_triggers_refuse_changes_and_their_absence_is_reported() {
     let (db, _) = ledger();
     let c = db.sqlite();
-    let e = c.execute("UPDATE journal SET credits = 1 WHERE seq = 6", []).unwrap_err();
-    assert!(e.to_string().contains("append-only: entries cannot be changed"), "{e}");
-    let e = c.execute("DELETE FROM journal WHERE seq = 8", []).unwrap_err();
-    assert!(e.to_string().contains("append-only: entries cannot be deleted"), "{e}");
+    let e = c
+        .execute("UPDATE journal SET credits = 1 WHERE seq = 6", [])
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("append-only: entries cannot be changed"),
+        "{e}"
+    );
+    let e = c
+        .execute("DELETE FROM journal WHERE seq = 8", [])
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("append-only: entries cannot be deleted"),
+        "{e}"
+    );
     db.verified();
     c.execute_batch("DROP TRIGGER journal_no_delete;").unwrap();
     let (v, _) = refused(&db);
@@ -281,7 +365,12 @@ fn the_triggers_refuse_changes_and_their_absence_is_reported() {
 fn an_edited_cache_is_reported() {
     let (db, _) = ledger();
     // Someone gives alice 100 credits back by editing the cache only.
-    db.sqlite().execute("UPDATE user_days SET spent = spent - 100000000, allow_spent = allow_spent - 100000000", []).unwrap();
+    db.sqlite()
+        .execute(
+            "UPDATE user_days SET spent = spent - 100000000, allow_spent = allow_spent - 100000000",
+            [],
+        )
+        .unwrap();
     let (v, _) = refused(&db);
     assert!(v["problems"].to_string().contains("user_days.alice"), "{v}");
 }
