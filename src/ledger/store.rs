@@ -170,6 +170,9 @@ pub(crate) fn connect(path: &Path, opts: &OpenOptions, max_version: i32) -> Resu
     } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(opts.busy_timeout)?;
+    // An operation runs some 20 distinct cached statements; rusqlite keeps
+    // 16 by default, and a miss means parsing SQL again on every write.
+    conn.set_prepared_statement_cache_capacity(64);
     let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version > max_version {
         return Err(newer(path, i64::from(version), max_version));
