@@ -9,14 +9,14 @@
 //!    pragmas (goal ≥ 0.7);
 //! 2. reserve latency with 1,000,000 journal entries ÷ with 1,000 (goal
 //!    ≤ 1.5: no operation scans history);
-//! 3. `report --by day` over 1,000,000 entries ÷ SQLite's own `GROUP BY`
+//! 4. `report --by day` over 1,000,000 entries ÷ SQLite's own `GROUP BY`
 //!    over the same rows, on the same file.
 //!
-//! The whole-process CLI figures (`charge` ÷ `--version`, `report` ÷ the
+//! The whole-process CLI figures (3. `charge` ÷ `--version`; 4. `report` ÷ the
 //! `sqlite3` shell) are in `benches/ledger-cli.sh`, with hyperfine.
 //!
 //! Files go to `$GENBUDGET_BENCH_DIR` (default `target/bench-ledger`); the
-//! 1,000,000-entry ledger is built once (about a minute) and reused.
+//! 1,000,000-entry ledger is built once (about 30 s) and reused.
 //! `cargo bench --bench ledger -- quick` runs fewer rounds.
 #![forbid(unsafe_code)]
 
@@ -355,7 +355,7 @@ fn report(dir: &Path, quick: bool) {
     assert_eq!(groups.0, groups.1, "the same groups");
     let (o, r) = (median(&mut ours), median(&mut raw));
     println!(
-        "3. report --by day over 1,000,000 entries ({} days): ledger {o:.1} ms, SQLite GROUP BY {r:.1} ms; ratio {:.2}",
+        "4. report --by day over 1,000,000 entries, in the library ({} days): ledger {o:.1} ms, SQLite GROUP BY {r:.1} ms; ratio {:.2}",
         groups.0,
         o / r
     );
