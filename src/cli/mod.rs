@@ -99,7 +99,8 @@ impl Context {
     /// Loads the price book in use: built-in tables (unless left out) with
     /// the `--pricing` directories layered over them.
     pub fn book(&self) -> Result<PriceBook> {
-        Ok(PriceBook::load(self.builtin_pricing, &self.pricing_dirs)?)
+        let book = PriceBook::load(self.builtin_pricing, &self.pricing_dirs)?;
+        Ok(book)
     }
 }
 

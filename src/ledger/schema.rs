@@ -1,0 +1,141 @@
+//! The database schema, its version, and the migrations between versions.
+//!
+//! The file is marked as a genbudget ledger by SQLite's `application_id`
+//! (bytes 68–71 of the header: `GBLG`) and records its schema version in
+//! `user_version`. The journal is the only source of truth; every other
+//! table is a cache (or, for `holds`, a state projection) that the same
+//! transaction updates and that `verify` recomputes from the journal.
+//!
+//! Amounts are integers of micro-credits. Every counter column carries
+//! `CHECK (typeof(x) = 'integer')`: SQLite turns an integer overflow in
+//! `x + ?` into a float, and the check turns that into an aborted
+//! transaction instead.
+
+/// `application_id` of a genbudget ledger: the ASCII bytes `GBLG`.
+pub const APPLICATION_ID: i32 = 0x4742_4C47;
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// One step from `from` to `from + 1`, run in the same transaction as the
+/// others and the `user_version` update.
+pub struct Migration {
+    pub from: i32,
+    pub sql: &'static str,
+}
+
+/// Migrations from older schema versions, oldest first. Version 1 is the
+/// first released schema, so there is nothing to migrate yet; the machinery
+/// is tested with synthetic steps.
+pub const MIGRATIONS: &[Migration] = &[];
+
+/// The version-1 schema, created by `init` in one transaction.
+pub const SCHEMA: &str = r#"
+CREATE TABLE settings (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    credit_value  TEXT NOT NULL,
+    currency      TEXT NOT NULL,
+    timezone      TEXT NOT NULL,
+    hold_ttl      INTEGER NOT NULL
+);
+
+-- The append-only, hash-chained journal: the ledger's truth.
+CREATE TABLE journal (
+    seq        INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    user       TEXT,
+    key        TEXT,
+    model      TEXT,
+    day        TEXT,
+    credits    INTEGER CHECK (credits IS NULL OR typeof(credits) = 'integer'),
+    over       INTEGER CHECK (over IS NULL OR typeof(over) = 'integer'),
+    data       TEXT NOT NULL,
+    prev_hash  BLOB NOT NULL,
+    hash       BLOB NOT NULL
+);
+CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+BEGIN SELECT RAISE(ABORT, 'the genbudget journal is append-only: entries cannot be changed'); END;
+CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+BEGIN SELECT RAISE(ABORT, 'the genbudget journal is append-only: entries cannot be deleted'); END;
+
+-- Caches below. Totals over all time serve period `none`; per-day rows
+-- (ledger-local dates) serve day, week and month.
+CREATE TABLE users (
+    id           TEXT PRIMARY KEY,
+    cap          INTEGER,
+    period       TEXT NOT NULL,
+    max_holds    INTEGER,
+    open_holds   INTEGER NOT NULL CHECK (typeof(open_holds) = 'integer'),
+    spent        INTEGER NOT NULL CHECK (typeof(spent) = 'integer'),
+    held         INTEGER NOT NULL CHECK (typeof(held) = 'integer'),
+    allow_spent  INTEGER NOT NULL CHECK (typeof(allow_spent) = 'integer'),
+    allow_held   INTEGER NOT NULL CHECK (typeof(allow_held) = 'integer'),
+    overruns     INTEGER NOT NULL CHECK (typeof(overruns) = 'integer')
+) WITHOUT ROWID;
+
+CREATE TABLE user_days (
+    user         TEXT NOT NULL,
+    day          TEXT NOT NULL,
+    spent        INTEGER NOT NULL CHECK (typeof(spent) = 'integer'),
+    held         INTEGER NOT NULL CHECK (typeof(held) = 'integer'),
+    allow_spent  INTEGER NOT NULL CHECK (typeof(allow_spent) = 'integer'),
+    allow_held   INTEGER NOT NULL CHECK (typeof(allow_held) = 'integer'),
+    overruns     INTEGER NOT NULL CHECK (typeof(overruns) = 'integer'),
+    PRIMARY KEY (user, day)
+) WITHOUT ROWID;
+
+CREATE TABLE org (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    cap         INTEGER,
+    period      TEXT NOT NULL,
+    max_holds   INTEGER,
+    open_holds  INTEGER NOT NULL CHECK (typeof(open_holds) = 'integer'),
+    spent       INTEGER NOT NULL CHECK (typeof(spent) = 'integer'),
+    held        INTEGER NOT NULL CHECK (typeof(held) = 'integer'),
+    overruns    INTEGER NOT NULL CHECK (typeof(overruns) = 'integer')
+);
+
+CREATE TABLE org_days (
+    day       TEXT PRIMARY KEY,
+    spent     INTEGER NOT NULL CHECK (typeof(spent) = 'integer'),
+    held      INTEGER NOT NULL CHECK (typeof(held) = 'integer'),
+    overruns  INTEGER NOT NULL CHECK (typeof(overruns) = 'integer')
+) WITHOUT ROWID;
+
+CREATE TABLE grants (
+    key      TEXT PRIMARY KEY,
+    user     TEXT NOT NULL,
+    credits  INTEGER NOT NULL,
+    expires  TEXT,
+    spent    INTEGER NOT NULL CHECK (typeof(spent) = 'integer' AND spent >= 0),
+    held     INTEGER NOT NULL CHECK (typeof(held) = 'integer' AND held >= 0),
+    seq      INTEGER NOT NULL,
+    CHECK (spent + held <= credits)
+) WITHOUT ROWID;
+CREATE INDEX grants_by_user ON grants (user, expires);
+
+-- Holds and one-step charges by key: the state projection of the journal.
+CREATE TABLE holds (
+    key         TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    user        TEXT NOT NULL,
+    model       TEXT,
+    day         TEXT NOT NULL,
+    credits     INTEGER NOT NULL,
+    allow       INTEGER NOT NULL,
+    grants      TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  INTEGER,
+    state       TEXT NOT NULL,
+    settled     INTEGER,
+    overrun     INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    end_seq     INTEGER
+) WITHOUT ROWID;
+CREATE INDEX holds_open ON holds (expires_at) WHERE state = 'open';
+"#;
+
+/// Names of the triggers that make the journal append-only (`verify`
+/// checks they are still there).
+pub const TRIGGERS: [&str; 2] = ["journal_no_update", "journal_no_delete"];
