@@ -485,25 +485,27 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
             print(ctx, &doc, || sheets::grant(&doc))?;
         }
         LedgerCommand::Reserve(a) => {
-            let cost = cost(ctx, a.credits, a.model.as_deref(), &a.spec)?;
+            let mut l = open(ctx, false)?;
+            let cost = cost(ctx, l.settings(), a.credits, a.model.as_deref(), &a.spec)?;
             let req = HoldRequest {
                 user: a.user,
                 key: a.key,
                 cost,
                 ttl: a.ttl,
             };
-            let decision = open(ctx, false)?.reserve(now, &req)?;
+            let decision = l.reserve(now, &req)?;
             return decided(ctx, decision);
         }
         LedgerCommand::Charge(a) => {
-            let cost = cost(ctx, a.credits, a.model.as_deref(), &a.spec)?;
+            let mut l = open(ctx, false)?;
+            let cost = cost(ctx, l.settings(), a.credits, a.model.as_deref(), &a.spec)?;
             let req = HoldRequest {
                 user: a.user,
                 key: a.key,
                 cost,
                 ttl: None,
             };
-            let decision = open(ctx, false)?.charge(now, &req)?;
+            let decision = l.charge(now, &req)?;
             return decided(ctx, decision);
         }
         LedgerCommand::Settle(a) => {
@@ -521,7 +523,7 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                             a.key
                         )
                     })?;
-                    Some(cost(ctx, None, Some(&model), &a.spec)?)
+                    Some(cost(ctx, l.settings(), None, Some(&model), &a.spec)?)
                 }
             };
             let doc = l.settle(now, &a.key, cost.as_ref())?;
@@ -618,6 +620,7 @@ fn to_micros(d: Decimal) -> Result<ledger::amount::Micros> {
 /// What a request costs: `--credits`, or the model's price as of now.
 fn cost(
     ctx: &Context,
+    settings: &Settings,
     credits: Option<Decimal>,
     model: Option<&str>,
     spec: &SpecArgs,
@@ -629,7 +632,7 @@ fn cost(
             }
             Ok(Cost::Credits(c))
         }
-        (None, Some(m)) => price(ctx, m, spec.fields()),
+        (None, Some(m)) => price(ctx, settings, m, spec),
         (None, None) => bail!("give --credits N or --model M with the request"),
     }
 }
@@ -666,9 +669,72 @@ fn hold_result(ctx: &Context, doc: &HoldDoc) -> Result<()> {
     print(ctx, doc, || sheets::hold(doc))
 }
 
-/// Prices a model request as of now (needs the price book).
-fn price(_ctx: &Context, model: &str, _spec: BTreeMap<String, String>) -> Result<Cost> {
-    bail!(
-        "--model {model}: model-priced holds need the price book, which is not built yet; use --credits"
-    )
+/// Prices a model request from the price book in force today, in the
+/// ledger's credits: the request's price in money (a credit-priced model's
+/// credits at their value, as `estimate` does) ÷ the ledger's credit value,
+/// rounded up to the ledger's precision by [`Cost::micros`].
+fn price(ctx: &Context, settings: &Settings, model: &str, spec: &SpecArgs) -> Result<Cost> {
+    use crate::pricing::{Kind, PriceUnit, RequestSpec};
+    let book = ctx.book()?;
+    let r = book
+        .resolve(model, ctx.today(), false)
+        .map_err(|e| anyhow::anyhow!("--model: {e}"))?;
+    let id = r.id();
+    if r.table.currency != settings.currency {
+        bail!(
+            "--model {id}: priced in {} (table {}) but the ledger counts credits worth {} {}",
+            r.table.currency,
+            r.table.id(),
+            settings.credit_value.normalize(),
+            settings.currency
+        );
+    }
+    if spec.images.is_some() && r.model.kind != Kind::Image {
+        bail!(
+            "--images: {id} is a {} model; --images is for image models",
+            r.model.kind
+        );
+    }
+    let request = RequestSpec {
+        quality: spec.quality.clone(),
+        size: spec.size.clone(),
+        resolution: spec.resolution.clone(),
+        seconds: spec.seconds,
+        input_tokens: spec.input_tokens,
+        output_tokens: spec.output_tokens,
+        ..RequestSpec::default()
+    };
+    let quote = r
+        .quote(&request)
+        .map_err(|e| anyhow::anyhow!("--model {id}: {e}"))?;
+    for w in &quote.warnings {
+        eprintln!("warning: {w}");
+    }
+    let count = Decimal::from(spec.images.unwrap_or(1));
+    let per_unit = match &quote.price_unit {
+        PriceUnit::Money(_) => quote.unit_price,
+        PriceUnit::Credits(unit) => {
+            let value = r
+                .table
+                .credits
+                .get(unit)
+                .and_then(|c| c.value_per_credit())
+                .with_context(|| {
+                    format!("--model {id}: its `{unit}` credits have no pack or subscription to value them")
+                })?;
+            quote
+                .unit_price
+                .checked_mul(value)
+                .context("--model: the price is too large")?
+        }
+    };
+    let credits = per_unit
+        .checked_mul(count)
+        .and_then(|money| money.checked_div(settings.credit_value))
+        .context("--model: the price is too large to hold")?;
+    Ok(Cost::Priced {
+        model: id,
+        spec: spec.fields(),
+        credits,
+    })
 }

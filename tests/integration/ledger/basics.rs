@@ -536,3 +536,115 @@ fn a_cap_lowered_below_spending_leaves_only_grants_and_verify_agrees() {
     let v = db.verified();
     assert_eq!(v["overruns"], 0);
 }
+
+#[test]
+fn model_priced_holds_come_from_the_price_book_in_force() {
+    // Shipped tables at 2026-06-01 (openai@2026-05-20, kie@2026-04-20); the
+    // ledger's credit is worth 0.01 USD (the default).
+    let now = "2026-06-01T12:00:00Z";
+    let db = alice();
+    // sora-2, 8 s at 720p: 8 × 0.10 = 0.80 USD = 80 credits.
+    let (r, h) = db.json_at(
+        now,
+        &[
+            "reserve",
+            "alice",
+            "--key",
+            "clip-1",
+            "--model",
+            "sora-2",
+            "--seconds",
+            "8",
+            "--resolution",
+            "720p",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(s(&h, "credits"), "80");
+    let holds = db.ok_at(now, &["holds"]);
+    assert_eq!(holds["holds"][0]["model"], "openai/sora-2");
+    // Settled with the actual request, priced again: 4 s = 40 credits;
+    // 500 − 40 = 460 available.
+    let st = db.ok_at(
+        now,
+        &["settle", "clip-1", "--seconds", "4", "--resolution", "720p"],
+    );
+    assert_eq!(s(&st, "settled"), "40");
+    assert_eq!(s(&st, "available"), "460");
+    // A credit-priced model: kie/gpt-image-2, 3 images × 12 KIE credits ×
+    // 0.005 USD (the cheapest pack) = 0.18 USD = 18 ledger credits.
+    let c = db.ok_at(
+        now,
+        &[
+            "charge",
+            "alice",
+            "--key",
+            "img-1",
+            "--model",
+            "kie/gpt-image-2",
+            "--images",
+            "3",
+        ],
+    );
+    assert_eq!(s(&c, "settled"), "18");
+    // Text: gpt-5-mini, 1000 in × 0.25/1M + 1000 out × 2.00/1M = 0.00225 USD
+    // = 0.225 credits, exact at the ledger's 6 places.
+    let t = db.ok_at(
+        now,
+        &[
+            "charge",
+            "alice",
+            "--key",
+            "txt-1",
+            "--model",
+            "gpt-5-mini",
+            "--input-tokens",
+            "1000",
+            "--output-tokens",
+            "1000",
+        ],
+    );
+    assert_eq!(s(&t, "settled"), "0.225");
+    // A retired model is refused, naming the date; a size not offered lists
+    // the offered ones; both exit 2.
+    let r = db.run_at(
+        "2026-10-01T00:00:00Z",
+        &[
+            "reserve",
+            "alice",
+            "--key",
+            "clip-2",
+            "--model",
+            "sora-2",
+            "--seconds",
+            "8",
+            "--resolution",
+            "720p",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("retired on 2026-09-24"), "{}", r.stderr);
+    let r = db.run_at(
+        now,
+        &[
+            "reserve",
+            "alice",
+            "--key",
+            "img-2",
+            "--model",
+            "openai/gpt-image-1",
+            "--quality",
+            "high",
+            "--size",
+            "999x999",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("offered: 1024x1024, 1024x1536, 1536x1024"),
+        "{}",
+        r.stderr
+    );
+    db.verified();
+}
