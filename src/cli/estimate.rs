@@ -54,7 +54,7 @@ pub fn run(args: EstimateArgs, ctx: &Context) -> Result<Outcome> {
         allow_retired: args.allow_retired,
         swaps: args.swaps,
     };
-    let estimate = plan::estimate(&plan, &book, &opts)?;
+    let mut estimate = plan::estimate(&plan, &book, &opts)?;
     for w in estimate.all_warnings() {
         eprintln!("warning: {w}");
     }
@@ -66,9 +66,13 @@ pub fn run(args: EstimateArgs, ctx: &Context) -> Result<Outcome> {
     match ctx.format {
         Format::Json => {
             let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            render::ignore_broken_pipe(render::estimate::write_json(estimate, out))?;
+            render::ignore_broken_pipe(render::estimate::write_json(&mut estimate, out))?;
         }
         f => render::emit(&render::estimate::render(&estimate, f))?,
     }
+    // The plan and the report can hold hundreds of thousands of items; the
+    // process ends here, so leave freeing them to the OS.
+    std::mem::forget(plan);
+    std::mem::forget(estimate);
     Ok(outcome)
 }

@@ -7,6 +7,12 @@
 //! Special-token text such as `<|endoftext|>` in a prompt is counted as the
 //! ordinary text it is, which is how the API treats user content.
 
+/// Loads the encoder now (it takes about 0.1 s), so a later [`count`]
+/// doesn't wait for it.
+pub fn warm_up() {
+    let _ = tiktoken_rs::o200k_base_singleton();
+}
+
 /// Tokens of `text` under o200k_base.
 pub fn count(text: &str) -> u64 {
     if text.is_empty() {

@@ -5,7 +5,6 @@
 //! What depends on the model (its kind, qualities, sizes, resolutions) is
 //! checked later, in `estimate.rs`, once the model is resolved.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use rust_decimal::Decimal;
@@ -60,7 +59,8 @@ fn parse_whole(file: &str, source: &str) -> Result<Plan, PlanError> {
         toml::from_str(source).map_err(|e| InputError::from_toml(file, source, &e))?;
     let mut c = Checker::new(file, source, 0);
     let head = c.head(&raw);
-    let items = c.items(raw.items, 0, head.retry_rate);
+    let mut items = c.items(raw.items, 0, head.retry_rate);
+    items.count_prompts();
     c.finish(head, vec![items])
 }
 
@@ -73,19 +73,31 @@ fn chunks(source: &str) -> Option<(usize, Vec<usize>)> {
     if source.len() < 256 * 1024 || source.contains("\"\"\"") || source.contains("'''") {
         return None;
     }
+    // Header lines start (after optional blanks) with `[`: look only at
+    // each `[` and the blanks before it, not at every line.
+    let bytes = source.as_bytes();
     let mut starts = Vec::new();
-    let mut at = 0;
-    for line in source.split_inclusive('\n') {
-        let t = line.trim();
-        if t.starts_with('[') {
-            let header = t.split('#').next().unwrap_or("").trim_end();
+    let mut from = 0;
+    while let Some(i) = source[from..].find('[').map(|i| i + from) {
+        let line_start = bytes[..i]
+            .iter()
+            .rposition(|&b| b != b' ' && b != b'\t')
+            .map_or(0, |p| p + 1);
+        let at_line_start = line_start == 0 || bytes[line_start - 1] == b'\n';
+        let line_end = source[i..].find('\n').map_or(source.len(), |e| i + e);
+        if at_line_start {
+            let header = source[i..line_end]
+                .split('#')
+                .next()
+                .unwrap_or("")
+                .trim_end();
             if header == "[[items]]" {
-                starts.push(at);
+                starts.push(line_start);
             } else if !starts.is_empty() && !header.starts_with("[items.") {
                 return None;
             }
         }
-        at += line.len();
+        from = line_end.max(i + 1);
     }
     let head_end = *starts.first()?;
     let mut bounds: Vec<usize> = starts.into_iter().step_by(CHUNK_ITEMS).collect();
@@ -114,6 +126,10 @@ fn parse_chunked(
     let per_thread = pieces.len().div_ceil(threads);
     let retry = head.retry_rate;
     let results: Vec<Option<Vec<Checked>>> = std::thread::scope(|scope| {
+        // Load the tokenizer (~0.1 s) while the chunks are parsed.
+        if source.contains("prompt") {
+            scope.spawn(tokens::warm_up);
+        }
         let handles: Vec<_> = pieces
             .chunks(per_thread)
             .map(|mine| {
@@ -127,6 +143,9 @@ fn parse_chunked(
                             problems: c.problems,
                             ..items
                         });
+                    }
+                    for checked in &mut out {
+                        checked.count_prompts();
                     }
                     Some(out)
                 })
@@ -165,6 +184,17 @@ struct Checked {
     problems: Vec<InputError>,
     /// Items in the run, good or bad.
     count: usize,
+    /// `prompt` texts not yet counted: (index in `items`, text).
+    prompts: Vec<(usize, String)>,
+}
+
+impl Checked {
+    /// Counts the prompts' tokens into their items.
+    fn count_prompts(&mut self) {
+        for (i, text) in self.prompts.drain(..) {
+            self.items[i].prompt = Some(tokens::count(&text));
+        }
+    }
 }
 
 struct Checker<'a> {
@@ -173,6 +203,8 @@ struct Checker<'a> {
     /// Where the text this checker's spans count from starts in `source`.
     base: usize,
     problems: Vec<InputError>,
+    /// The `prompt` of the item just checked, to be counted later.
+    prompt_text: Option<String>,
 }
 
 impl<'a> Checker<'a> {
@@ -182,6 +214,7 @@ impl<'a> Checker<'a> {
             source,
             base,
             problems: Vec::new(),
+            prompt_text: None,
         }
     }
 
@@ -200,6 +233,7 @@ impl<'a> Checker<'a> {
     /// Checks a run of items whose spans count from `base`.
     fn items(&mut self, raw: Vec<Spanned<RawItem>>, base: usize, retry_rate: Decimal) -> Checked {
         let count = raw.len();
+        let mut prompts = Vec::new();
         let mut items = Vec::with_capacity(count);
         let mut names = Vec::with_capacity(count);
         for (index, item) in raw.into_iter().enumerate() {
@@ -213,14 +247,19 @@ impl<'a> Checker<'a> {
             }
             if let Some(mut item) = self.item(index, item, retry_rate) {
                 item.spans.shift(base);
+                if let Some(text) = self.prompt_text.take() {
+                    prompts.push((items.len(), text));
+                }
                 items.push(item);
             }
+            self.prompt_text = None;
         }
         Checked {
             items,
             names,
             problems: Vec::new(),
             count,
+            prompts,
         }
     }
 
@@ -232,26 +271,27 @@ impl<'a> Checker<'a> {
         let mut problems = std::mem::take(&mut self.problems);
         // name → where the first item using it starts (its line is worked
         // out only for the error: counting lines per item would be quadratic).
-        let mut seen: HashMap<String, usize> = HashMap::with_capacity(total);
-        let mut any = false;
-        for run in runs {
-            any |= run.count > 0;
-            for (name, span, start) in run.names {
-                if let Some(&first) = seen.get(name.as_str()) {
-                    let line = crate::location::line_col(self.source, first).0;
-                    problems.push(InputError::at(
-                        self.file,
-                        self.source,
-                        Some(span),
-                        Some("items.name".into()),
-                        format!(
-                            "item name `{name}` is used twice (first by the item on line {line}); item names must be unique"
-                        ),
-                    ));
-                } else {
-                    seen.insert(name, start);
-                }
+        let mut seen: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+        seen.reserve(total);
+        for (name, span, start) in runs.iter().flat_map(|r| &r.names) {
+            if let Some(&first) = seen.get(name.as_str()) {
+                let line = crate::location::line_col(self.source, first).0;
+                problems.push(InputError::at(
+                    self.file,
+                    self.source,
+                    Some(span.clone()),
+                    Some("items.name".into()),
+                    format!(
+                        "item name `{name}` is used twice (first by the item on line {line}); item names must be unique"
+                    ),
+                ));
+            } else {
+                seen.insert(name, *start);
             }
+        }
+        drop(seen);
+        let any = runs.iter().any(|r| r.count > 0);
+        for run in runs {
             problems.extend(run.problems);
             items.extend(run.items);
         }
@@ -574,7 +614,10 @@ impl<'a> Checker<'a> {
         request.prompt_tokens = raw
             .prompt_tokens
             .and_then(|n| self.whole(n, "prompt_tokens", &who, false));
-        let prompt = raw.prompt.as_ref().map(|p| tokens::count(p.get_ref()));
+        // Counted later, in `count_prompts`, so chunk workers never wait
+        // for the tokenizer to load.
+        let prompt = None;
+        self.prompt_text = raw.prompt.as_ref().map(|p| p.get_ref().clone());
         if raw.prompt.is_some() && (spans.has("input_tokens") || spans.has("prompt_tokens")) {
             let other = if spans.has("input_tokens") {
                 "input_tokens"
