@@ -46,7 +46,7 @@ fn parse_budget(text: &str) -> std::result::Result<Decimal, String> {
 pub fn run(args: EstimateArgs, ctx: &Context) -> Result<Outcome> {
     let file = args.plan.display().to_string();
     let source = read_text(&args.plan)?;
-    let plan = plan::parse(&file, &source)?;
+    let plan = plan::parse_owned(&file, source)?;
     let book = ctx.book()?;
     let opts = Options {
         as_of: args.as_of.or(plan.as_of).unwrap_or_else(|| ctx.today()),

@@ -101,14 +101,21 @@ pub fn estimate(plan: &Plan, book: &PriceBook, opts: &Options) -> Result<Estimat
     };
     let per_thread = plan.items.len().div_ceil(threads).max(1);
     let swaps_ref = &swaps;
-    let results: Vec<Vec<Result<ItemReport, InputError>>> = if threads == 1 {
-        vec![price_items(plan, &plan.items, book, opts, swaps_ref)]
+    // The first run's reports go straight into a vector sized for all of
+    // them, so only the other runs' reports are moved once more.
+    let total = plan.items.len();
+    let results: Vec<Priced> = if threads == 1 {
+        vec![price_items(plan, &plan.items, book, opts, swaps_ref, total)]
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = plan
                 .items
                 .chunks(per_thread)
-                .map(|mine| scope.spawn(move || price_items(plan, mine, book, opts, swaps_ref)))
+                .enumerate()
+                .map(|(n, mine)| {
+                    let capacity = if n == 0 { total } else { mine.len() };
+                    scope.spawn(move || price_items(plan, mine, book, opts, swaps_ref, capacity))
+                })
                 .collect();
             handles
                 .into_iter()
@@ -116,12 +123,15 @@ pub fn estimate(plan: &Plan, book: &PriceBook, opts: &Options) -> Result<Estimat
                 .collect()
         })
     };
-    let mut items = Vec::with_capacity(plan.items.len());
-    for r in results.into_iter().flatten() {
-        match r {
-            Ok(report) => items.push(report),
-            Err(e) => problems.push(e),
-        }
+    let mut runs = results.into_iter();
+    let Priced {
+        mut items,
+        problems: first_problems,
+    } = runs.next().unwrap_or_default();
+    problems.extend(first_problems);
+    for run in runs {
+        items.extend(run.items);
+        problems.extend(run.problems);
     }
     for s in &mut swaps {
         s.used = items
@@ -259,6 +269,13 @@ const KIND_FIELDS: [&str; 13] = [
     "limits",
 ];
 
+/// A run of priced items and the problems found, in plan order.
+#[derive(Default)]
+struct Priced {
+    items: Vec<ItemReport>,
+    problems: Vec<InputError>,
+}
+
 /// Prices a run of items, resolving each model name once.
 fn price_items(
     plan: &Plan,
@@ -266,21 +283,28 @@ fn price_items(
     book: &PriceBook,
     opts: &Options,
     swaps: &[SwapTo<'_>],
-) -> Vec<Result<ItemReport, InputError>> {
+    capacity: usize,
+) -> Priced {
     let mut cache: HashMap<&str, Result<Resolved<'_>, LookupError>> = HashMap::new();
-    items
-        .iter()
-        .map(|item| {
-            let resolved = cache
-                .entry(item.model.as_str())
-                .or_insert_with(|| book.resolve(&item.model, opts.as_of, opts.allow_retired))
-                .clone();
-            match resolved {
-                Ok(r) => price_item(plan, item, r, swaps),
-                Err(e) => Err(plan.item_error(item, Some("model"), &e.to_string())),
-            }
-        })
-        .collect()
+    let mut out = Priced {
+        items: Vec::with_capacity(capacity),
+        problems: Vec::new(),
+    };
+    for item in items {
+        let resolved = cache
+            .entry(item.model.as_str())
+            .or_insert_with(|| book.resolve(&item.model, opts.as_of, opts.allow_retired))
+            .clone();
+        let priced = match resolved {
+            Ok(r) => price_item(plan, item, r, swaps),
+            Err(e) => Err(plan.item_error(item, Some("model"), &e.to_string())),
+        };
+        match priced {
+            Ok(report) => out.items.push(report),
+            Err(e) => out.problems.push(e),
+        }
+    }
+    out
 }
 
 fn price_item<'b>(

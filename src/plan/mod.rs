@@ -30,7 +30,7 @@ use crate::pricing::{Limits, RequestSpec};
 pub use estimate::{Options, Swap, estimate};
 pub use image_input::Fidelity;
 pub use report::{BudgetReport, CreditSummary, Estimate, ItemReport, TimingScope};
-pub use validate::parse;
+pub use validate::{parse, parse_owned};
 
 /// Every problem found in a plan (one `error:` line each).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,35 +135,86 @@ pub struct InputImages {
     pub tokens_each: u64,
 }
 
-/// Where an item and each of its fields are written.
+/// The keys an `[[items]]` table may set, in the order [`Spans`] keeps them.
+pub const ITEM_FIELDS: [&str; 19] = [
+    "name",
+    "model",
+    "count",
+    "per_day",
+    "days",
+    "retry_rate",
+    "quality",
+    "size",
+    "resolution",
+    "seconds",
+    "input_tokens",
+    "cached_input_tokens",
+    "output_tokens",
+    "prompt_tokens",
+    "prompt",
+    "input_images",
+    "input_image_size",
+    "input_fidelity",
+    "limits",
+];
+
+/// Where an item and each of its fields are written: the item's table, and
+/// the byte where each field's value starts. Kept inline and small (no heap)
+/// because a plan may hold hundreds of thousands of items; only the start of
+/// a field is needed to name its line and column.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Spans {
     /// The whole `[[items]]` table.
     pub item: Range<usize>,
-    /// Each key the item sets, with its value's span.
-    pub fields: Vec<(&'static str, Range<usize>)>,
+    /// Start + 1 of each of [`ITEM_FIELDS`]' values (0: not set). Offsets
+    /// are `u32`: a plan file is read whole and is far below 4 GiB.
+    starts: [u32; ITEM_FIELDS.len()],
+}
+
+fn field_index(field: &str) -> Option<usize> {
+    ITEM_FIELDS.iter().position(|f| *f == field)
 }
 
 impl Spans {
-    /// Moves every span `by` bytes later (a chunk's spans into the file's).
-    pub fn shift(&mut self, by: usize) {
-        self.item = self.item.start + by..self.item.end + by;
-        for (_, s) in &mut self.fields {
-            *s = s.start + by..s.end + by;
+    /// Spans of an item at `item` with no fields yet.
+    pub fn new(item: Range<usize>) -> Spans {
+        Spans {
+            item,
+            starts: [0; ITEM_FIELDS.len()],
         }
     }
 
-    /// The span of `field` if the item sets it, else of the item.
+    /// Records that the item sets `field`, its value at `span`.
+    pub fn set(&mut self, field: &str, span: Range<usize>) {
+        if let Some(i) = field_index(field) {
+            self.starts[i] = u32::try_from(span.start + 1).unwrap_or(u32::MAX);
+        }
+    }
+
+    /// Moves every span `by` bytes later (a chunk's spans into the file's).
+    pub fn shift(&mut self, by: usize) {
+        self.item = self.item.start + by..self.item.end + by;
+        let by = u32::try_from(by).unwrap_or(u32::MAX);
+        for s in self.starts.iter_mut().filter(|s| **s > 0) {
+            *s = s.saturating_add(by);
+        }
+    }
+
+    /// Where `field`'s value starts if the item sets it (an empty range),
+    /// else the item's table.
     pub fn of(&self, field: &str) -> Range<usize> {
-        self.fields
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map_or_else(|| self.item.clone(), |(_, s)| s.clone())
+        match field_index(field).map(|i| self.starts[i]) {
+            Some(s) if s > 0 => {
+                let at = s as usize - 1;
+                at..at
+            }
+            _ => self.item.clone(),
+        }
     }
 
     /// Whether the item sets `field`.
     pub fn has(&self, field: &str) -> bool {
-        self.fields.iter().any(|(f, _)| *f == field)
+        field_index(field).is_some_and(|i| self.starts[i] > 0)
     }
 }
 

@@ -31,6 +31,7 @@ const MAX_RATE: Decimal = Decimal::from_parts(10, 0, 0, false, 0);
 const CHUNK_ITEMS: usize = 1000;
 
 /// Parses and checks a plan file's text. `file` names it in messages.
+/// (See [`parse_owned`] to hand over the text instead of copying it.)
 ///
 /// A large plan is cut at its `[[items]]` headers into chunks of
 /// [`CHUNK_ITEMS`] items, parsed and checked on all cores; small chunks also
@@ -38,6 +39,20 @@ const CHUNK_ITEMS: usize = 1000;
 /// whole file, so messages are the same as for a single parse; a TOML error
 /// in any chunk re-parses the whole file to report it exactly as written.
 pub fn parse(file: &str, source: &str) -> Result<Plan, PlanError> {
+    let mut plan = parse_text(file, source)?;
+    plan.source = source.to_string();
+    Ok(plan)
+}
+
+/// [`parse`], keeping `source` in the plan without copying it.
+pub fn parse_owned(file: &str, source: String) -> Result<Plan, PlanError> {
+    let mut plan = parse_text(file, &source)?;
+    plan.source = source;
+    Ok(plan)
+}
+
+/// Parses `source`; the plan's `source` is left empty for the caller to set.
+fn parse_text(file: &str, source: &str) -> Result<Plan, PlanError> {
     if source.trim().is_empty() {
         return Err(InputError::file(
             file,
@@ -59,9 +74,10 @@ fn parse_whole(file: &str, source: &str) -> Result<Plan, PlanError> {
         toml::from_str(source).map_err(|e| InputError::from_toml(file, source, &e))?;
     let mut c = Checker::new(file, source, 0);
     let head = c.head(&raw);
-    let mut items = c.items(raw.items, 0, head.retry_rate);
-    items.count_prompts();
-    c.finish(head, vec![items])
+    let mut run = Checked::with_capacity(raw.items.len());
+    c.items(raw.items, 0, head.retry_rate, 0, &mut run);
+    run.count_prompts();
+    c.finish(head, vec![run])
 }
 
 /// Where a plan can be cut: the end of its head (everything before the
@@ -130,24 +146,30 @@ fn parse_chunked(
         if source.contains("prompt") {
             scope.spawn(tokens::warm_up);
         }
+        // Chunk k starts at item k × CHUNK_ITEMS; the first worker's items
+        // go into a vector sized for the whole plan, so merging moves only
+        // the other workers' items.
+        let most = pieces.len() * CHUNK_ITEMS;
         let handles: Vec<_> = pieces
             .chunks(per_thread)
-            .map(|mine| {
+            .enumerate()
+            .map(|(w, mine)| {
                 scope.spawn(move || {
-                    let mut out = Vec::with_capacity(mine.len());
-                    for &(start, end) in mine {
+                    let capacity = if w == 0 {
+                        most
+                    } else {
+                        mine.len() * CHUNK_ITEMS
+                    };
+                    let mut out = Checked::with_capacity(capacity);
+                    for (k, &(start, end)) in mine.iter().enumerate() {
                         let raw: RawPlan = toml::from_str(&source[start..end]).ok()?;
                         let mut c = Checker::new(file, source, start);
-                        let items = c.items(raw.items, start, retry);
-                        out.push(Checked {
-                            problems: c.problems,
-                            ..items
-                        });
+                        let first = (w * per_thread + k) * CHUNK_ITEMS;
+                        c.items(raw.items, start, retry, first, &mut out);
+                        out.problems.extend(c.problems);
                     }
-                    for checked in &mut out {
-                        checked.count_prompts();
-                    }
-                    Some(out)
+                    out.count_prompts();
+                    Some(vec![out])
                 })
             })
             .collect();
@@ -189,6 +211,16 @@ struct Checked {
 }
 
 impl Checked {
+    fn with_capacity(items: usize) -> Checked {
+        Checked {
+            items: Vec::with_capacity(items),
+            names: Vec::with_capacity(items),
+            problems: Vec::new(),
+            count: 0,
+            prompts: Vec::new(),
+        }
+    }
+
     /// Counts the prompts' tokens into their items.
     fn count_prompts(&mut self) {
         for (i, text) in self.prompts.drain(..) {
@@ -231,35 +263,32 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks a run of items whose spans count from `base`.
-    fn items(&mut self, raw: Vec<Spanned<RawItem>>, base: usize, retry_rate: Decimal) -> Checked {
-        let count = raw.len();
-        let mut prompts = Vec::new();
-        let mut items = Vec::with_capacity(count);
-        let mut names = Vec::with_capacity(count);
+    fn items(
+        &mut self,
+        raw: Vec<Spanned<RawItem>>,
+        base: usize,
+        retry_rate: Decimal,
+        first_index: usize,
+        out: &mut Checked,
+    ) {
+        out.count += raw.len();
         for (index, item) in raw.into_iter().enumerate() {
             if let Some(n) = &item.get_ref().name {
                 let s = n.span();
-                names.push((
+                out.names.push((
                     n.get_ref().clone(),
                     s.start + base..s.end + base,
                     item.span().start + base,
                 ));
             }
-            if let Some(mut item) = self.item(index, item, retry_rate) {
+            if let Some(mut item) = self.item(first_index + index, item, retry_rate) {
                 item.spans.shift(base);
                 if let Some(text) = self.prompt_text.take() {
-                    prompts.push((items.len(), text));
+                    out.prompts.push((out.items.len(), text));
                 }
-                items.push(item);
+                out.items.push(item);
             }
             self.prompt_text = None;
-        }
-        Checked {
-            items,
-            names,
-            problems: Vec::new(),
-            count,
-            prompts,
         }
     }
 
@@ -267,7 +296,6 @@ impl<'a> Checker<'a> {
     /// across all items, then every problem in file order, or the plan.
     fn finish(mut self, head: Head, runs: Vec<Checked>) -> Result<Plan, PlanError> {
         let total: usize = runs.iter().map(|r| r.items.len() + r.problems.len()).sum();
-        let mut items = Vec::with_capacity(total);
         let mut problems = std::mem::take(&mut self.problems);
         // name → where the first item using it starts (its line is worked
         // out only for the error: counting lines per item would be quadratic).
@@ -291,6 +319,12 @@ impl<'a> Checker<'a> {
         }
         drop(seen);
         let any = runs.iter().any(|r| r.count > 0);
+        let mut runs = runs.into_iter();
+        let mut items = Vec::new();
+        if let Some(first) = runs.next() {
+            items = first.items;
+            problems.extend(first.problems);
+        }
         for run in runs {
             problems.extend(run.problems);
             items.extend(run.items);
@@ -307,7 +341,7 @@ impl<'a> Checker<'a> {
         }
         Ok(Plan {
             file: self.file.to_string(),
-            source: self.source.to_string(),
+            source: String::new(),
             name: head.name,
             as_of: head.as_of,
             budget: head.budget,
@@ -460,10 +494,7 @@ impl<'a> Checker<'a> {
         let item_span = item.span();
         let raw = item.into_inner();
         let before = self.problems.len();
-        let mut spans = Spans {
-            item: item_span.clone(),
-            fields: Vec::with_capacity(8),
-        };
+        let mut spans = Spans::new(item_span.clone());
         record_spans(&raw, &mut spans);
 
         let name = match &raw.name {
@@ -792,7 +823,7 @@ impl<'a> Checker<'a> {
 fn record_spans(raw: &RawItem, spans: &mut Spans) {
     macro_rules! field {
         ($($f:ident),*) => {
-            $( if let Some(v) = &raw.$f { spans.fields.push((stringify!($f), v.span())); } )*
+            $( if let Some(v) = &raw.$f { spans.set(stringify!($f), v.span()); } )*
         };
     }
     field!(
@@ -877,6 +908,20 @@ mod tests {
     }
 
     #[test]
+    fn every_item_key_has_a_span() {
+        let src = "[[items]]\nname = \"a\"\nmodel = \"m\"\ncount = 1\nper_day = 1\ndays = 1\nretry_rate = 0\nquality = \"q\"\nsize = \"s\"\nresolution = \"r\"\nseconds = 1\ninput_tokens = 1\ncached_input_tokens = 1\noutput_tokens = 1\nprompt_tokens = 1\nprompt = \"p\"\ninput_images = 1\ninput_image_size = \"1x1\"\ninput_fidelity = \"low\"\nlimits = { rpm = 1 }\n";
+        let raw: RawPlan = toml::from_str(src).unwrap();
+        let mut spans = Spans::new(raw.items[0].span());
+        record_spans(raw.items[0].get_ref(), &mut spans);
+        for field in crate::plan::ITEM_FIELDS {
+            assert!(spans.has(field), "{field}");
+            // The span starts at the value, just after `field = `.
+            let at = spans.of(field).start;
+            assert!(src[..at].ends_with(&format!("{field} = ")), "{field}");
+        }
+    }
+
+    #[test]
     fn input_images_are_tokenised() {
         let p = ok(&format!(
             "name = \"p\"\n{ITEM}count = 1\ninput_images = 2\ninput_image_size = \"1024x1536\"\ninput_fidelity = \"high\"\n"
@@ -907,6 +952,10 @@ mod chunked {
             }
             if bad && (i == 5 || i == 2500) {
                 s.push_str("retry_rate = 12\n");
+            }
+            if bad && i == 2600 {
+                // An item without a name, numbered by its place in the file.
+                s.push_str("[[items]]\nmodel = \"gpt-5\"\ncount = 1\n");
             }
             if bad && i == 3100 {
                 // The name of item 10 again, in another chunk.
@@ -945,8 +994,10 @@ mod chunked {
         let a = parse("p.toml", &src).unwrap_err().to_string();
         let b = parse_whole("p.toml", &src).unwrap_err().to_string();
         assert_eq!(a, b);
-        assert_eq!(a.lines().count(), 3, "{a}");
+        assert_eq!(a.lines().count(), 4, "{a}");
         assert!(a.contains("item name `item 10` is used twice"), "{a}");
+        // Items 0..=2600 come before it: it is the 2602nd item.
+        assert!(a.contains("item 2602 has no `name`"), "{a}");
     }
 
     #[test]
