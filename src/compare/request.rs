@@ -1,13 +1,11 @@
 //! A usage line's work → the [`RequestSpec`] the price book quotes.
 //!
-//! Kept in one small function on purpose: a profile's usage line takes the
-//! same fields as a plan item (plan.md) except the count, and the plan
-//! parser (`src/plan/`) makes the same conversion; the two can be unified
-//! behind this signature.
-
-use rust_decimal::Decimal;
+//! A profile's usage line takes the same fields as a plan item (plan.md)
+//! except the count; prompts and reference images are counted by the same
+//! functions as the estimator's (`plan::tokens`, `plan::image_input`).
 
 use super::profile::Work;
+use crate::plan::image_input;
 use crate::pricing::{Kind, RequestSpec, Size};
 
 /// Converts a line's fields into the request one unit of work makes on a
@@ -16,9 +14,8 @@ use crate::pricing::{Kind, RequestSpec, Size};
 /// `prompt` is counted with the `o200k_base` tokenizer (the tokenizer of
 /// OpenAI's current models): as `input_tokens` of a text request, as
 /// `prompt_tokens` of an image request. `input_images` reference images of
-/// `input_image_size` are counted as image-input tokens the way OpenAI's
-/// vision guide does: fit within 2048×2048, scale the short side to 512 px,
-/// and count 65 + 129 tokens per 512-px tile.
+/// `input_image_size` are counted as image-input tokens by gpt-image-1's
+/// rule (low fidelity), see `plan::image_input`.
 pub fn request_spec(work: &Work, kind: Kind) -> Result<RequestSpec, String> {
     let article = if kind == Kind::Image { "an" } else { "a" };
     let refuse = |field: &str, set: bool| -> Result<(), String> {
@@ -53,7 +50,7 @@ pub fn request_spec(work: &Work, kind: Kind) -> Result<RequestSpec, String> {
     if image && work.prompt.is_some() && work.prompt_tokens.is_some() {
         return Err("give `prompt` or `prompt_tokens`, not both".into());
     }
-    let counted = work.prompt.as_deref().map(count_tokens);
+    let counted = work.prompt.as_deref().map(crate::plan::tokens::count);
     let input_image_tokens = match (work.input_images, &work.input_image_size) {
         (None, None) => None,
         (Some(_), None) => {
@@ -90,30 +87,9 @@ pub fn request_spec(work: &Work, kind: Kind) -> Result<RequestSpec, String> {
     })
 }
 
-fn count_tokens(text: &str) -> u64 {
-    tiktoken_rs::o200k_base_singleton()
-        .encode_ordinary(text)
-        .len() as u64
-}
-
-/// Image-input tokens of one reference image of `size`.
+/// Image-input tokens of one reference image of `size` (low fidelity).
 fn tokens_per_input_image(size: Size) -> u64 {
-    let (mut w, mut h) = (Decimal::from(size.width), Decimal::from(size.height));
-    let fit = Decimal::from(2048);
-    let longest = w.max(h);
-    if longest > fit {
-        w = w * fit / longest;
-        h = h * fit / longest;
-    }
-    let short = w.min(h);
-    let target = Decimal::from(512);
-    if short > target {
-        w = w * target / short;
-        h = h * target / short;
-    }
-    let tiles = |side: Decimal| (side / target).ceil();
-    let n = tiles(w) * tiles(h);
-    u64::try_from(Decimal::from(65) + Decimal::from(129) * n).unwrap_or(u64::MAX)
+    image_input::tokens(size.width, size.height, image_input::Fidelity::Low)
 }
 
 #[cfg(test)]
