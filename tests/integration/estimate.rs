@@ -281,3 +281,17 @@ fn prompts_are_counted_with_the_models_tokenizer() {
     assert_eq!(s(&v["items"][0]["spec"]), "2 in");
     assert_eq!(s(&v["items"][0]["total"]), "2.50");
 }
+
+/// The README shows what its first command prints; keep it true.
+#[test]
+fn the_readme_shows_what_the_first_command_prints() {
+    let readme = fs::read_to_string(common::root().join("README.md")).unwrap();
+    assert!(readme.contains("cargo run --release -- estimate examples/spring-launch.toml"));
+    let r = common::run(&["estimate", "examples/spring-launch.toml"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        readme.contains(r.stdout.trim_end()),
+        "README.md's sample output differs from:\n{}",
+        r.stdout
+    );
+}
