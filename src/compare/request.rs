@@ -29,20 +29,21 @@ pub fn request_spec(work: &Work, kind: Kind) -> Result<RequestSpec, String> {
     };
     let text = kind == Kind::Text;
     let image = kind == Kind::Image;
-    let video = kind == Kind::Video;
-    refuse("quality", !image && work.quality.is_some())?;
-    refuse("size", !image && work.size.is_some())?;
-    refuse("prompt_tokens", !image && work.prompt_tokens.is_some())?;
-    refuse("input_images", !image && work.input_images.is_some())?;
-    refuse("resolution", !video && work.resolution.is_some())?;
-    refuse("seconds", !video && work.seconds.is_some())?;
-    refuse("prompt", video && work.prompt.is_some())?;
+    // The same fields-per-kind rule as a plan item's.
+    let allowed = crate::plan::item_fields_for(kind);
     for (field, set) in [
+        ("quality", work.quality.is_some()),
+        ("size", work.size.is_some()),
+        ("prompt_tokens", work.prompt_tokens.is_some()),
+        ("input_images", work.input_images.is_some()),
+        ("resolution", work.resolution.is_some()),
+        ("seconds", work.seconds.is_some()),
+        ("prompt", work.prompt.is_some()),
         ("input_tokens", work.input_tokens.is_some()),
         ("cached_input_tokens", work.cached_input_tokens.is_some()),
         ("output_tokens", work.output_tokens.is_some()),
     ] {
-        refuse(field, !text && set)?;
+        refuse(field, set && !allowed.contains(&field))?;
     }
     if text && work.prompt.is_some() && work.input_tokens.is_some() {
         return Err("give `prompt` or `input_tokens`, not both".into());

@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 
 use super::report::{BudgetReport, CreditSummary, Estimate, ItemReport, TimingScope};
 use super::timing::{self, DAY};
-use super::{Item, Plan, PlanError, Quantity};
+use super::{Item, Plan, PlanError, Quantity, REQUEST_FIELDS};
 use crate::location::InputError;
 use crate::money::plain;
 use crate::pricing::{Kind, LookupError, PriceBook, PriceUnit, QuoteError, Resolved};
@@ -231,44 +231,6 @@ fn resolve_swaps<'b>(
     out
 }
 
-/// Fields that make sense for each kind of model.
-fn fields_for(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::Image => &[
-            "quality",
-            "size",
-            "prompt",
-            "prompt_tokens",
-            "input_images",
-            "input_image_size",
-            "input_fidelity",
-        ],
-        Kind::Video => &["seconds", "resolution"],
-        Kind::Text => &[
-            "input_tokens",
-            "cached_input_tokens",
-            "output_tokens",
-            "prompt",
-        ],
-    }
-}
-
-const KIND_FIELDS: [&str; 13] = [
-    "quality",
-    "size",
-    "resolution",
-    "seconds",
-    "input_tokens",
-    "cached_input_tokens",
-    "output_tokens",
-    "prompt_tokens",
-    "prompt",
-    "input_images",
-    "input_image_size",
-    "input_fidelity",
-    "limits",
-];
-
 /// A run of priced items and the problems found, in plan order.
 #[derive(Default)]
 struct Priced {
@@ -329,8 +291,8 @@ fn price_item<'b>(
         .unwrap_or_default();
 
     // Fields that don't apply to this kind of model.
-    let allowed = fields_for(model.kind);
-    if let Some(f) = KIND_FIELDS
+    let allowed = super::item_fields_for(model.kind);
+    if let Some(f) = REQUEST_FIELDS
         .iter()
         .find(|f| **f != "limits" && item.spans.has(f) && !allowed.contains(f))
     {
@@ -410,7 +372,7 @@ fn price_item<'b>(
             QuoteError::Ambiguous { .. } => Some("resolution"),
             QuoteError::Overflow => Some("count"),
         };
-        let field = field.filter(|f| KIND_FIELDS.contains(f));
+        let field = field.filter(|f| REQUEST_FIELDS.contains(f));
         err(field, format!("{e}{via}"))
     })?;
     warnings.extend(quote.warnings.iter().cloned());
@@ -603,18 +565,9 @@ mod tests {
 
     use super::*;
     use crate::money::Currency;
-    use crate::pricing::parse_table;
+    use crate::pricing::fixture_book;
     use proptest::prelude::*;
     use std::str::FromStr;
-
-    fn book() -> PriceBook {
-        let openai = include_str!("../../tests/fixtures/book/openai/2026-01-01.toml");
-        let kie = include_str!("../../tests/fixtures/book/kie/2026-04-20.toml");
-        PriceBook::from_tables(vec![
-            parse_table("openai.toml", openai, None).unwrap(),
-            parse_table("kie.toml", kie, None).unwrap(),
-        ])
-    }
 
     /// A decimal with `scale` places from an integer.
     fn dec(n: u64, scale: u32) -> Decimal {
@@ -682,7 +635,7 @@ mod tests {
                 allow_retired: false,
                 swaps: vec![],
             };
-            let e = estimate(&plan, &book(), &opts).unwrap();
+            let e = estimate(&plan, fixture_book(), &opts).unwrap();
             let usd = Currency::USD;
             let mut sum = Decimal::ZERO;
             for (i, item) in e.items.iter().zip(&plan.items) {

@@ -25,7 +25,7 @@ use rust_decimal::Decimal;
 
 use crate::location::InputError;
 use crate::money::Currency;
-use crate::pricing::{Limits, RequestSpec};
+use crate::pricing::{Kind, Limits, RequestSpec};
 
 pub use estimate::{Options, Swap, estimate};
 pub use image_input::Fidelity;
@@ -157,6 +157,33 @@ pub const ITEM_FIELDS: [&str; 19] = [
     "input_fidelity",
     "limits",
 ];
+
+/// The keys that say what one unit asks for (all but name, model, the
+/// quantity and retry rate): those that may or may not apply to a model.
+pub const REQUEST_FIELDS: &[&str] = ITEM_FIELDS.as_slice().split_at(6).1;
+
+/// The request keys that apply to a model of `kind` (the rest of
+/// [`REQUEST_FIELDS`], except `limits`, are refused for it).
+pub fn item_fields_for(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Image => &[
+            "quality",
+            "size",
+            "prompt",
+            "prompt_tokens",
+            "input_images",
+            "input_image_size",
+            "input_fidelity",
+        ],
+        Kind::Video => &["seconds", "resolution"],
+        Kind::Text => &[
+            "input_tokens",
+            "cached_input_tokens",
+            "output_tokens",
+            "prompt",
+        ],
+    }
+}
 
 /// Where an item and each of its fields are written: the item's table, and
 /// the byte where each field's value starts. Kept inline and small (no heap)

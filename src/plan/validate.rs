@@ -141,9 +141,9 @@ fn parse_chunked(
         .min(pieces.len());
     let per_thread = pieces.len().div_ceil(threads);
     let retry = head.retry_rate;
-    let results: Vec<Option<Vec<Checked>>> = std::thread::scope(|scope| {
+    let results: Vec<Option<Checked>> = std::thread::scope(|scope| {
         // Load the tokenizer (~0.1 s) while the chunks are parsed.
-        if source.contains("prompt") {
+        if sets_prompt(source) {
             scope.spawn(tokens::warm_up);
         }
         // Chunk k starts at item k × CHUNK_ITEMS; the first worker's items
@@ -169,7 +169,7 @@ fn parse_chunked(
                         out.problems.extend(c.problems);
                     }
                     out.count_prompts();
-                    Some(vec![out])
+                    Some(out)
                 })
             })
             .collect();
@@ -178,11 +178,19 @@ fn parse_chunked(
             .map(|h| h.join().ok().flatten())
             .collect()
     });
-    let mut all = Vec::with_capacity(pieces.len());
-    for r in results {
-        all.extend(r?);
-    }
+    let all: Vec<Checked> = results.into_iter().collect::<Option<_>>()?;
     Some(c.finish(head, all))
+}
+
+/// Whether some line sets a `prompt` key (not just `prompt_tokens`): only
+/// then is the tokenizer worth loading ahead of time. A miss costs nothing
+/// but time: the tokenizer then loads when the first prompt is counted.
+fn sets_prompt(source: &str) -> bool {
+    source.match_indices("prompt").any(|(i, _)| {
+        let before = source[..i].trim_end_matches([' ', '\t']);
+        let after = source[i + "prompt".len()..].trim_start_matches([' ', '\t']);
+        (before.is_empty() || before.ends_with(['\n', '{', ','])) && after.starts_with('=')
+    })
 }
 
 /// The plan-level fields, checked.
@@ -908,6 +916,84 @@ mod tests {
     }
 
     #[test]
+    fn item_rules_each_name_the_item_and_field() {
+        // One bad item per rule; each message names the item and the field.
+        let cases = [
+            ("per_day = 3\n", "items.days", "has `per_day` but no `days`"),
+            ("days = 3\n", "items.per_day", "has `days` but no `per_day`"),
+            (
+                "count = 1\nper_day = 1\ndays = 1\n",
+                "items.count",
+                "gives both `count` and `per_day`/`days`",
+            ),
+            (
+                "count = 1\nprompt = \"hi\"\ninput_tokens = 3\n",
+                "items.prompt",
+                "gives both `prompt` and `input_tokens`",
+            ),
+            (
+                "count = 1\ninput_images = 2\n",
+                "items.input_image_size",
+                "no `input_image_size`",
+            ),
+            (
+                "count = 1\ninput_image_size = \"1024x1024\"\n",
+                "items.input_images",
+                "but not how many",
+            ),
+            (
+                "count = 1\ninput_images = 1\ninput_image_size = \"big\"\n",
+                "items.input_image_size",
+                "is not a size",
+            ),
+            (
+                "count = 1\ninput_images = 1\ninput_image_size = \"1x1\"\ninput_fidelity = \"max\"\n",
+                "items.input_fidelity",
+                "valid: low, high",
+            ),
+            ("count = 1\nseconds = 0\n", "items.seconds", "more than 0"),
+            (
+                "count = 1\nretry_rate = -1\n",
+                "items.retry_rate",
+                "from 0 to 10",
+            ),
+            (
+                "count = 1\nlimits = { latency_seconds = [120, 45] }\n",
+                "items.limits.latency_seconds",
+                "least ≤ most",
+            ),
+            (
+                "count = 1\nlimits = { rpm = 0 }\n",
+                "items.limits.rpm",
+                "from 1",
+            ),
+            (
+                "count = 1\nname = \"\"\n",
+                "items.name",
+                "has an empty name",
+            ),
+        ];
+        for (body, field, says) in cases {
+            let src = format!("name = \"p\"\n[[items]]\nmodel = \"m\"\n{body}");
+            let src = if body.contains("name =") {
+                src
+            } else {
+                src.replace("[[items]]\n", "[[items]]\nname = \"a\"\n")
+            };
+            let e = errors(&src);
+            assert!(e.contains(&format!("field `{field}`")), "{body}: {e}");
+            assert!(e.contains(says), "{body}: {e}");
+        }
+    }
+
+    #[test]
+    fn request_fields_are_the_item_fields_after_the_quantity() {
+        assert_eq!(crate::plan::REQUEST_FIELDS.first(), Some(&"quality"));
+        assert_eq!(crate::plan::REQUEST_FIELDS.last(), Some(&"limits"));
+        assert!(!crate::plan::REQUEST_FIELDS.contains(&"count"));
+    }
+
+    #[test]
     fn every_item_key_has_a_span() {
         let src = "[[items]]\nname = \"a\"\nmodel = \"m\"\ncount = 1\nper_day = 1\ndays = 1\nretry_rate = 0\nquality = \"q\"\nsize = \"s\"\nresolution = \"r\"\nseconds = 1\ninput_tokens = 1\ncached_input_tokens = 1\noutput_tokens = 1\nprompt_tokens = 1\nprompt = \"p\"\ninput_images = 1\ninput_image_size = \"1x1\"\ninput_fidelity = \"low\"\nlimits = { rpm = 1 }\n";
         let raw: RawPlan = toml::from_str(src).unwrap();
@@ -998,6 +1084,15 @@ mod chunked {
         assert!(a.contains("item name `item 10` is used twice"), "{a}");
         // Items 0..=2600 come before it: it is the 2602nd item.
         assert!(a.contains("item 2602 has no `name`"), "{a}");
+    }
+
+    #[test]
+    fn the_tokenizer_is_loaded_early_only_for_prompts() {
+        assert!(sets_prompt("[[items]]\nprompt = \"a\"\n"));
+        assert!(sets_prompt("x = 1\n  prompt=\"a\""));
+        assert!(sets_prompt("a = { prompt = \"a\" }"));
+        assert!(!sets_prompt("prompt_tokens = 120\n"));
+        assert!(!sets_prompt("notes = \"the prompt = is long\"\n"));
     }
 
     #[test]

@@ -23,3 +23,18 @@ pub use model::*;
 pub use quote::{PriceUnit, Quote, QuoteError, RequestSpec, match_resolution, qualities, quote};
 pub use raw::RawDate;
 pub use validate::{Expect, parse_table};
+
+/// The frozen fixture tables (`tests/fixtures/book/openai/2026-01-01.toml`
+/// and `kie/2026-04-20.toml`) as a book, built once, for unit tests.
+#[cfg(test)]
+pub(crate) fn fixture_book() -> &'static PriceBook {
+    static BOOK: std::sync::LazyLock<PriceBook> = std::sync::LazyLock::new(|| {
+        let openai = include_str!("../../tests/fixtures/book/openai/2026-01-01.toml");
+        let kie = include_str!("../../tests/fixtures/book/kie/2026-04-20.toml");
+        PriceBook::from_tables(vec![
+            parse_table("openai.toml", openai, None).expect("fixture table"),
+            parse_table("kie.toml", kie, None).expect("fixture table"),
+        ])
+    });
+    &BOOK
+}

@@ -29,39 +29,40 @@ pub fn render(e: &Estimate, format: Format) -> String {
 /// `serde_json::to_writer_pretty` writes, with a final newline — serialising
 /// the items on every core. An estimate of 100,000 items is ~70 MB of JSON;
 /// this halves the time to write it on two cores.
-pub fn write_json<W: Write>(e: &mut Estimate, out: W) -> std::io::Result<()> {
+pub fn write_json<W: Write>(e: &mut Estimate, mut out: W) -> std::io::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if e.items.len() < BLOCK || threads == 1 {
+        serde_json::to_writer_pretty(&mut out, &*e).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")?;
+        return out.flush();
+    }
     let items = std::mem::take(&mut e.items);
-    let written = write_json_parts(e, &items, out);
+    let written = write_json_parts(e, &items, threads, out);
     e.items = items;
     written
 }
 
+/// Items per thread and block in [`write_json`].
+const BLOCK: usize = 2048;
+
+/// The document with `e`'s (taken out) `items` serialised on `threads`.
 fn write_json_parts<W: Write>(
-    e: &mut Estimate,
+    e: &Estimate,
     items: &[ItemReport],
+    threads: usize,
     mut out: W,
 ) -> std::io::Result<()> {
-    let head = serde_json::to_string_pretty(&*e).map_err(std::io::Error::from)?;
+    let head = serde_json::to_string_pretty(e).map_err(std::io::Error::from)?;
     // Strings in JSON cannot hold a raw newline, so this marks the key.
     let marker = "\n  \"items\": []";
-    let at = head.find(marker).map(|i| i + marker.len() - 1);
-    let (Some(at), false) = (at, items.is_empty()) else {
-        e.items = items.to_vec();
-        serde_json::to_writer_pretty(&mut out, &*e).map_err(std::io::Error::from)?;
-        e.items.clear();
-        out.write_all(b"\n")?;
-        return out.flush();
-    };
-    let threads = if items.len() < 2048 {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    };
+    let at = head
+        .find(marker)
+        .map(|i| i + marker.len() - 1)
+        .ok_or_else(|| std::io::Error::other("the estimate document has no `items` key"))?;
     out.write_all(&head.as_bytes()[..at])?;
     out.write_all(b"\n")?;
     // Blocks of BLOCK items per thread, written in order; the buffers are
     // reused, so memory stays a few MB however long the plan.
-    const BLOCK: usize = 2048;
     let mut buffers: Vec<Vec<u8>> = (0..threads).map(|_| Vec::new()).collect();
     for (b, block) in items.chunks(BLOCK * threads).enumerate() {
         let filled: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|scope| {
@@ -337,15 +338,9 @@ fn csv_sheet(e: &Estimate) -> Sheet {
 mod tests {
     use super::*;
     use crate::plan::{self, Options};
-    use crate::pricing::{PriceBook, parse_table};
+    use crate::pricing::fixture_book;
 
     fn estimate(items: usize) -> Estimate {
-        let openai = include_str!("../../tests/fixtures/book/openai/2026-01-01.toml");
-        let kie = include_str!("../../tests/fixtures/book/kie/2026-04-20.toml");
-        let book = PriceBook::from_tables(vec![
-            parse_table("openai.toml", openai, None).unwrap(),
-            parse_table("kie.toml", kie, None).unwrap(),
-        ]);
         let mut src = String::from("name = \"json \\\"items\\\": []\"\nbudget = 5\n");
         for i in 0..items {
             src.push_str(&format!(
@@ -359,7 +354,7 @@ mod tests {
             allow_retired: false,
             swaps: vec![],
         };
-        plan::estimate(&plan, &book, &opts).unwrap()
+        plan::estimate(&plan, fixture_book(), &opts).unwrap()
     }
 
     #[test]

@@ -194,10 +194,7 @@ pub fn ignore_broken_pipe(r: std::io::Result<()>) -> std::io::Result<()> {
 /// Writes to stdout; a closed pipe (`genbudget … | head`) is not an error.
 pub fn emit(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
-    }
+    ignore_broken_pipe(out.write_all(text.as_bytes()).and_then(|_| out.flush()))
 }
 
 #[cfg(test)]

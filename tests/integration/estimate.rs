@@ -295,3 +295,17 @@ fn the_readme_shows_what_the_first_command_prints() {
         r.stdout
     );
 }
+
+#[test]
+fn a_credit_value_for_an_unknown_unit_is_refused() {
+    // A typo in [credit_value] must not silently fall back to the pack price.
+    let plan = "name = \"p\"\nas_of = 2026-04-20\n[credit_value]\nkie-credits = \"0.004\"\n[[items]]\nname = \"a\"\nmodel = \"kie/gpt-image-2\"\ncount = 1\n";
+    let (r, _) = estimate(plan, &[]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains(":4:15: field `credit_value.kie-credits`: no price table defines a credit unit `kie-credits`; defined: kie-credit"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty());
+}
