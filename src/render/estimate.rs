@@ -103,22 +103,156 @@ fn write_json_parts<W: Write>(
 /// Items as they sit in the pretty document: each indented by two levels,
 /// separated by `,\n`.
 fn pretty_items(items: &[ItemReport], out: &mut Vec<u8>) -> std::io::Result<()> {
-    let mut one = Vec::with_capacity(1024);
     for (n, item) in items.iter().enumerate() {
         if n > 0 {
             out.extend_from_slice(b",\n");
         }
-        one.clear();
-        serde_json::to_writer_pretty(&mut one, item).map_err(std::io::Error::from)?;
-        out.extend_from_slice(b"    ");
-        for &b in &one {
-            out.push(b);
-            if b == b'\n' {
-                out.extend_from_slice(b"    ");
-            }
-        }
+        pretty_item(item, out)?;
     }
     Ok(())
+}
+
+/// One item as `serde_json::to_writer_pretty` lays it out two levels deep,
+/// byte for byte (a test holds the two together), written field by field:
+/// the keys are fixed text, so only values are formatted. This is most of
+/// the JSON writer's time on a large plan. Destructuring without `..` makes
+/// a new report field a compile error here until it is written.
+fn pretty_item(item: &ItemReport, out: &mut Vec<u8>) -> std::io::Result<()> {
+    let ItemReport {
+        name,
+        provider,
+        model,
+        kind,
+        spec,
+        table,
+        count,
+        units,
+        unit,
+        unit_price,
+        price_unit,
+        credits,
+        credit_value,
+        credit_value_from,
+        base,
+        retries,
+        total,
+        retry_rate,
+        per_day,
+        days,
+        min_seconds,
+        max_seconds,
+        timing_scope,
+        retired,
+        swapped_from,
+        warnings,
+    } = item;
+    out.extend_from_slice(b"    {\n      \"name\": ");
+    json_str(out, name)?;
+    key(out, "provider");
+    json_str(out, provider)?;
+    key(out, "model");
+    json_str(out, model)?;
+    key(out, "kind");
+    json_str(out, kind.as_str())?;
+    key(out, "spec");
+    json_str(out, spec)?;
+    key(out, "table");
+    json_str(out, table)?;
+    key(out, "count");
+    write!(out, "\"{count}\"")?;
+    key(out, "units");
+    write!(out, "\"{}\"", units.normalize())?;
+    key(out, "unit");
+    json_str(out, unit)?;
+    key(out, "unit_price");
+    write!(out, "\"{}\"", unit_price.normalize())?;
+    key(out, "price_unit");
+    json_str(out, price_unit)?;
+    key(out, "credits");
+    json_or_null(out, credits.map(|d| d.normalize()))?;
+    key(out, "credit_value");
+    json_or_null(out, credit_value.map(|d| d.normalize()))?;
+    key(out, "credit_value_from");
+    match credit_value_from {
+        Some(s) => json_str(out, s)?,
+        None => out.extend_from_slice(b"null"),
+    }
+    key(out, "base");
+    write!(out, "\"{base}\"")?;
+    key(out, "retries");
+    write!(out, "\"{retries}\"")?;
+    key(out, "total");
+    write!(out, "\"{total}\"")?;
+    key(out, "retry_rate");
+    write!(out, "\"{}\"", retry_rate.normalize())?;
+    for (field, value) in [
+        ("per_day", per_day),
+        ("days", days),
+        ("min_seconds", min_seconds),
+        ("max_seconds", max_seconds),
+    ] {
+        key(out, field);
+        match value {
+            Some(n) => write!(out, "{n}")?,
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    // The rarely set fields go through serde itself.
+    for (field, value) in [
+        ("timing_scope", serde_json::to_value(timing_scope)?),
+        ("retired", serde_json::to_value(retired)?),
+        ("swapped_from", serde_json::to_value(swapped_from)?),
+    ] {
+        key(out, field);
+        serde_json::to_writer(&mut *out, &value)?;
+    }
+    key(out, "warnings");
+    if warnings.is_empty() {
+        out.extend_from_slice(b"[]");
+    } else {
+        out.extend_from_slice(b"[");
+        for (n, w) in warnings.iter().enumerate() {
+            out.extend_from_slice(if n == 0 {
+                b"\n        "
+            } else {
+                b",\n        "
+            });
+            json_str(out, w)?;
+        }
+        out.extend_from_slice(b"\n      ]");
+    }
+    out.extend_from_slice(b"\n    }");
+    Ok(())
+}
+
+/// `,\n` and a key at the item's field depth.
+fn key(out: &mut Vec<u8>, key: &str) {
+    out.extend_from_slice(b",\n      \"");
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\": ");
+}
+
+/// A JSON string: copied as is when nothing in it needs escaping (the usual
+/// case), else escaped by serde_json.
+fn json_str(out: &mut Vec<u8>, s: &str) -> std::io::Result<()> {
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        serde_json::to_writer(&mut *out, s)?;
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+    Ok(())
+}
+
+fn json_or_null(out: &mut Vec<u8>, d: Option<Decimal>) -> std::io::Result<()> {
+    match d {
+        Some(d) => write!(out, "\"{d}\""),
+        None => {
+            out.extend_from_slice(b"null");
+            Ok(())
+        }
+    }
 }
 
 fn money(d: Decimal) -> String {
@@ -367,5 +501,41 @@ mod tests {
             assert_eq!(e.items.len(), n, "the items are given back");
             assert_eq!(String::from_utf8(got).unwrap(), expected, "{n} items");
         }
+    }
+
+    #[test]
+    fn every_item_field_is_written_as_serde_json_writes_it() {
+        // The hand-laid item writer against serde on items that set every
+        // optional field, in turn, with text that needs escaping.
+        let mut e = estimate(BLOCK + 3);
+        for (n, i) in e.items.iter_mut().enumerate() {
+            if n % 2 == 0 {
+                i.name = format!("say \"hi\" \\ tab\t é {n}");
+                i.credits = None;
+                i.credit_value = None;
+                i.credit_value_from = None;
+                i.kind = crate::pricing::Kind::Video;
+                i.per_day = Some(n as u64);
+                i.days = Some(30);
+                i.min_seconds = Some(0);
+                i.max_seconds = Some(u64::MAX);
+                i.timing_scope = Some(if n % 4 == 0 {
+                    TimingScope::Day
+                } else {
+                    TimingScope::Total
+                });
+                i.retired = chrono::NaiveDate::from_ymd_opt(2026, 9, 24);
+                i.swapped_from = Some("openai/sora-2\n".into());
+                i.warnings = vec!["one \u{1}".into(), "two".into()];
+                i.units = Decimal::new(-1_500, 3);
+                i.total = Decimal::new(1_200, 2);
+            } else if n % 3 == 0 {
+                i.warnings = vec!["only".into()];
+            }
+        }
+        let expected = format!("{}\n", serde_json::to_string_pretty(&e).unwrap());
+        let mut got = Vec::new();
+        write_json(&mut e, &mut got).unwrap();
+        assert_eq!(String::from_utf8(got).unwrap(), expected);
     }
 }
