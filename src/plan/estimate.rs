@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::report::{BudgetReport, CreditSummary, Estimate, ItemReport, TimingScope};
@@ -69,7 +70,11 @@ struct SwapTo<'b> {
 }
 
 /// Prices `plan` from `book`. Every problem is reported, not just the first.
-pub fn estimate(plan: &Plan, book: &PriceBook, opts: &Options) -> Result<Estimate, PlanError> {
+pub fn estimate<'b>(
+    plan: &'b Plan,
+    book: &'b PriceBook,
+    opts: &Options,
+) -> Result<Estimate, PlanError> {
     let mut problems = Vec::new();
     let mut swaps = resolve_swaps(book, opts, &mut problems);
     for cv in &plan.credit_value {
@@ -92,47 +97,34 @@ pub fn estimate(plan: &Plan, book: &PriceBook, opts: &Options) -> Result<Estimat
         }
     }
 
-    // Items are priced independently: large plans are split across cores,
-    // each thread with its own cache of resolved model names.
-    let threads = if plan.items.len() < 4096 {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+    // Items are priced independently, on every core for a large plan, each
+    // task with its own cache of resolved model names. A report goes
+    // straight to its place in the vector; a problem is kept with its index.
+    let bad = std::sync::Mutex::new(Vec::new());
+    let price = |cache: &mut Cache<'b>, (n, item): (usize, &'b Item)| {
+        price_cached(plan, item, book, opts, &swaps, cache)
+            .map_err(|e| bad.lock().unwrap_or_else(|p| p.into_inner()).push((n, e)))
+            .ok()
     };
-    let per_thread = plan.items.len().div_ceil(threads).max(1);
-    let swaps_ref = &swaps;
-    // The first run's reports go straight into a vector sized for all of
-    // them, so only the other runs' reports are moved once more.
-    let total = plan.items.len();
-    let results: Vec<Priced> = if threads == 1 {
-        vec![price_items(plan, &plan.items, book, opts, swaps_ref, total)]
+    let priced: Vec<Option<ItemReport>> = if plan.items.len() < 4096 {
+        let mut cache = Cache::new();
+        plan.items
+            .iter()
+            .enumerate()
+            .map(|i| price(&mut cache, i))
+            .collect()
     } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = plan
-                .items
-                .chunks(per_thread)
-                .enumerate()
-                .map(|(n, mine)| {
-                    let capacity = if n == 0 { total } else { mine.len() };
-                    scope.spawn(move || price_items(plan, mine, book, opts, swaps_ref, capacity))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        })
+        plan.items
+            .par_iter()
+            .enumerate()
+            .with_min_len(512)
+            .map_init(Cache::new, price)
+            .collect()
     };
-    let mut runs = results.into_iter();
-    let Priced {
-        mut items,
-        problems: first_problems,
-    } = runs.next().unwrap_or_default();
-    problems.extend(first_problems);
-    for run in runs {
-        items.extend(run.items);
-        problems.extend(run.problems);
-    }
+    let mut bad = bad.into_inner().unwrap_or_else(|p| p.into_inner());
+    bad.sort_by_key(|(n, _)| *n);
+    problems.extend(bad.into_iter().map(|(_, e)| e));
+    let items: Vec<ItemReport> = priced.into_iter().flatten().collect();
     for s in &mut swaps {
         s.used = items
             .iter()
@@ -231,42 +223,26 @@ fn resolve_swaps<'b>(
     out
 }
 
-/// A run of priced items and the problems found, in plan order.
-#[derive(Default)]
-struct Priced {
-    items: Vec<ItemReport>,
-    problems: Vec<InputError>,
-}
+/// Model names resolved so far, as written in the plan.
+type Cache<'b> = HashMap<&'b str, Result<Resolved<'b>, LookupError>>;
 
-/// Prices a run of items, resolving each model name once.
-fn price_items(
+/// Prices `item`, resolving its model name once per cache.
+fn price_cached<'b>(
     plan: &Plan,
-    items: &[Item],
-    book: &PriceBook,
+    item: &'b Item,
+    book: &'b PriceBook,
     opts: &Options,
-    swaps: &[SwapTo<'_>],
-    capacity: usize,
-) -> Priced {
-    let mut cache: HashMap<&str, Result<Resolved<'_>, LookupError>> = HashMap::new();
-    let mut out = Priced {
-        items: Vec::with_capacity(capacity),
-        problems: Vec::new(),
-    };
-    for item in items {
-        let resolved = cache
-            .entry(item.model.as_str())
-            .or_insert_with(|| book.resolve(&item.model, opts.as_of, opts.allow_retired))
-            .clone();
-        let priced = match resolved {
-            Ok(r) => price_item(plan, item, r, swaps),
-            Err(e) => Err(plan.item_error(item, Some("model"), &e.to_string())),
-        };
-        match priced {
-            Ok(report) => out.items.push(report),
-            Err(e) => out.problems.push(e),
-        }
+    swaps: &[SwapTo<'b>],
+    cache: &mut Cache<'b>,
+) -> Result<ItemReport, InputError> {
+    let resolved = cache
+        .entry(item.model.as_str())
+        .or_insert_with(|| book.resolve(&item.model, opts.as_of, opts.allow_retired))
+        .clone();
+    match resolved {
+        Ok(r) => price_item(plan, item, r, swaps),
+        Err(e) => Err(plan.item_error(item, Some("model"), &e.to_string())),
     }
-    out
 }
 
 fn price_item<'b>(

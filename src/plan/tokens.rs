@@ -7,10 +7,21 @@
 //! Special-token text such as `<|endoftext|>` in a prompt is counted as the
 //! ordinary text it is, which is how the API treats user content.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once the encoder is loaded.
+static LOADED: AtomicBool = AtomicBool::new(false);
+
 /// Loads the encoder now (it takes about 0.1 s), so a later [`count`]
 /// doesn't wait for it.
 pub fn warm_up() {
     let _ = tiktoken_rs::o200k_base_singleton();
+    LOADED.store(true, Ordering::Release);
+}
+
+/// Whether the encoder is loaded, so [`count`] will not wait for it.
+pub fn loaded() -> bool {
+    LOADED.load(Ordering::Acquire)
 }
 
 /// Tokens of `text` under o200k_base.
@@ -19,6 +30,7 @@ pub fn count(text: &str) -> u64 {
         return 0;
     }
     let bpe = tiktoken_rs::o200k_base_singleton();
+    LOADED.store(true, Ordering::Release);
     bpe.encode_ordinary(text).len() as u64
 }
 

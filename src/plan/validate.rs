@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use toml::Spanned;
@@ -135,50 +136,32 @@ fn parse_chunked(
     }
     let mut c = Checker::new(file, source, 0);
     let head = c.head(&raw_head);
-    let pieces: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(pieces.len());
-    let per_thread = pieces.len().div_ceil(threads);
     let retry = head.retry_rate;
-    let results: Vec<Option<Checked>> = std::thread::scope(|scope| {
-        // Load the tokenizer (~0.1 s) while the chunks are parsed.
+    let mut all: Vec<Checked> = rayon::scope(|scope| {
+        // Load the tokenizer (~0.1 s of one core) while chunks are parsed:
+        // the pool's other threads take the chunks meanwhile.
         if sets_prompt(source) {
-            scope.spawn(tokens::warm_up);
+            scope.spawn(|_| tokens::warm_up());
         }
-        // Chunk k starts at item k × CHUNK_ITEMS; the first worker's items
-        // go into a vector sized for the whole plan, so merging moves only
-        // the other workers' items.
-        let most = pieces.len() * CHUNK_ITEMS;
-        let handles: Vec<_> = pieces
-            .chunks(per_thread)
+        bounds
+            .par_windows(2)
             .enumerate()
-            .map(|(w, mine)| {
-                scope.spawn(move || {
-                    let capacity = if w == 0 {
-                        most
-                    } else {
-                        mine.len() * CHUNK_ITEMS
-                    };
-                    let mut out = Checked::with_capacity(capacity);
-                    for (k, &(start, end)) in mine.iter().enumerate() {
-                        let raw: RawPlan = toml::from_str(&source[start..end]).ok()?;
-                        let mut c = Checker::new(file, source, start);
-                        let first = (w * per_thread + k) * CHUNK_ITEMS;
-                        c.items(raw.items, start, retry, first, &mut out);
-                        out.problems.extend(c.problems);
-                    }
+            .map(|(k, w)| {
+                let (start, end) = (w[0], w[1]);
+                let raw: RawPlan = toml::from_str(&source[start..end]).ok()?;
+                let mut c = Checker::new(file, source, start);
+                let mut out = Checked::with_capacity(CHUNK_ITEMS);
+                c.items(raw.items, start, retry, k * CHUNK_ITEMS, &mut out);
+                out.problems.extend(c.problems);
+                // Counting now would wait for a tokenizer still loading.
+                if tokens::loaded() {
                     out.count_prompts();
-                    Some(out)
-                })
+                }
+                Some(out)
             })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().ok().flatten())
-            .collect()
-    });
-    let all: Vec<Checked> = results.into_iter().collect::<Option<_>>()?;
+            .collect::<Option<Vec<Checked>>>()
+    })?;
+    all.par_iter_mut().for_each(Checked::count_prompts);
     Some(c.finish(head, all))
 }
 
@@ -327,12 +310,7 @@ impl<'a> Checker<'a> {
         }
         drop(seen);
         let any = runs.iter().any(|r| r.count > 0);
-        let mut runs = runs.into_iter();
-        let mut items = Vec::new();
-        if let Some(first) = runs.next() {
-            items = first.items;
-            problems.extend(first.problems);
-        }
+        let mut items = Vec::with_capacity(runs.iter().map(|r| r.items.len()).sum());
         for run in runs {
             problems.extend(run.problems);
             items.extend(run.items);

@@ -10,6 +10,7 @@
 
 use std::io::Write;
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::{Format, Sheet, sheets};
@@ -30,26 +31,24 @@ pub fn render(e: &Estimate, format: Format) -> String {
 /// the items on every core. An estimate of 100,000 items is ~70 MB of JSON;
 /// this halves the time to write it on two cores.
 pub fn write_json<W: Write>(e: &mut Estimate, mut out: W) -> std::io::Result<()> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if e.items.len() < BLOCK || threads == 1 {
+    if e.items.len() < BLOCK || rayon::current_num_threads() == 1 {
         serde_json::to_writer_pretty(&mut out, &*e).map_err(std::io::Error::from)?;
         out.write_all(b"\n")?;
         return out.flush();
     }
     let items = std::mem::take(&mut e.items);
-    let written = write_json_parts(e, &items, threads, out);
+    let written = write_json_parts(e, &items, out);
     e.items = items;
     written
 }
 
-/// Items per thread and block in [`write_json`].
+/// Items per block in [`write_json`].
 const BLOCK: usize = 2048;
 
-/// The document with `e`'s (taken out) `items` serialised on `threads`.
+/// The document with `e`'s (taken out) `items` laid out on every core.
 fn write_json_parts<W: Write>(
     e: &Estimate,
     items: &[ItemReport],
-    threads: usize,
     mut out: W,
 ) -> std::io::Result<()> {
     let head = serde_json::to_string_pretty(e).map_err(std::io::Error::from)?;
@@ -61,38 +60,23 @@ fn write_json_parts<W: Write>(
         .ok_or_else(|| std::io::Error::other("the estimate document has no `items` key"))?;
     out.write_all(&head.as_bytes()[..at])?;
     out.write_all(b"\n")?;
-    // Blocks of BLOCK items per thread, written in order; the buffers are
-    // reused, so memory stays a few MB however long the plan.
-    let mut buffers: Vec<Vec<u8>> = (0..threads).map(|_| Vec::new()).collect();
-    for (b, block) in items.chunks(BLOCK * threads).enumerate() {
-        let filled: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = block
-                .chunks(BLOCK)
-                .zip(buffers.drain(..))
-                .map(|(mine, mut buf)| {
-                    scope.spawn(move || {
-                        buf.clear();
-                        pretty_items(mine, &mut buf).map(|()| buf)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(std::io::Error::other("JSON writer failed")))
-                })
-                .collect()
-        });
-        for (n, buf) in filled.into_iter().enumerate() {
-            let buf = buf?;
+    // Blocks of BLOCK items laid out on every core a batch at a time, then
+    // written in order: memory stays a few MB however long the plan.
+    let batch = BLOCK * 2 * rayon::current_num_threads();
+    for (b, batch) in items.chunks(batch).enumerate() {
+        let blocks: Vec<std::io::Result<Vec<u8>>> = batch
+            .par_chunks(BLOCK)
+            .map(|mine| {
+                let mut buf = Vec::with_capacity(mine.len() * 1024);
+                pretty_items(mine, &mut buf).map(|()| buf)
+            })
+            .collect();
+        for (n, buf) in blocks.into_iter().enumerate() {
             if b > 0 || n > 0 {
                 out.write_all(b",\n")?;
             }
-            out.write_all(&buf)?;
-            buffers.push(buf);
+            out.write_all(&buf?)?;
         }
-        buffers.resize_with(threads, Vec::new);
     }
     out.write_all(b"\n  ")?;
     out.write_all(&head.as_bytes()[at..])?;
