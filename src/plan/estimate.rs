@@ -124,7 +124,9 @@ pub fn estimate<'b>(
     let mut bad = bad.into_inner().unwrap_or_else(|p| p.into_inner());
     bad.sort_by_key(|(n, _)| *n);
     problems.extend(bad.into_iter().map(|(_, e)| e));
-    let items: Vec<ItemReport> = priced.into_iter().flatten().collect();
+    // `filter_map` (unlike `flatten`) reuses the vector's memory.
+    #[allow(clippy::filter_map_identity)]
+    let items: Vec<ItemReport> = priced.into_iter().filter_map(|r| r).collect();
     for s in &mut swaps {
         s.used = items
             .iter()

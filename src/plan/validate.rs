@@ -13,7 +13,7 @@ use rust_decimal::prelude::ToPrimitive;
 use toml::Spanned;
 
 use super::image_input::{self, Fidelity};
-use super::raw::{RawItem, RawLimits, RawNumber, RawPlan};
+use super::raw::{self, RawItem, RawLimits, RawNumber, RawPlan};
 use super::{CreditValue, InputImages, Item, Plan, PlanError, Quantity, Spans, tokens};
 use crate::location::InputError;
 use crate::money::Currency;
@@ -61,8 +61,8 @@ fn parse_text(file: &str, source: &str) -> Result<Plan, PlanError> {
         )
         .into());
     }
-    if let Some((head_end, bounds)) = chunks(source) {
-        if let Some(result) = parse_chunked(file, source, head_end, &bounds) {
+    if let Some((head_end, items, bounds)) = chunks(source) {
+        if let Some(result) = parse_chunked(file, source, head_end, items, &bounds) {
             return result;
         }
     }
@@ -75,18 +75,28 @@ fn parse_whole(file: &str, source: &str) -> Result<Plan, PlanError> {
         toml::from_str(source).map_err(|e| InputError::from_toml(file, source, &e))?;
     let mut c = Checker::new(file, source, 0);
     let head = c.head(&raw);
-    let mut run = Checked::with_capacity(raw.items.len());
-    c.items(raw.items, 0, head.retry_rate, 0, &mut run);
-    run.count_prompts();
-    c.finish(head, vec![run])
+    let mut slots = empty_slots(raw.items.len());
+    let mut run = Checked::default();
+    c.items(raw.items, 0, head.retry_rate, 0, &mut slots, &mut run);
+    run.count_prompts(&mut slots);
+    c.finish(head, vec![run], slots)
+}
+
+/// One place per item of the file, filled with the item once it is checked
+/// (and left empty when it has problems).
+fn empty_slots(items: usize) -> Vec<Option<Item>> {
+    let mut slots = Vec::new();
+    slots.resize_with(items, || None);
+    slots
 }
 
 /// Where a plan can be cut: the end of its head (everything before the
-/// first `[[items]]`) and the start of every [`CHUNK_ITEMS`]-th item, or
+/// first `[[items]]`), how many items it has and the start of every
+/// [`CHUNK_ITEMS`]-th item, or
 /// `None` when cutting could change the meaning — multi-line strings, or a
 /// table other than `[[items]]` (and its `[items.…]` sub-tables) after the
 /// first item — or the plan is too small to gain.
-fn chunks(source: &str) -> Option<(usize, Vec<usize>)> {
+fn chunks(source: &str) -> Option<(usize, usize, Vec<usize>)> {
     if source.len() < 256 * 1024 || source.contains("\"\"\"") || source.contains("'''") {
         return None;
     }
@@ -117,17 +127,21 @@ fn chunks(source: &str) -> Option<(usize, Vec<usize>)> {
         from = line_end.max(i + 1);
     }
     let head_end = *starts.first()?;
+    let items = starts.len();
     let mut bounds: Vec<usize> = starts.into_iter().step_by(CHUNK_ITEMS).collect();
     bounds.push(source.len());
-    (bounds.len() > 2).then_some((head_end, bounds))
+    (bounds.len() > 2).then_some((head_end, items, bounds))
 }
 
-/// Parses the head and each chunk on its own, on every core. `None` when a
-/// piece is not valid TOML on its own (the caller then parses the whole).
+/// Parses the head and each chunk on its own, on every core, each chunk's
+/// items going straight to their places in the plan. `None` when a piece is
+/// not valid TOML on its own, or holds other than its share of `items`
+/// (the caller then parses the whole).
 fn parse_chunked(
     file: &str,
     source: &str,
     head_end: usize,
+    items: usize,
     bounds: &[usize],
 ) -> Option<Result<Plan, PlanError>> {
     let raw_head: RawPlan = toml::from_str(&source[..head_end]).ok()?;
@@ -137,32 +151,44 @@ fn parse_chunked(
     let mut c = Checker::new(file, source, 0);
     let head = c.head(&raw_head);
     let retry = head.retry_rate;
-    let mut all: Vec<Checked> = rayon::scope(|scope| {
+    let mut slots = empty_slots(items);
+    let mut runs: Vec<Checked> = rayon::scope(|scope| {
         // Load the tokenizer (~0.1 s of one core) while chunks are parsed:
         // the pool's other threads take the chunks meanwhile.
         if sets_prompt(source) {
             scope.spawn(|_| tokens::warm_up());
         }
-        bounds
-            .par_windows(2)
+        slots
+            .par_chunks_mut(CHUNK_ITEMS)
+            .zip(bounds.par_windows(2))
             .enumerate()
-            .map(|(k, w)| {
+            .map(|(k, (slots, w))| {
                 let (start, end) = (w[0], w[1]);
-                let raw: RawPlan = toml::from_str(&source[start..end]).ok()?;
+                let text = &source[start..end];
+                let items = match raw::items_fast(text) {
+                    Some(items) => items,
+                    None => toml::from_str::<RawPlan>(text).ok()?.items,
+                };
+                if items.len() != slots.len() {
+                    return None;
+                }
                 let mut c = Checker::new(file, source, start);
-                let mut out = Checked::with_capacity(CHUNK_ITEMS);
-                c.items(raw.items, start, retry, k * CHUNK_ITEMS, &mut out);
-                out.problems.extend(c.problems);
+                let mut run = Checked::default();
+                c.items(items, start, retry, k * CHUNK_ITEMS, slots, &mut run);
+                run.problems.extend(c.problems);
                 // Counting now would wait for a tokenizer still loading.
                 if tokens::loaded() {
-                    out.count_prompts();
+                    run.count_prompts(slots);
                 }
-                Some(out)
+                Some(run)
             })
             .collect::<Option<Vec<Checked>>>()
     })?;
-    all.par_iter_mut().for_each(Checked::count_prompts);
-    Some(c.finish(head, all))
+    slots
+        .par_chunks_mut(CHUNK_ITEMS)
+        .zip(runs.par_iter_mut())
+        .for_each(|(slots, run)| run.count_prompts(slots));
+    Some(c.finish(head, runs, slots))
 }
 
 /// Whether some line sets a `prompt` key (not just `prompt_tokens`): only
@@ -188,34 +214,27 @@ struct Head {
     credit_value: Vec<CreditValue>,
 }
 
-/// One run of items, checked: the good ones, every item's name with where
-/// it is (for the duplicate check across runs), and the problems found.
+/// What checking a run of items found besides the items themselves (which
+/// go to their slots): every item's name with where it is (for the
+/// duplicate check across runs), and the problems found.
+#[derive(Default)]
 struct Checked {
-    items: Vec<Item>,
     /// (name, span of the name, start of the item), in file order.
     names: Vec<(String, Range<usize>, usize)>,
     problems: Vec<InputError>,
     /// Items in the run, good or bad.
     count: usize,
-    /// `prompt` texts not yet counted: (index in `items`, text).
+    /// `prompt` texts not yet counted: (index in the run's slots, text).
     prompts: Vec<(usize, String)>,
 }
 
 impl Checked {
-    fn with_capacity(items: usize) -> Checked {
-        Checked {
-            items: Vec::with_capacity(items),
-            names: Vec::with_capacity(items),
-            problems: Vec::new(),
-            count: 0,
-            prompts: Vec::new(),
-        }
-    }
-
-    /// Counts the prompts' tokens into their items.
-    fn count_prompts(&mut self) {
+    /// Counts the prompts' tokens into their items, in the run's `slots`.
+    fn count_prompts(&mut self, slots: &mut [Option<Item>]) {
         for (i, text) in self.prompts.drain(..) {
-            self.items[i].prompt = Some(tokens::count(&text));
+            if let Some(item) = &mut slots[i] {
+                item.prompt = Some(tokens::count(&text));
+            }
         }
     }
 }
@@ -253,16 +272,19 @@ impl<'a> Checker<'a> {
         ));
     }
 
-    /// Checks a run of items whose spans count from `base`.
+    /// Checks a run of items whose spans count from `base`, each into its
+    /// slot (as many as there are items).
     fn items(
         &mut self,
         raw: Vec<Spanned<RawItem>>,
         base: usize,
         retry_rate: Decimal,
         first_index: usize,
+        slots: &mut [Option<Item>],
         out: &mut Checked,
     ) {
         out.count += raw.len();
+        out.names.reserve(raw.len());
         for (index, item) in raw.into_iter().enumerate() {
             if let Some(n) = &item.get_ref().name {
                 let s = n.span();
@@ -275,9 +297,9 @@ impl<'a> Checker<'a> {
             if let Some(mut item) = self.item(first_index + index, item, retry_rate) {
                 item.spans.shift(base);
                 if let Some(text) = self.prompt_text.take() {
-                    out.prompts.push((out.items.len(), text));
+                    out.prompts.push((index, text));
                 }
-                out.items.push(item);
+                slots[index] = Some(item);
             }
             self.prompt_text = None;
         }
@@ -285,8 +307,13 @@ impl<'a> Checker<'a> {
 
     /// Puts the head and the checked runs together: the duplicate-name check
     /// across all items, then every problem in file order, or the plan.
-    fn finish(mut self, head: Head, runs: Vec<Checked>) -> Result<Plan, PlanError> {
-        let total: usize = runs.iter().map(|r| r.items.len() + r.problems.len()).sum();
+    fn finish(
+        mut self,
+        head: Head,
+        runs: Vec<Checked>,
+        slots: Vec<Option<Item>>,
+    ) -> Result<Plan, PlanError> {
+        let total = slots.len();
         let mut problems = std::mem::take(&mut self.problems);
         // name → where the first item using it starts (its line is worked
         // out only for the error: counting lines per item would be quadratic).
@@ -310,10 +337,8 @@ impl<'a> Checker<'a> {
         }
         drop(seen);
         let any = runs.iter().any(|r| r.count > 0);
-        let mut items = Vec::with_capacity(runs.iter().map(|r| r.items.len()).sum());
         for run in runs {
             problems.extend(run.problems);
-            items.extend(run.items);
         }
         if !any {
             problems.push(InputError::file(
@@ -325,6 +350,10 @@ impl<'a> Checker<'a> {
             problems.sort_by_key(|p| (p.line.unwrap_or(0), p.column.unwrap_or(0)));
             return Err(PlanError(problems));
         }
+        // Every slot is filled when there are no problems; `filter_map`
+        // (unlike `flatten`) reuses the slots' memory for the items.
+        #[allow(clippy::filter_map_identity)]
+        let items = slots.into_iter().filter_map(|item| item).collect();
         Ok(Plan {
             file: self.file.to_string(),
             source: String::new(),
@@ -1033,7 +1062,7 @@ mod chunked {
     fn chunks_read_like_the_whole() {
         let src = big(false);
         assert!(
-            chunks(&src).is_some_and(|(_, b)| b.len() == 5),
+            chunks(&src).is_some_and(|(_, _, b)| b.len() == 5),
             "4 chunks of ≤1000 items"
         );
         let (a, b) = (
