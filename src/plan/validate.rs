@@ -78,8 +78,9 @@ fn parse_whole(file: &str, source: &str) -> Result<Plan, PlanError> {
     let mut slots = empty_slots(raw.items.len());
     let mut run = Checked::default();
     c.items(raw.items, 0, head.retry_rate, 0, &mut slots, &mut run);
-    run.count_prompts(&mut slots);
-    c.finish(head, vec![run], slots)
+    let mut runs = vec![run];
+    count_prompts(&mut runs, &mut slots);
+    c.finish(head, runs, slots)
 }
 
 /// One place per item of the file, filled with the item once it is checked
@@ -152,54 +153,47 @@ fn parse_chunked(
     let head = c.head(&raw_head);
     let retry = head.retry_rate;
     let mut slots = empty_slots(items);
-    let mut runs: Vec<Checked> = rayon::scope(|scope| {
-        // Load the tokenizer (~0.1 s of one core) while chunks are parsed:
-        // the pool's other threads take the chunks meanwhile.
-        if sets_prompt(source) {
-            scope.spawn(|_| tokens::warm_up());
-        }
-        slots
-            .par_chunks_mut(CHUNK_ITEMS)
-            .zip(bounds.par_windows(2))
-            .enumerate()
-            .map(|(k, (slots, w))| {
-                let (start, end) = (w[0], w[1]);
-                let text = &source[start..end];
-                let items = match raw::items_fast(text) {
-                    Some(items) => items,
-                    None => toml::from_str::<RawPlan>(text).ok()?.items,
-                };
-                if items.len() != slots.len() {
-                    return None;
-                }
-                let mut c = Checker::new(file, source, start);
-                let mut run = Checked::default();
-                c.items(items, start, retry, k * CHUNK_ITEMS, slots, &mut run);
-                run.problems.extend(c.problems);
-                // Counting now would wait for a tokenizer still loading.
-                if tokens::loaded() {
-                    run.count_prompts(slots);
-                }
-                Some(run)
-            })
-            .collect::<Option<Vec<Checked>>>()
-    })?;
-    slots
+    let mut runs: Vec<Checked> = slots
         .par_chunks_mut(CHUNK_ITEMS)
-        .zip(runs.par_iter_mut())
-        .for_each(|(slots, run)| run.count_prompts(slots));
+        .zip(bounds.par_windows(2))
+        .enumerate()
+        .map(|(k, (slots, w))| {
+            let (start, end) = (w[0], w[1]);
+            let text = &source[start..end];
+            let items = match raw::items_fast(text) {
+                Some(items) => items,
+                None => toml::from_str::<RawPlan>(text).ok()?.items,
+            };
+            if items.len() != slots.len() {
+                return None;
+            }
+            let mut c = Checker::new(file, source, start);
+            let mut run = Checked::default();
+            c.items(items, start, retry, k * CHUNK_ITEMS, slots, &mut run);
+            run.problems.extend(c.problems);
+            Some(run)
+        })
+        .collect::<Option<Vec<Checked>>>()?;
+    count_prompts(&mut runs, &mut slots);
     Some(c.finish(head, runs, slots))
 }
 
-/// Whether some line sets a `prompt` key (not just `prompt_tokens`): only
-/// then is the tokenizer worth loading ahead of time. A miss costs nothing
-/// but time: the tokenizer then loads when the first prompt is counted.
-fn sets_prompt(source: &str) -> bool {
-    source.match_indices("prompt").any(|(i, _)| {
-        let before = source[..i].trim_end_matches([' ', '\t']);
-        let after = source[i + "prompt".len()..].trim_start_matches([' ', '\t']);
-        (before.is_empty() || before.ends_with(['\n', '{', ','])) && after.starts_with('=')
-    })
+/// Counts every item's `prompt` in one batch (which loads the tokens they
+/// can use once) and puts the counts on the items.
+fn count_prompts(runs: &mut [Checked], slots: &mut [Option<Item>]) {
+    let texts: Vec<&str> = runs
+        .iter()
+        .flat_map(|r| r.prompts.iter().map(|(_, text)| text.as_str()))
+        .collect();
+    if texts.is_empty() {
+        return;
+    }
+    let mut counts = tokens::count_all(&texts).into_iter();
+    for (at, _) in runs.iter_mut().flat_map(|r| r.prompts.drain(..)) {
+        if let (Some(n), Some(item)) = (counts.next(), &mut slots[at]) {
+            item.prompt = Some(n);
+        }
+    }
 }
 
 /// The plan-level fields, checked.
@@ -224,19 +218,8 @@ struct Checked {
     problems: Vec<InputError>,
     /// Items in the run, good or bad.
     count: usize,
-    /// `prompt` texts not yet counted: (index in the run's slots, text).
+    /// `prompt` texts not yet counted: (index in the file's items, text).
     prompts: Vec<(usize, String)>,
-}
-
-impl Checked {
-    /// Counts the prompts' tokens into their items, in the run's `slots`.
-    fn count_prompts(&mut self, slots: &mut [Option<Item>]) {
-        for (i, text) in self.prompts.drain(..) {
-            if let Some(item) = &mut slots[i] {
-                item.prompt = Some(tokens::count(&text));
-            }
-        }
-    }
 }
 
 struct Checker<'a> {
@@ -297,7 +280,7 @@ impl<'a> Checker<'a> {
             if let Some(mut item) = self.item(first_index + index, item, retry_rate) {
                 item.spans.shift(base);
                 if let Some(text) = self.prompt_text.take() {
-                    out.prompts.push((index, text));
+                    out.prompts.push((first_index + index, text));
                 }
                 slots[index] = Some(item);
             }
@@ -1091,15 +1074,6 @@ mod chunked {
         assert!(a.contains("item name `item 10` is used twice"), "{a}");
         // Items 0..=2600 come before it: it is the 2602nd item.
         assert!(a.contains("item 2602 has no `name`"), "{a}");
-    }
-
-    #[test]
-    fn the_tokenizer_is_loaded_early_only_for_prompts() {
-        assert!(sets_prompt("[[items]]\nprompt = \"a\"\n"));
-        assert!(sets_prompt("x = 1\n  prompt=\"a\""));
-        assert!(sets_prompt("a = { prompt = \"a\" }"));
-        assert!(!sets_prompt("prompt_tokens = 120\n"));
-        assert!(!sets_prompt("notes = \"the prompt = is long\"\n"));
     }
 
     #[test]
