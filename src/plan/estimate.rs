@@ -304,16 +304,18 @@ fn price_item<'b>(
     }
 
     let mut warnings = Vec::new();
-    let mut spec = item.request.clone();
+    // The request as written, with the counted tokens filled in (copied
+    // only when there are any).
+    let mut spec = std::borrow::Cow::Borrowed(&item.request);
     match model.kind {
         Kind::Text => {
             if let Some(n) = item.prompt {
-                spec.input_tokens = Some(n);
+                spec.to_mut().input_tokens = Some(n);
             }
         }
         Kind::Image => {
             if let Some(n) = item.prompt {
-                spec.prompt_tokens = Some(n);
+                spec.to_mut().prompt_tokens = Some(n);
             }
             if let Some(im) = item.input_images {
                 let n = im.count.checked_mul(im.tokens_each).ok_or_else(|| {
@@ -322,7 +324,7 @@ fn price_item<'b>(
                         "input_images × tokens per image is too large to price".into(),
                     )
                 })?;
-                spec.input_image_tokens = Some(n);
+                spec.to_mut().input_image_tokens = Some(n);
             }
             let t = &model.tokens;
             if spec.prompt_tokens.is_some_and(|n| n > 0) && t.text_input.or(t.input).is_none() {
@@ -341,7 +343,7 @@ fn price_item<'b>(
         Kind::Video => {}
     }
 
-    let quote = r.quote(&spec).map_err(|e| {
+    let mut quote = r.quote(&spec).map_err(|e| {
         let field = match &e {
             QuoteError::Missing { field, .. }
             | QuoteError::NotOffered { field, .. }
@@ -353,7 +355,7 @@ fn price_item<'b>(
         let field = field.filter(|f| REQUEST_FIELDS.contains(f));
         err(field, format!("{e}{via}"))
     })?;
-    warnings.extend(quote.warnings.iter().cloned());
+    warnings.append(&mut quote.warnings);
     if let Some(on) = r.retired {
         warnings.push(format!(
             "{} was retired on {on}; priced from its last table {} (--allow-retired)",
@@ -449,7 +451,7 @@ fn price_item<'b>(
         provider: r.provider.to_string(),
         model: model.name.clone(),
         kind: model.kind,
-        spec: quote.spec.clone(),
+        spec: std::mem::take(&mut quote.spec),
         table: r.table.id(),
         count: item.quantity.total(),
         units,

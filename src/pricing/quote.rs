@@ -2,6 +2,8 @@
 //! prices. The estimator, the ledger and compare all price through here, so
 //! one request costs the same everywhere.
 
+use std::fmt::Write as _;
+
 use rust_decimal::Decimal;
 
 use super::book::Resolved;
@@ -144,9 +146,26 @@ pub fn qualities(model: &Model) -> Vec<String> {
     }
 }
 
+/// A label of words separated by single spaces.
+#[derive(Default)]
+struct Label {
+    text: String,
+    words: usize,
+}
+
+impl Label {
+    fn push(&mut self, word: impl std::fmt::Display) {
+        if self.words > 0 {
+            self.text.push(' ');
+        }
+        self.words += 1;
+        let _ = write!(self.text, "{word}");
+    }
+}
+
 fn image(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
     let name = &model.name;
-    let mut label = Vec::new();
+    let mut label = Label::default();
     let base = match &model.image {
         None => {
             return Err(QuoteError::Missing {
@@ -156,16 +175,18 @@ fn image(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
             });
         }
         Some(ImagePrices::Single(p)) => {
-            label.extend(spec.quality.clone());
-            label.extend(spec.size.clone());
+            for word in spec.quality.iter().chain(&spec.size) {
+                label.push(word);
+            }
             *p
         }
         Some(ImagePrices::ByQuality(qs)) => {
-            let valid: Vec<String> = qs.iter().map(|(q, _)| q.clone()).collect();
+            // Listed only for an error, so built only then.
+            let valid = || qs.iter().map(|(q, _)| q.clone()).collect::<Vec<String>>();
             let q = spec.quality.as_deref().ok_or_else(|| QuoteError::Missing {
                 field: "quality",
                 model: name.clone(),
-                valid: valid.clone(),
+                valid: valid(),
             })?;
             let (_, qp) =
                 qs.iter()
@@ -174,20 +195,27 @@ fn image(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
                         field: "quality",
                         value: q.to_string(),
                         model: name.clone(),
-                        valid,
+                        valid: valid(),
                     })?;
-            label.push(q.to_string());
+            label.push(q);
             match qp {
                 QualityPrice::Any(p) => {
-                    label.extend(spec.size.clone());
+                    if let Some(size) = &spec.size {
+                        label.push(size);
+                    }
                     *p
                 }
                 QualityPrice::BySize(sizes) => {
-                    let valid: Vec<String> = sizes.iter().map(|(s, _)| s.to_string()).collect();
+                    let valid = || {
+                        sizes
+                            .iter()
+                            .map(|(s, _)| s.to_string())
+                            .collect::<Vec<String>>()
+                    };
                     let s = spec.size.as_deref().ok_or_else(|| QuoteError::Missing {
                         field: "size",
                         model: name.clone(),
-                        valid: valid.clone(),
+                        valid: valid(),
                     })?;
                     let wanted = Size::parse(s).map_err(|message| QuoteError::Invalid {
                         field: "size",
@@ -198,10 +226,10 @@ fn image(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
                             field: "size",
                             value: s.to_string(),
                             model: name.clone(),
-                            valid,
+                            valid: valid(),
                         }
                     })?;
-                    label.push(wanted.to_string());
+                    label.push(wanted);
                     *p
                 }
             }
@@ -211,16 +239,16 @@ fn image(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
     if let Some(n) = spec.prompt_tokens.filter(|n| *n > 0) {
         if let Some(price) = model.tokens.text_input.or(model.tokens.input) {
             total = add(total, per_million(n, price)?)?;
-            label.push(format!("+{n} prompt tokens"));
+            label.push(format_args!("+{n} prompt tokens"));
         }
     }
     if let Some(n) = spec.input_image_tokens.filter(|n| *n > 0) {
         if let Some(price) = model.tokens.image_input {
             total = add(total, per_million(n, price)?)?;
-            label.push(format!("+{n} image-input tokens"));
+            label.push(format_args!("+{n} image-input tokens"));
         }
     }
-    Ok((total, label.join(" "), "image", Vec::new()))
+    Ok((total, label.text, "image", Vec::new()))
 }
 
 /// Finds the resolution `wanted` names: an exact `WxH`, or `720p`/`4k` for
@@ -238,7 +266,11 @@ pub fn match_resolution(model: &Model, wanted: &str) -> Result<(String, Decimal)
             });
         }
     };
-    let valid: Vec<String> = res.iter().map(|(s, _)| s.to_string()).collect();
+    let valid = || {
+        res.iter()
+            .map(|(s, _)| s.to_string())
+            .collect::<Vec<String>>()
+    };
     let lower = wanted.trim().to_ascii_lowercase();
     let short_side = if lower == "4k" {
         Some(2160)
@@ -252,7 +284,7 @@ pub fn match_resolution(model: &Model, wanted: &str) -> Result<(String, Decimal)
                 field: "resolution",
                 message: format!(
                     "`{wanted}` is not a resolution; write WIDTHxHEIGHT or e.g. 720p ({})",
-                    valid.join(", ")
+                    valid().join(", ")
                 ),
             })?;
             res.iter().filter(|(s, _)| *s == exact).collect()
@@ -263,7 +295,7 @@ pub fn match_resolution(model: &Model, wanted: &str) -> Result<(String, Decimal)
             field: "resolution",
             value: wanted.to_string(),
             model: name.clone(),
-            valid,
+            valid: valid(),
         }),
         [(s, p)] => Ok((s.to_string(), *p)),
         [(_, p0), rest @ ..] if rest.iter().all(|(_, p)| p == p0) => Ok((lower, *p0)),
@@ -326,7 +358,8 @@ fn video(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
     let price = seconds
         .checked_mul(per_second)
         .ok_or(QuoteError::Overflow)?;
-    let label = format!("{}s {res}", plain(seconds)).trim().to_string();
+    let mut label = format!("{}s {res}", seconds.normalize());
+    label.truncate(label.trim_end().len());
     Ok((price, label, "clip", warnings))
 }
 
@@ -369,19 +402,22 @@ fn text(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
         });
     }
     let mut total = Decimal::ZERO;
-    let mut label = Vec::new();
+    let mut label = String::new();
     for (field, price_name, n, price, short) in parts {
         let Some(n) = n else { continue };
         if n == 0 {
             continue;
         }
-        let price = price.ok_or(QuoteError::NotPriced {
+        let price = price.ok_or_else(|| QuoteError::NotPriced {
             field,
             price: price_name,
             model: name.clone(),
         })?;
         total = add(total, per_million(n, price)?)?;
-        label.push(format!("{n} {short}"));
+        if !label.is_empty() {
+            label.push_str(" + ");
+        }
+        let _ = write!(label, "{n} {short}");
     }
-    Ok((total, label.join(" + "), "request", Vec::new()))
+    Ok((total, label, "request", Vec::new()))
 }
