@@ -1,6 +1,7 @@
 //! In-process timing of the estimator's pure steps on a generated plan:
 //! parsing (TOML + validation + prompt counting) and estimation (resolving,
-//! quoting, arithmetic, timing), reported as items per second.
+//! quoting, arithmetic, timing), reported as items per second, and writing
+//! the JSON report (as the CLI does, to a sink). Each step uses every core.
 //!
 //!     bash benches/estimate.sh        (generates the plan, then runs this)
 //!     cargo bench --bench estimate -- target/bench/plan-100000.toml
@@ -35,12 +36,12 @@ fn main() {
             swaps: vec![],
         };
         let t = Instant::now();
-        let e = plan::estimate(&plan, &book, &opts).expect("plan prices");
+        let mut e = plan::estimate(&plan, &book, &opts).expect("plan prices");
         est_best = est_best.min(t.elapsed().as_secs_f64());
         items = e.items.len();
         let t = Instant::now();
-        let mut sink = std::io::BufWriter::new(std::io::sink());
-        serde_json::to_writer_pretty(&mut sink, &e).expect("serialises");
+        let sink = std::io::BufWriter::new(std::io::sink());
+        genbudget::render::estimate::write_json(&mut e, sink).expect("writes");
         json_best = json_best.min(t.elapsed().as_secs_f64());
     }
     println!(

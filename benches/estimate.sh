@@ -15,7 +15,7 @@ plan=target/bench/plan-$n.toml
 python3 benches/gen-plan.py "$n" > "$plan"
 echo "plan: $plan ($(wc -c < "$plan") bytes, $n items)"
 # The same plan with the prompt-text items given token counts instead, to
-# show what loading the tokenizer and counting prompts costs.
+# show what counting prompts (o200k_base) costs.
 noprompt=target/bench/plan-$n-no-prompts.toml
 grep -v '^prompt = ' "$plan" | sed 's|^model = "openai/gpt-5"$|model = "openai/gpt-5"\ninput_tokens = 14|' > "$noprompt"
 bin=target/release/genbudget

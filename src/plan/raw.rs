@@ -7,6 +7,7 @@
 //! through [`parse_decimal`], TOML floats through [`decimal_from_toml_number`]
 //! (their shortest decimal form), so no binary float survives this file.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -123,13 +124,14 @@ impl<'de> Deserialize<'de> for RawNumber {
 /// reads the text with serde instead, which then says what is wrong exactly
 /// as it would for the whole file. A test holds the two readers to the same
 /// result on every text this one accepts.
-pub fn items_fast(text: &str) -> Option<Vec<Spanned<RawItem>>> {
+/// `expected` is how many items the text likely holds (room is made for them).
+pub fn items_fast(text: &str, expected: usize) -> Option<Vec<Spanned<RawItem>>> {
     use toml_parser::parser::{ValidateWhitespace, parse_document};
     let source = toml_parser::Source::new(text);
     let tokens = source.lex().into_vec();
     let mut reader = ItemsReader {
         source,
-        items: Vec::new(),
+        items: Vec::with_capacity(expected),
         current: None,
         header: None,
         key: None,
@@ -159,9 +161,9 @@ struct ItemsReader<'i> {
     /// The item being read, with its header's span.
     current: Option<(std::ops::Range<usize>, RawItem)>,
     /// Inside a `[[…]]` header: where it starts, and its key so far.
-    header: Option<(usize, Option<String>)>,
+    header: Option<(usize, Option<Cow<'i, str>>)>,
     /// A key read, its value not yet.
-    key: Option<String>,
+    key: Option<Cow<'i, str>>,
     /// Something outside the plain form was met.
     failed: bool,
 }
@@ -177,12 +179,12 @@ impl<'i> ItemsReader<'i> {
         &mut self,
         span: toml_parser::Span,
         encoding: Option<Encoding>,
-    ) -> Option<String> {
+    ) -> Option<Cow<'i, str>> {
         let raw = self.raw(span, encoding)?;
-        let mut key = std::borrow::Cow::Borrowed("");
+        let mut key = Cow::Borrowed("");
         let mut bad = false;
         raw.decode_key(&mut key, &mut |_| bad = true);
-        (!bad).then(|| key.into_owned())
+        (!bad).then_some(key)
     }
 
     fn key(&mut self, span: toml_parser::Span, encoding: Option<Encoding>) {
@@ -199,7 +201,7 @@ impl<'i> ItemsReader<'i> {
     fn value(&mut self, span: toml_parser::Span, encoding: Option<Encoding>) -> Option<()> {
         let key = self.key.take()?;
         let raw = self.raw(span, encoding)?;
-        let mut text = std::borrow::Cow::Borrowed("");
+        let mut text = Cow::Borrowed("");
         let mut bad = false;
         let kind = raw.decode_scalar(&mut text, &mut |_| bad = true);
         if bad {
@@ -208,7 +210,7 @@ impl<'i> ItemsReader<'i> {
         let at = span.start()..span.end();
         let (_, item) = self.current.as_mut()?;
         let value = Scalar { kind, text, at };
-        match key.as_str() {
+        match key.as_ref() {
             "name" => value.string(&mut item.name),
             "model" => value.string(&mut item.model),
             "count" => value.number(&mut item.count),
@@ -241,7 +243,7 @@ impl<'i> ItemsReader<'i> {
 /// A decoded TOML scalar and where it is.
 struct Scalar<'t> {
     kind: toml_parser::decoder::ScalarKind,
-    text: std::borrow::Cow<'t, str>,
+    text: Cow<'t, str>,
     at: std::ops::Range<usize>,
 }
 
@@ -378,7 +380,7 @@ mod tests {
     /// The fast reader's result against serde's on the same text: equal when
     /// the fast reader accepts it, and never accepting what serde refuses.
     fn same_as_serde(text: &str) -> bool {
-        let fast = items_fast(text);
+        let fast = items_fast(text, 2);
         let serde = toml::from_str::<RawPlan>(text);
         match (&fast, serde) {
             (Some(f), Ok(s)) => assert_eq!(format!("{f:?}"), format!("{:?}", s.items), "{text}"),
@@ -394,7 +396,7 @@ mod tests {
     #[test]
     fn the_fast_reader_reads_plain_items_as_serde_does() {
         assert!(same_as_serde(PLAIN), "the plain form takes the fast path");
-        assert_eq!(items_fast(PLAIN).map(|i| i.len()), Some(3));
+        assert_eq!(items_fast(PLAIN, 3).map(|i| i.len()), Some(3));
         // Forms it leaves to serde (which reads or refuses them).
         for text in [
             "[[items]]\nlimits = { rpm = 5 }\n",

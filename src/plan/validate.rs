@@ -164,7 +164,7 @@ fn parse_chunked(
         .map(|(k, (slots, w))| {
             let (start, end) = (w[0], w[1]);
             let text = &source[start..end];
-            let items = match raw::items_fast(text) {
+            let items = match raw::items_fast(text, slots.len()) {
                 Some(items) => items,
                 None => toml::from_str::<RawPlan>(text).ok()?.items,
             };
@@ -213,12 +213,14 @@ struct Head {
 }
 
 /// What checking a run of items found besides the items themselves (which
-/// go to their slots): every item's name with where it is (for the
-/// duplicate check across runs), and the problems found.
+/// go to their slots): the names of items that failed their checks (for
+/// the duplicate check across runs; good items carry their own), and the
+/// problems found.
 #[derive(Default)]
 struct Checked {
-    /// (name, span of the name, start of the item), in file order.
-    names: Vec<(String, Range<usize>, usize)>,
+    /// (index in the file's items, name, span of the name, start of the
+    /// item), in file order.
+    bad_names: Vec<(usize, String, Range<usize>, usize)>,
     problems: Vec<InputError>,
     /// Items in the run, good or bad.
     count: usize,
@@ -271,22 +273,28 @@ impl<'a> Checker<'a> {
         out: &mut Checked,
     ) {
         out.count += raw.len();
-        out.names.reserve(raw.len());
         for (index, item) in raw.into_iter().enumerate() {
-            if let Some(n) = &item.get_ref().name {
-                let s = n.span();
-                out.names.push((
-                    n.get_ref().clone(),
-                    s.start + base..s.end + base,
-                    item.span().start + base,
-                ));
-            }
-            if let Some(mut item) = self.item(first_index + index, item, retry_rate) {
-                item.spans.shift(base);
-                if let Some(text) = self.prompt_text.take() {
-                    out.prompts.push((first_index + index, text));
+            let at = first_index + index;
+            let start = item.span().start + base;
+            let name = item
+                .get_ref()
+                .name
+                .as_ref()
+                .map(|n| (n.get_ref().clone(), n.span()));
+            match self.item(at, item, retry_rate) {
+                Some(mut item) => {
+                    item.spans.shift(base);
+                    if let Some(text) = self.prompt_text.take() {
+                        out.prompts.push((at, text));
+                    }
+                    slots[index] = Some(item);
                 }
-                slots[index] = Some(item);
+                None => {
+                    if let Some((name, s)) = name {
+                        out.bad_names
+                            .push((at, name, s.start + base..s.end + base, start));
+                    }
+                }
             }
             self.prompt_text = None;
         }
@@ -306,20 +314,36 @@ impl<'a> Checker<'a> {
         // out only for the error: counting lines per item would be quadratic).
         let mut seen: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
         seen.reserve(total);
-        for (name, span, start) in runs.iter().flat_map(|r| &r.names) {
-            if let Some(&first) = seen.get(name.as_str()) {
+        // Every named item in file order: good ones from their slots, the
+        // others from the runs' lists.
+        let mut bad = runs.iter().flat_map(|r| &r.bad_names).peekable();
+        let named = slots
+            .iter()
+            .enumerate()
+            .filter_map(|(at, slot)| match slot {
+                Some(item) => Some((
+                    item.name.as_str(),
+                    item.spans.of("name"),
+                    item.spans.item.start,
+                )),
+                None => bad
+                    .next_if(|b| b.0 == at)
+                    .map(|(_, name, span, start)| (name.as_str(), span.clone(), *start)),
+            });
+        for (name, span, start) in named {
+            if let Some(&first) = seen.get(name) {
                 let line = crate::location::line_col(self.source, first).0;
                 problems.push(InputError::at(
                     self.file,
                     self.source,
-                    Some(span.clone()),
+                    Some(span),
                     Some("items.name".into()),
                     format!(
                         "item name `{name}` is used twice (first by the item on line {line}); item names must be unique"
                     ),
                 ));
             } else {
-                seen.insert(name, *start);
+                seen.insert(name, start);
             }
         }
         drop(seen);
@@ -893,6 +917,30 @@ mod tests {
         assert!(e.contains("count must be a whole number, not 1.5"), "{e}");
         assert!(
             e.contains("item name `a` is used twice (first by the item on line 3)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn duplicate_names_are_found_between_good_and_bad_items() {
+        // Item `a` on line 3 is bad (count -1), the one on line 7 good, the
+        // one on line 11 bad again: the second and third are duplicates of
+        // the first, whichever of them passed their other checks.
+        let item =
+            |count: &str| format!("[[items]]\nname = \"a\"\nmodel = \"m\"\ncount = {count}\n");
+        let e = errors(&format!(
+            "name = \"p\"\n\n{}{}{}",
+            item("-1"),
+            item("1"),
+            item("-2")
+        ));
+        assert_eq!(e.matches("(first by the item on line 3)").count(), 2, "{e}");
+        assert!(
+            e.contains("p.toml:8:8: field `items.name`: item name `a` is used twice"),
+            "{e}"
+        );
+        assert!(
+            e.contains("p.toml:12:8: field `items.name`: item name `a` is used twice"),
             "{e}"
         );
     }
