@@ -272,3 +272,21 @@ impl Plan {
         )
     }
 }
+
+/// `text` with `edits` applied — (place, byte, 0 drop / 1 insert / 2
+/// replace) — if it is still UTF-8: the mutations the parser fuzz tests use.
+#[cfg(test)]
+pub(crate) fn mutated(text: &str, edits: Vec<(usize, u8, u8)>) -> Option<String> {
+    let mut bytes = text.as_bytes().to_vec();
+    for (at, byte, op) in edits {
+        let at = at.min(bytes.len().saturating_sub(1));
+        match op {
+            0 => {
+                bytes.remove(at);
+            }
+            1 => bytes.insert(at, byte),
+            _ => bytes[at] = byte,
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
