@@ -112,18 +112,16 @@ fn ranks_for(pieces: &FxHashSet<&str>) -> FxHashMap<Vec<u8>, tiktoken_rs::Rank> 
             }
         }
     }
-    let mut ranks = FxHashMap::default();
-    for line in RANKS.lines() {
-        let Some((token, rank)) = line.split_once(' ') else {
-            continue;
-        };
-        if wanted.contains(token) {
-            if let (Ok(bytes), Ok(rank)) = (BASE64.decode(token), rank.parse()) {
-                ranks.insert(bytes, rank);
+    RANKS
+        .par_lines()
+        .filter_map(|line| {
+            let (token, rank) = line.split_once(' ')?;
+            if !wanted.contains(token) {
+                return None;
             }
-        }
-    }
-    ranks
+            Some((BASE64.decode(token).ok()?, rank.parse().ok()?))
+        })
+        .collect()
 }
 
 #[cfg(test)]
