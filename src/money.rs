@@ -232,6 +232,16 @@ pub fn decimal_from_toml_number(number: f64) -> Result<Decimal, String> {
         .map_err(|e| format!("`{text}` is out of range for an exact decimal: {e}"))
 }
 
+/// A TOML float's text (as the TOML parser decodes it: no `_`) read as
+/// [`decimal_from_toml_number`] reads the float serde hands over, so a
+/// reader working from the text agrees with one working through serde.
+pub fn decimal_from_toml_float_text(text: &str) -> Result<Decimal, String> {
+    let number: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    decimal_from_toml_number(number)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +267,12 @@ mod tests {
         assert_eq!(decimal_from_toml_number(0.011).unwrap(), d("0.011"));
         assert_eq!(decimal_from_toml_number(0.1).unwrap(), d("0.1"));
         assert!(decimal_from_toml_number(f64::NAN).is_err());
+        // The same from the float's text, exponents included.
+        assert_eq!(decimal_from_toml_float_text("0.011").unwrap(), d("0.011"));
+        assert_eq!(decimal_from_toml_float_text("1e3").unwrap(), d("1000"));
+        for bad in ["inf", "-inf", "nan", "1e400", "x"] {
+            assert!(decimal_from_toml_float_text(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

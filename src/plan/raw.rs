@@ -20,7 +20,7 @@ use toml_parser::decoder::Encoding;
 
 use crate::pricing::RawDate;
 
-use crate::money::{decimal_from_toml_number, parse_decimal};
+use crate::money::{decimal_from_toml_float_text, decimal_from_toml_number, parse_decimal};
 
 /// A whole plan file.
 #[derive(Deserialize, Debug)]
@@ -124,6 +124,7 @@ impl<'de> Deserialize<'de> for RawNumber {
 /// reads the text with serde instead, which then says what is wrong exactly
 /// as it would for the whole file. A test holds the two readers to the same
 /// result on every text this one accepts.
+///
 /// `expected` is how many items the text likely holds (room is made for them).
 pub fn items_fast(text: &str, expected: usize) -> Option<Vec<Spanned<RawItem>>> {
     use toml_parser::parser::{ValidateWhitespace, parse_document};
@@ -270,13 +271,9 @@ impl Scalar<'_> {
             ScalarKind::Integer(radix) => {
                 Decimal::from(i64::from_str_radix(text, radix.value()).ok()?)
             }
-            ScalarKind::Float => {
-                let f: f64 = text.parse().ok()?;
-                if f.is_infinite() && !text.contains("inf") {
-                    return None;
-                }
-                decimal_from_toml_number(f).ok()?
-            }
+            // An infinite or NaN float is refused here and left to serde,
+            // which says why.
+            ScalarKind::Float => decimal_from_toml_float_text(text).ok()?,
             ScalarKind::Boolean(_) | ScalarKind::DateTime => return None,
         };
         *slot = Some(Spanned::new(self.at, RawNumber(value)));

@@ -1129,6 +1129,18 @@ mod chunked {
     }
 
     #[test]
+    fn a_toml_error_in_a_chunk_reads_like_the_whole() {
+        // Line 3 of item 2000 is `count = = 1`: not TOML. The chunk holding
+        // it fails both readers, and the message is the whole file's.
+        let src = big(false).replacen("count = 2000\n", "count = = 1\n", 1);
+        let a = parse("p.toml", &src).unwrap_err().to_string();
+        let b = parse_whole("p.toml", &src).unwrap_err().to_string();
+        assert_eq!(a, b);
+        let line = src[..src.find("count = = 1").unwrap()].lines().count() + 1;
+        assert!(a.starts_with(&format!("p.toml:{line}:")), "{a}");
+    }
+
+    #[test]
     fn plans_that_cutting_could_change_are_read_whole() {
         let src = big(false);
         assert!(chunks(&format!("{src}[credit_value]\nx = 1\n")).is_none());

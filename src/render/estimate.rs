@@ -182,14 +182,12 @@ fn pretty_item(item: &ItemReport, out: &mut Vec<u8>) -> std::io::Result<()> {
         }
     }
     // The rarely set fields go through serde itself.
-    for (field, value) in [
-        ("timing_scope", serde_json::to_value(timing_scope)?),
-        ("retired", serde_json::to_value(retired)?),
-        ("swapped_from", serde_json::to_value(swapped_from)?),
-    ] {
-        key(out, field);
-        serde_json::to_writer(&mut *out, &value)?;
-    }
+    key(out, "timing_scope");
+    serde_json::to_writer(&mut *out, timing_scope)?;
+    key(out, "retired");
+    serde_json::to_writer(&mut *out, retired)?;
+    key(out, "swapped_from");
+    serde_json::to_writer(&mut *out, swapped_from)?;
     key(out, "warnings");
     if warnings.is_empty() {
         out.extend_from_slice(b"[]");
