@@ -262,7 +262,7 @@ fn big(dir: &Path, entries: i64) -> PathBuf {
 /// Per-reserve latency in µs: `n` reserve + release pairs on the ledger at
 /// `path`, after all its entries (so its state does not grow).
 fn reserve_latency(path: &Path, n: usize, durability: Durability) -> Vec<f64> {
-    let mut l = Ledger::open(path, &opts(durability)).unwrap();
+    let mut l = Ledger::open(path, &opts(durability), start()).unwrap();
     let now = start() + chrono::Duration::days(400);
     let mut v = Vec::with_capacity(n);
     for i in 0..n {
@@ -325,7 +325,7 @@ fn latency(dir: &Path, quick: bool) {
 fn report(dir: &Path, quick: bool) {
     let large = big(dir, 1_000_000);
     let rounds = if quick { 3 } else { 7 };
-    let mut l = Ledger::open(&large, &opts(Durability::Normal)).unwrap();
+    let mut l = Ledger::open(&large, &opts(Durability::Normal), start()).unwrap();
     let c =
         Connection::open_with_flags(&large, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE).unwrap();
     let q = ReportQuery {

@@ -5,7 +5,6 @@
 //! [`crate::ledger::Ledger`] and render its documents. A denial or a failed
 //! `verify` is `Outcome::Negative` (exit 1); every error is exit 2.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,7 +16,8 @@ use serde::Serialize;
 
 use crate::ledger::{
     self, Cost, Decision, Durability, GrantRequest, HoldDoc, HoldRequest, Ledger, Limits,
-    LimitsChange, OpenOptions, ReportBy, ReportQuery, Settings, input, period, sheets,
+    LimitsChange, ModelRequest, OpenOptions, ReportBy, ReportQuery, Settings, Spec, input, period,
+    sheets,
 };
 use crate::money::{Currency, parse_decimal};
 use crate::render::{self, Format, Sheet};
@@ -77,6 +77,17 @@ fn positive_decimal(s: &str) -> Result<Decimal, String> {
     let d = parse_decimal(s)?;
     if d <= Decimal::ZERO {
         return Err(format!("`{s}` must be more than 0 (e.g. 0.01)"));
+    }
+    Ok(d)
+}
+
+fn seconds_arg(s: &str) -> Result<Decimal, String> {
+    let d = parse_decimal(s)?;
+    if d <= Decimal::ZERO || d > Decimal::from(ledger::MAX_SECONDS) {
+        return Err(format!(
+            "`{s}` is out of range; seconds are more than 0 and at most {}",
+            ledger::MAX_SECONDS
+        ));
     }
     Ok(d)
 }
@@ -237,8 +248,8 @@ struct GrantArgs {
 /// A request priced from the price book as of now.
 #[derive(Args, Debug, Default, Clone)]
 pub(crate) struct SpecArgs {
-    /// Video: seconds of output
-    #[arg(long, value_name = "S", value_parser = positive_decimal)]
+    /// Video: seconds of output (more than 0, at most 86400)
+    #[arg(long, value_name = "S", value_parser = seconds_arg)]
     seconds: Option<Decimal>,
     /// Video: resolution (e.g. 720p, 1280x720)
     #[arg(long, value_name = "R")]
@@ -249,8 +260,8 @@ pub(crate) struct SpecArgs {
     /// Image: size (e.g. 1024x1024)
     #[arg(long, value_name = "S")]
     size: Option<String>,
-    /// Image: number of images (default 1)
-    #[arg(long, value_name = "N")]
+    /// Image: number of images (default 1, at most 10000)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(ledger::MAX_IMAGES)))]
     images: Option<u32>,
     /// Text: input tokens
     #[arg(long, value_name = "N")]
@@ -261,26 +272,20 @@ pub(crate) struct SpecArgs {
 }
 
 impl SpecArgs {
-    fn is_empty(&self) -> bool {
-        self.fields().is_empty()
+    fn spec(&self) -> Spec {
+        Spec {
+            seconds: self.seconds,
+            resolution: self.resolution.clone(),
+            quality: self.quality.clone(),
+            size: self.size.clone(),
+            images: self.images,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+        }
     }
 
-    /// The request as given, for the journal and idempotency checks.
-    fn fields(&self) -> BTreeMap<String, String> {
-        let mut m = BTreeMap::new();
-        let mut put = |k: &str, v: Option<String>| {
-            if let Some(v) = v {
-                m.insert(k.to_string(), v);
-            }
-        };
-        put("seconds", self.seconds.map(|d| d.normalize().to_string()));
-        put("resolution", self.resolution.clone());
-        put("quality", self.quality.clone());
-        put("size", self.size.clone());
-        put("images", self.images.map(|n| n.to_string()));
-        put("input_tokens", self.input_tokens.map(|n| n.to_string()));
-        put("output_tokens", self.output_tokens.map(|n| n.to_string()));
-        m
+    fn is_empty(&self) -> bool {
+        self.spec().is_empty()
     }
 }
 
@@ -302,6 +307,9 @@ struct ReserveArgs {
     model: Option<String>,
     #[command(flatten)]
     spec: SpecArgs,
+    /// Price a retired model from the last table that offered it
+    #[arg(long)]
+    allow_retired: bool,
     /// How long the hold lasts (default: the ledger's hold TTL)
     #[arg(long, value_name = "DURATION", value_parser = input::duration, allow_hyphen_values = true)]
     ttl: Option<i64>,
@@ -324,6 +332,9 @@ struct ChargeArgs {
     model: Option<String>,
     #[command(flatten)]
     spec: SpecArgs,
+    /// Price a retired model from the last table that offered it
+    #[arg(long)]
+    allow_retired: bool,
 }
 
 #[derive(Args, Debug)]
@@ -337,9 +348,13 @@ struct SettleArgs {
     /// Actual cost in credits (default: the amount held)
     #[arg(long, value_name = "N", value_parser = credits_arg)]
     credits: Option<Decimal>,
-    /// Actual request, priced with the hold's model as of now
+    /// Actual request, priced with the hold's model as of now; fields not
+    /// given are taken from the hold's request
     #[command(flatten)]
     spec: SpecArgs,
+    /// Price a retired model from the last table that offered it
+    #[arg(long)]
+    allow_retired: bool,
 }
 
 #[derive(Args, Debug)]
@@ -425,7 +440,7 @@ fn open_options(read_only: bool) -> Result<OpenOptions> {
 
 fn open(ctx: &Context, read_only: bool) -> Result<Ledger> {
     let (path, _) = db_path(ctx)?;
-    Ok(Ledger::open(&path, &open_options(read_only)?)?)
+    Ok(Ledger::open(&path, &open_options(read_only)?, ctx.now)?)
 }
 
 /// Prints a document: JSON as is, other formats as sheets.
@@ -486,7 +501,14 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
         }
         LedgerCommand::Reserve(a) => {
             let mut l = open(ctx, false)?;
-            let cost = cost(ctx, l.settings(), a.credits, a.model.as_deref(), &a.spec)?;
+            let cost = cost(
+                ctx,
+                &l,
+                a.credits,
+                a.model.as_deref(),
+                &a.spec,
+                a.allow_retired,
+            )?;
             let req = HoldRequest {
                 user: a.user,
                 key: a.key,
@@ -498,7 +520,14 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
         }
         LedgerCommand::Charge(a) => {
             let mut l = open(ctx, false)?;
-            let cost = cost(ctx, l.settings(), a.credits, a.model.as_deref(), &a.spec)?;
+            let cost = cost(
+                ctx,
+                &l,
+                a.credits,
+                a.model.as_deref(),
+                &a.spec,
+                a.allow_retired,
+            )?;
             let req = HoldRequest {
                 user: a.user,
                 key: a.key,
@@ -512,18 +541,21 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
             let mut l = open(ctx, false)?;
             let cost = match (a.credits, a.spec.is_empty()) {
                 (Some(_), false) => bail!(
-                    "settle: give either --credits or the request (--seconds, --quality, …), not both"
+                    "--credits: give either --credits or the request's fields (--seconds, --quality, …), not both"
                 ),
                 (Some(c), true) => Some(Cost::Credits(c)),
                 (None, true) => None,
                 (None, false) => {
-                    let model = l.hold_model(&a.key)?.with_context(|| {
-                        format!(
-                            "hold `{}` was reserved by credits, so there is no model to price the request with; settle it with --credits",
-                            a.key
-                        )
-                    })?;
-                    Some(cost(ctx, l.settings(), None, Some(&model), &a.spec)?)
+                    let book = ctx.book()?;
+                    let p = l.settle_request(
+                        &a.key,
+                        &a.spec.spec(),
+                        &book,
+                        ctx.today(),
+                        a.allow_retired,
+                    )?;
+                    warn(&p.warnings);
+                    Some(p.cost)
                 }
             };
             let doc = l.settle(now, &a.key, cost.as_ref())?;
@@ -620,10 +652,11 @@ fn to_micros(d: Decimal) -> Result<ledger::amount::Micros> {
 /// What a request costs: `--credits`, or the model's price as of now.
 fn cost(
     ctx: &Context,
-    settings: &Settings,
+    ledger: &Ledger,
     credits: Option<Decimal>,
     model: Option<&str>,
     spec: &SpecArgs,
+    allow_retired: bool,
 ) -> Result<Cost> {
     match (credits, model) {
         (Some(c), _) => {
@@ -632,8 +665,22 @@ fn cost(
             }
             Ok(Cost::Credits(c))
         }
-        (None, Some(m)) => price(ctx, settings, m, spec),
+        (None, Some(m)) => {
+            let req = ModelRequest {
+                model: m.to_string(),
+                spec: spec.spec(),
+            };
+            let p = ledger.price(&ctx.book()?, ctx.today(), &req, allow_retired)?;
+            warn(&p.warnings);
+            Ok(p.cost)
+        }
         (None, None) => bail!("give --credits N or --model M with the request"),
+    }
+}
+
+fn warn(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
     }
 }
 
@@ -667,74 +714,4 @@ fn hold_result(ctx: &Context, doc: &HoldDoc) -> Result<()> {
         );
     }
     print(ctx, doc, || sheets::hold(doc))
-}
-
-/// Prices a model request from the price book in force today, in the
-/// ledger's credits: the request's price in money (a credit-priced model's
-/// credits at their value, as `estimate` does) ÷ the ledger's credit value,
-/// rounded up to the ledger's precision by [`Cost::micros`].
-fn price(ctx: &Context, settings: &Settings, model: &str, spec: &SpecArgs) -> Result<Cost> {
-    use crate::pricing::{Kind, PriceUnit, RequestSpec};
-    let book = ctx.book()?;
-    let r = book
-        .resolve(model, ctx.today(), false)
-        .map_err(|e| anyhow::anyhow!("--model: {e}"))?;
-    let id = r.id();
-    if r.table.currency != settings.currency {
-        bail!(
-            "--model {id}: priced in {} (table {}) but the ledger counts credits worth {} {}",
-            r.table.currency,
-            r.table.id(),
-            settings.credit_value.normalize(),
-            settings.currency
-        );
-    }
-    if spec.images.is_some() && r.model.kind != Kind::Image {
-        bail!(
-            "--images: {id} is a {} model; --images is for image models",
-            r.model.kind
-        );
-    }
-    let request = RequestSpec {
-        quality: spec.quality.clone(),
-        size: spec.size.clone(),
-        resolution: spec.resolution.clone(),
-        seconds: spec.seconds,
-        input_tokens: spec.input_tokens,
-        output_tokens: spec.output_tokens,
-        ..RequestSpec::default()
-    };
-    let quote = r
-        .quote(&request)
-        .map_err(|e| anyhow::anyhow!("--model {id}: {e}"))?;
-    for w in &quote.warnings {
-        eprintln!("warning: {w}");
-    }
-    let count = Decimal::from(spec.images.unwrap_or(1));
-    let per_unit = match &quote.price_unit {
-        PriceUnit::Money(_) => quote.unit_price,
-        PriceUnit::Credits(unit) => {
-            let value = r
-                .table
-                .credits
-                .get(unit)
-                .and_then(|c| c.value_per_credit())
-                .with_context(|| {
-                    format!("--model {id}: its `{unit}` credits have no pack or subscription to value them")
-                })?;
-            quote
-                .unit_price
-                .checked_mul(value)
-                .context("--model: the price is too large")?
-        }
-    };
-    let credits = per_unit
-        .checked_mul(count)
-        .and_then(|money| money.checked_div(settings.credit_value))
-        .context("--model: the price is too large to hold")?;
-    Ok(Cost::Priced {
-        model: id,
-        spec: spec.fields(),
-        credits,
-    })
 }

@@ -501,16 +501,7 @@ fn credit_value(plan: &Plan, r: &Resolved<'_>, unit: &str) -> Option<(Decimal, &
     if let Some(cv) = plan.credit_value.iter().find(|c| c.unit == unit) {
         return Some((cv.value, "plan"));
     }
-    let cu = r.table.credits.get(unit)?;
-    let v = cu.value_per_credit()?;
-    Some((
-        v,
-        if cu.packs.is_empty() {
-            "subscription"
-        } else {
-            "pack"
-        },
-    ))
+    r.table.credit_value(unit)
 }
 
 fn credit_summary(items: &[ItemReport]) -> Vec<CreditSummary> {

@@ -15,6 +15,8 @@ mod bad_input;
 mod basics;
 #[path = "ledger/crash.rs"]
 mod crash;
+#[path = "ledger/fixture.rs"]
+mod fixture;
 #[path = "ledger/idempotency.rs"]
 mod idempotency;
 #[path = "ledger/model.rs"]

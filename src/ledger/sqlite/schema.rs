@@ -1,4 +1,4 @@
-//! The database schema, its version, and the migrations between versions.
+//! The SQLite schema, its version, and the migrations between versions.
 //!
 //! The file is marked as a genbudget ledger by SQLite's `application_id`
 //! (bytes 68–71 of the header: `GBLG`) and records its schema version in
@@ -9,13 +9,14 @@
 //! Amounts are integers of micro-credits. Every counter column carries
 //! `CHECK (typeof(x) = 'integer')`: SQLite turns an integer overflow in
 //! `x + ?` into a float, and the check turns that into an aborted
-//! transaction instead.
+//! transaction instead. Since version 2, every column with a fixed set of
+//! values (entry kinds, periods, hold kinds and states) checks it too.
 
 /// `application_id` of a genbudget ledger: the ASCII bytes `GBLG`.
 pub const APPLICATION_ID: i32 = 0x4742_4C47;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// One step from `from` to `from + 1`, run in the same transaction as the
 /// others and the `user_version` update.
@@ -24,12 +25,94 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-/// Migrations from older schema versions, oldest first. Version 1 is the
-/// first released schema, so there is nothing to migrate yet; the machinery
-/// is tested with synthetic steps.
-pub const MIGRATIONS: &[Migration] = &[];
+/// Migrations from older schema versions, oldest first.
+///
+/// 1 → 2 adds `CHECK` constraints on the columns with a fixed set of values.
+/// SQLite cannot add a constraint to a table, so each such table is copied
+/// into a new one and renamed; a file whose rows break a constraint (it was
+/// edited by hand) fails the migration, which then changes nothing.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    from: 1,
+    sql: MIGRATE_1_TO_2,
+}];
 
-/// The version-1 schema, created by `init` in one transaction.
+const MIGRATE_1_TO_2: &str = r#"
+DROP TRIGGER journal_no_update;
+DROP TRIGGER journal_no_delete;
+CREATE TABLE journal_v2 (
+    seq        INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('init', 'migrate', 'user_add', 'user_set', 'org_set',
+                   'grant', 'hold', 'charge', 'settle', 'release', 'expire')),
+    user       TEXT,
+    key        TEXT,
+    model      TEXT,
+    day        TEXT,
+    credits    INTEGER CHECK (credits IS NULL OR typeof(credits) = 'integer'),
+    over       INTEGER CHECK (over IS NULL OR typeof(over) = 'integer'),
+    data       TEXT NOT NULL,
+    prev_hash  BLOB NOT NULL,
+    hash       BLOB NOT NULL
+);
+INSERT INTO journal_v2 SELECT * FROM journal;
+DROP TABLE journal;
+ALTER TABLE journal_v2 RENAME TO journal;
+CREATE TABLE users_v2 (
+    id           TEXT PRIMARY KEY,
+    cap          INTEGER,
+    period       TEXT NOT NULL CHECK (period IN ('day', 'week', 'month', 'none')),
+    max_holds    INTEGER,
+    open_holds   INTEGER NOT NULL CHECK (typeof(open_holds) = 'integer'),
+    spent        INTEGER NOT NULL CHECK (typeof(spent) = 'integer'),
+    held         INTEGER NOT NULL CHECK (typeof(held) = 'integer'),
+    allow_spent  INTEGER NOT NULL CHECK (typeof(allow_spent) = 'integer'),
+    allow_held   INTEGER NOT NULL CHECK (typeof(allow_held) = 'integer'),
+    overruns     INTEGER NOT NULL CHECK (typeof(overruns) = 'integer')
+) WITHOUT ROWID;
+INSERT INTO users_v2 SELECT * FROM users;
+DROP TABLE users;
+ALTER TABLE users_v2 RENAME TO users;
+CREATE TABLE org_v2 (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    cap         INTEGER,
+    period      TEXT NOT NULL CHECK (period IN ('day', 'week', 'month', 'none')),
+    max_holds   INTEGER,
+    open_holds  INTEGER NOT NULL CHECK (typeof(open_holds) = 'integer'),
+    spent       INTEGER NOT NULL CHECK (typeof(spent) = 'integer'),
+    held        INTEGER NOT NULL CHECK (typeof(held) = 'integer'),
+    overruns    INTEGER NOT NULL CHECK (typeof(overruns) = 'integer')
+);
+INSERT INTO org_v2 SELECT * FROM org;
+DROP TABLE org;
+ALTER TABLE org_v2 RENAME TO org;
+CREATE TABLE holds_v2 (
+    key         TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL CHECK (kind IN ('hold', 'charge')),
+    user        TEXT NOT NULL,
+    model       TEXT,
+    day         TEXT NOT NULL,
+    credits     INTEGER NOT NULL,
+    allow       INTEGER NOT NULL,
+    grants      TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  INTEGER,
+    state       TEXT NOT NULL CHECK (state IN ('open', 'settled', 'released', 'expired')),
+    settled     INTEGER,
+    overrun     INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    end_seq     INTEGER
+) WITHOUT ROWID;
+INSERT INTO holds_v2 SELECT * FROM holds;
+DROP TABLE holds;
+ALTER TABLE holds_v2 RENAME TO holds;
+CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+BEGIN SELECT RAISE(ABORT, 'the genbudget journal is append-only: entries cannot be changed'); END;
+CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+BEGIN SELECT RAISE(ABORT, 'the genbudget journal is append-only: entries cannot be deleted'); END;
+CREATE INDEX holds_open ON holds (expires_at) WHERE state = 'open';
+"#;
+
+/// The current schema, created by `init` in one transaction.
 pub const SCHEMA: &str = r#"
 CREATE TABLE settings (
     id            INTEGER PRIMARY KEY CHECK (id = 1),
@@ -43,7 +126,8 @@ CREATE TABLE settings (
 CREATE TABLE journal (
     seq        INTEGER PRIMARY KEY,
     at         TEXT NOT NULL,
-    kind       TEXT NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('init', 'migrate', 'user_add', 'user_set', 'org_set',
+                   'grant', 'hold', 'charge', 'settle', 'release', 'expire')),
     user       TEXT,
     key        TEXT,
     model      TEXT,
@@ -64,7 +148,7 @@ BEGIN SELECT RAISE(ABORT, 'the genbudget journal is append-only: entries cannot 
 CREATE TABLE users (
     id           TEXT PRIMARY KEY,
     cap          INTEGER,
-    period       TEXT NOT NULL,
+    period       TEXT NOT NULL CHECK (period IN ('day', 'week', 'month', 'none')),
     max_holds    INTEGER,
     open_holds   INTEGER NOT NULL CHECK (typeof(open_holds) = 'integer'),
     spent        INTEGER NOT NULL CHECK (typeof(spent) = 'integer'),
@@ -88,7 +172,7 @@ CREATE TABLE user_days (
 CREATE TABLE org (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
     cap         INTEGER,
-    period      TEXT NOT NULL,
+    period      TEXT NOT NULL CHECK (period IN ('day', 'week', 'month', 'none')),
     max_holds   INTEGER,
     open_holds  INTEGER NOT NULL CHECK (typeof(open_holds) = 'integer'),
     spent       INTEGER NOT NULL CHECK (typeof(spent) = 'integer'),
@@ -118,7 +202,7 @@ CREATE INDEX grants_by_user ON grants (user, expires);
 -- Holds and one-step charges by key: the state projection of the journal.
 CREATE TABLE holds (
     key         TEXT PRIMARY KEY,
-    kind        TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('hold', 'charge')),
     user        TEXT NOT NULL,
     model       TEXT,
     day         TEXT NOT NULL,
@@ -127,7 +211,7 @@ CREATE TABLE holds (
     grants      TEXT NOT NULL,
     created_at  TEXT NOT NULL,
     expires_at  INTEGER,
-    state       TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('open', 'settled', 'released', 'expired')),
     settled     INTEGER,
     overrun     INTEGER NOT NULL,
     seq         INTEGER NOT NULL,
