@@ -378,7 +378,7 @@ struct HoldsArgs {
     /// Only this user's holds
     #[arg(long, value_parser = user_arg)]
     user: Option<String>,
-    /// Holds in every state, not only open ones
+    /// Holds in every state, and one-step charges, not only open holds
     #[arg(long)]
     all: bool,
 }

@@ -181,6 +181,9 @@ pub struct Granted {
 }
 
 /// One change to the ledger.
+// Events are made and read one at a time, never kept in bulk, so the size
+// of the largest variant (an opening hold with its request) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// The first entry: the settings fixed for the ledger's life.

@@ -175,7 +175,7 @@ fn absurd_requests_are_errors_not_panics() {
         false,
     )
     .unwrap_err();
-    assert!(e.to_string().contains("too large"), "{e}");
+    assert!(e.to_string().contains("more than the ledger holds"), "{e}");
     // Images on a video model, and a ledger in another currency.
     let spec = Spec {
         images: Some(2),

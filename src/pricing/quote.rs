@@ -474,7 +474,7 @@ mod tests {
         let e = quote(t, m, &RequestSpec::default()).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "`quality` is missing; gpt-image-1 needs it (valid: low, medium, high)"
+            "`quality` is missing; gpt-image-1 needs it (valid: high, low, medium)"
         );
         let spec = RequestSpec {
             quality: Some("ultra".into()),
@@ -483,7 +483,7 @@ mod tests {
         let e = quote(t, m, &spec).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "gpt-image-1 does not offer quality `ultra`; offered: low, medium, high"
+            "gpt-image-1 does not offer quality `ultra`; offered: high, low, medium"
         );
         let spec = RequestSpec {
             quality: Some("low".into()),

@@ -27,6 +27,8 @@ mod periods;
 mod races;
 #[path = "ledger/schema.rs"]
 mod schema;
+#[path = "ledger/seam.rs"]
+mod seam;
 #[path = "ledger/tamper.rs"]
 mod tamper;
 

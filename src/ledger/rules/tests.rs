@@ -143,13 +143,11 @@ fn a_charge_is_spent_at_once() {
     assert_eq!(r.holds["c"].state, HoldState::Settled);
     assert_eq!(r.holds["c"].end_seq, Some(4));
     // A charge cannot be settled again.
-    let e = apply(
-        &mut r,
-        5,
-        AT,
-        &settle("c", 20, Allocation::default(), false),
-    )
-    .unwrap_err();
+    let all = Allocation {
+        allow: 20,
+        grants: vec![],
+    };
+    let e = apply(&mut r, 5, AT, &settle("c", 20, all, false)).unwrap_err();
     assert_eq!(
         e.to_string(),
         "the ledger is damaged: settle of `c` while settled (late: false); run `genbudget ledger verify`"
@@ -181,7 +179,8 @@ fn expiry_gives_back_and_a_late_release_returns_nothing() {
     };
     let e = apply(&mut r, 6, AT, &bad).unwrap_err();
     assert!(
-        e.to_string().contains("returns 40 but the hold held 0"),
+        e.to_string()
+            .contains("returns 0.00004 but the hold held 0"),
         "{e}"
     );
     let good = Event::Release {

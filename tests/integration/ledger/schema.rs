@@ -47,12 +47,12 @@ fn a_new_ledger_records_what_it_is() {
     // The bytes of the header say so too (offsets 68 and 60).
     let bytes = std::fs::read(&db.path).unwrap();
     assert_eq!(&bytes[68..72], b"GBLG");
-    assert_eq!(&bytes[60..64], &1u32.to_be_bytes());
+    assert_eq!(&bytes[60..64], &2u32.to_be_bytes());
     // The first entry records the settings and the schema.
     let out = db.run(&["export"]).stdout;
     let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     assert_eq!(first["kind"], "init");
-    assert_eq!(first["data"]["schema"], 1);
+    assert_eq!(first["data"]["schema"], 2);
     assert_eq!(first["data"]["timezone"], "UTC");
     // No temporary file is left next to it, and reading (export) left no
     // -wal or -shm file behind.
@@ -67,7 +67,7 @@ fn a_new_ledger_records_what_it_is() {
 fn a_newer_file_is_refused_and_left_untouched() {
     let db = Db::init(&[]);
     db.ok(&["user", "add", "alice"]);
-    db.sqlite().pragma_update(None, "user_version", 2).unwrap();
+    db.sqlite().pragma_update(None, "user_version", 3).unwrap();
     let before = db.bytes();
     for cmd in [
         &["reserve", "alice", "--key", "k", "--credits", "1"][..],
@@ -82,7 +82,7 @@ fn a_newer_file_is_refused_and_left_untouched() {
         assert_eq!(
             r.stderr,
             format!(
-                "error: {}: was written by a newer genbudget (ledger schema 2; this genbudget reads up to 1); upgrade genbudget. The file was left untouched\n",
+                "error: {}: was written by a newer genbudget (ledger schema 3; this genbudget reads up to 2); upgrade genbudget. The file was left untouched\n",
                 db.path.display()
             ),
             "{cmd:?}"
