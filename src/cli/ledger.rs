@@ -438,6 +438,28 @@ fn open_options(read_only: bool) -> Result<OpenOptions> {
     })
 }
 
+/// Opens the ledger, runs `f`, and closes it (warning when the close could
+/// not tidy up: see [`close`]).
+fn with<T>(
+    ctx: &Context,
+    read_only: bool,
+    f: impl FnOnce(&mut Ledger) -> ledger::Result<T>,
+) -> Result<T> {
+    let mut l = open(ctx, read_only)?;
+    let out = f(&mut l)?;
+    close(l);
+    Ok(out)
+}
+
+/// Closes the ledger after a command. Everything is committed by then; a
+/// failure here (a full disk while copying the `-wal` file into the ledger
+/// file) is a warning that says which files to keep together.
+fn close(l: Ledger) {
+    if let Err(e) = l.close() {
+        eprintln!("warning: {e}");
+    }
+}
+
 fn open(ctx: &Context, read_only: bool) -> Result<Ledger> {
     let (path, _) = db_path(ctx)?;
     Ok(Ledger::open(&path, &open_options(read_only)?, ctx.now)?)
@@ -483,7 +505,7 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                 period: a.period.map(Into::into),
                 max_holds: a.max_holds.map(|m| m.0),
             };
-            let doc = open(ctx, false)?.set_org(now, &change)?;
+            let doc = with(ctx, false, |l| l.set_org(now, &change))?;
             print(ctx, &doc, || {
                 sheets::limits(&[("(org)".into(), &doc.limits)])
             })?;
@@ -496,7 +518,7 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                 expires: a.expires,
                 note: a.note,
             };
-            let doc = open(ctx, false)?.grant(now, &req)?;
+            let doc = with(ctx, false, |l| l.grant(now, &req))?;
             print(ctx, &doc, || sheets::grant(&doc))?;
         }
         LedgerCommand::Reserve(a) => {
@@ -516,6 +538,7 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                 ttl: a.ttl,
             };
             let decision = l.reserve(now, &req)?;
+            close(l);
             return decided(ctx, decision);
         }
         LedgerCommand::Charge(a) => {
@@ -535,6 +558,7 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                 ttl: None,
             };
             let decision = l.charge(now, &req)?;
+            close(l);
             return decided(ctx, decision);
         }
         LedgerCommand::Settle(a) => {
@@ -559,18 +583,19 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                 }
             };
             let doc = l.settle(now, &a.key, cost.as_ref())?;
+            close(l);
             hold_result(ctx, &doc)?;
         }
         LedgerCommand::Release(a) => {
-            let doc = open(ctx, false)?.release(now, &a.key, a.reason.as_deref())?;
+            let doc = with(ctx, false, |l| l.release(now, &a.key, a.reason.as_deref()))?;
             hold_result(ctx, &doc)?;
         }
         LedgerCommand::Status(a) => {
-            let doc = open(ctx, false)?.status(now, a.user.as_deref())?;
+            let doc = with(ctx, false, |l| l.status(now, a.user.as_deref()))?;
             print(ctx, &doc, || sheets::status(&doc))?;
         }
         LedgerCommand::Holds(a) => {
-            let doc = open(ctx, false)?.holds(now, a.user.as_deref(), a.all)?;
+            let doc = with(ctx, false, |l| l.holds(now, a.user.as_deref(), a.all))?;
             print(ctx, &doc, || sheets::holds(&doc))?;
         }
         LedgerCommand::Report(a) => {
@@ -586,11 +611,11 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                 to: a.to,
                 user: a.user,
             };
-            let doc = open(ctx, false)?.report(now, &q)?;
+            let doc = with(ctx, false, |l| l.report(now, &q))?;
             print(ctx, &doc, || sheets::report(&doc))?;
         }
         LedgerCommand::Verify => {
-            let doc = open(ctx, true)?.verify()?;
+            let doc = with(ctx, true, |l| l.verify())?;
             let sheet = sheets::verify(&doc);
             match ctx.format {
                 // Nothing to tabulate: just the verdict and the head hash.
@@ -605,7 +630,7 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
         }
         LedgerCommand::Export => {
             let mut out = Vec::new();
-            open(ctx, true)?.export(&mut out)?;
+            with(ctx, true, |l| l.export(&mut out))?;
             render::emit(&String::from_utf8_lossy(&out)).context("writing to stdout")?;
         }
     }
@@ -621,7 +646,7 @@ fn user(command: UserCommand, ctx: &Context) -> Result<()> {
                 period: a.period.map_or(period::Period::None, Into::into),
                 max_holds: a.max_holds.and_then(|m| m.0),
             };
-            open(ctx, false)?.add_user(now, &a.user, &limits)?
+            with(ctx, false, |l| l.add_user(now, &a.user, &limits))?
         }
         UserCommand::Set(a) => {
             let change = LimitsChange {
@@ -633,9 +658,9 @@ fn user(command: UserCommand, ctx: &Context) -> Result<()> {
                 period: a.limits.period.map(Into::into),
                 max_holds: a.limits.max_holds.map(|m| m.0),
             };
-            open(ctx, false)?.set_user(now, &a.user, &change)?
+            with(ctx, false, |l| l.set_user(now, &a.user, &change))?
         }
-        UserCommand::List => open(ctx, false)?.users(now)?,
+        UserCommand::List => with(ctx, false, |l| l.users(now))?,
     };
     let rows: Vec<(String, &ledger::LimitsDoc)> = doc
         .users

@@ -212,6 +212,13 @@ impl Ledger {
         self.store.location()
     }
 
+    /// Closes the ledger. An error means every change is committed but the
+    /// store could not tidy up (SQLite: the `-wal` file still holds changes
+    /// that belong with the database file); report it as a warning.
+    pub fn close(self) -> Result<()> {
+        self.store.close()
+    }
+
     /// The schema version of the database.
     pub fn schema_version(&mut self) -> Result<i32> {
         self.store.schema_version()

@@ -28,6 +28,8 @@ use super::state::{Counters, Delta, Grant, Hold, HoldState, Limits};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Party {
     pub limits: Limits,
+    /// The entry that set `limits`.
+    pub limits_seq: i64,
     pub open_holds: i64,
     pub totals: Counters,
     /// Counters per local day.
@@ -84,10 +86,11 @@ impl Books for Replay {
             return Err(LedgerError::Corrupt("a second `init` entry".into()));
         }
         self.settings = Some(settings.clone());
+        self.org.limits_seq = 1;
         Ok(())
     }
 
-    fn add_user(&mut self, id: &str, limits: &Limits) -> Result<()> {
+    fn add_user(&mut self, id: &str, limits: &Limits, seq: i64) -> Result<()> {
         if self.users.contains_key(id) {
             return Err(LedgerError::Corrupt(format!("user_add of user `{id}`")));
         }
@@ -95,22 +98,23 @@ impl Books for Replay {
             id.to_string(),
             Party {
                 limits: *limits,
+                limits_seq: seq,
                 ..Party::default()
             },
         );
         Ok(())
     }
 
-    fn set_limits(&mut self, user: Option<&str>, limits: &Limits) -> Result<()> {
-        match user {
-            None => self.org.limits = *limits,
-            Some(id) => {
-                self.users
-                    .get_mut(id)
-                    .ok_or_else(|| LedgerError::Corrupt(format!("user_set of user `{id}`")))?
-                    .limits = *limits;
-            }
-        }
+    fn set_limits(&mut self, user: Option<&str>, limits: &Limits, seq: i64) -> Result<()> {
+        let party = match user {
+            None => &mut self.org,
+            Some(id) => self
+                .users
+                .get_mut(id)
+                .ok_or_else(|| LedgerError::Corrupt(format!("user_set of user `{id}`")))?,
+        };
+        party.limits = *limits;
+        party.limits_seq = seq;
         Ok(())
     }
 

@@ -69,6 +69,10 @@ pub struct Limits {
 pub struct PartyRow {
     pub id: String,
     pub limits: Limits,
+    /// The entry that set `limits` (`user_add`, `user_set`, `org_set`, or
+    /// `init` for the org's first limits): a write checks the row against
+    /// it, so a cache changed behind the ledger's back is refused.
+    pub limits_seq: i64,
     pub open_holds: i64,
     pub totals: Counters,
 }

@@ -125,4 +125,9 @@ pub trait Store: Send {
     fn schema_version(&mut self) -> Result<i32>;
     /// The file or URL, for messages.
     fn location(&self) -> String;
+    /// Closes the store, making sure committed changes are where a user
+    /// expects them (SQLite: copied from the `-wal` file into the database
+    /// file). An error here means the changes are committed but not yet
+    /// self-contained; the caller warns.
+    fn close(self: Box<Self>) -> Result<()>;
 }

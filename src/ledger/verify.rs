@@ -97,10 +97,11 @@ fn read<T>(problems: &mut Vec<Problem>, table: &str, r: Result<T>) -> Result<Opt
 fn limits_text(p: &PartyRow) -> String {
     let l = &p.limits;
     format!(
-        "cap {} per {}, max_holds {}",
+        "cap {} per {}, max_holds {} (set by entry {})",
         l.cap.map_or("none".to_string(), |c| c.to_string()),
         l.period,
-        l.max_holds.map_or("none".to_string(), |m| m.to_string())
+        l.max_holds.map_or("none".to_string(), |m| m.to_string()),
+        p.limits_seq
     )
 }
 
@@ -123,6 +124,7 @@ fn compare_caches(st: &mut dyn StoreTx, r: &Replay, problems: &mut Vec<Problem>)
             let journal = PartyRow {
                 id: row.id.clone(),
                 limits: p.limits,
+                limits_seq: p.limits_seq,
                 open_holds: p.open_holds,
                 totals: p.totals,
             };
@@ -136,6 +138,7 @@ fn compare_caches(st: &mut dyn StoreTx, r: &Replay, problems: &mut Vec<Problem>)
         let journal = PartyRow {
             id: String::new(),
             limits: r.org.limits,
+            limits_seq: r.org.limits_seq,
             open_holds: r.org.open_holds,
             totals: r.org.totals.for_org(),
         };
@@ -201,7 +204,7 @@ fn compare_caches(st: &mut dyn StoreTx, r: &Replay, problems: &mut Vec<Problem>)
 
 /// Says which of a party's figures differ, with both values.
 fn party_problem(problems: &mut Vec<Problem>, name: &str, cached: &PartyRow, journal: &PartyRow) {
-    if cached.limits != journal.limits {
+    if cached.limits != journal.limits || cached.limits_seq != journal.limits_seq {
         cache_problem(
             problems,
             format!(

@@ -29,6 +29,8 @@ mod races;
 mod schema;
 #[path = "ledger/seam.rs"]
 mod seam;
+#[path = "ledger/storage.rs"]
+mod storage;
 #[path = "ledger/tamper.rs"]
 mod tamper;
 

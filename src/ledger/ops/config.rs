@@ -91,6 +91,7 @@ pub(crate) fn set_user(
     }
     tx.sweep(now)?;
     let row = tx.user_row(id)?;
+    tx.check_limits(&row)?;
     let l = change.apply(row.limits);
     let e = Event::UserSet {
         user: id.into(),
@@ -115,7 +116,9 @@ pub(crate) fn set_org(
         ));
     }
     tx.sweep(now)?;
-    let l = change.apply(tx.st.org()?.limits);
+    let org = tx.st.org()?;
+    tx.check_limits(&org)?;
+    let l = change.apply(org.limits);
     tx.append(now, &Event::OrgSet { limits: l })?;
     Ok(limits_doc(&l))
 }

@@ -24,7 +24,7 @@ use super::journal::{Head, time_text};
 use super::period::local_day;
 use super::rules::{self, limits::OrgView, limits::UserView};
 use super::settings::Settings;
-use super::state::PartyRow;
+use super::state::{Limits, PartyRow};
 use super::store::StoreTx;
 
 /// A write (or read) transaction in progress, as the operations see it.
@@ -120,6 +120,39 @@ impl<'a> Tx<'a> {
             .ok_or_else(|| LedgerError::UnknownUser(id.into()))
     }
 
+    /// Refuses a cached user or org row whose limits are not the ones its
+    /// `limits_seq` entry set: a cap changed behind the ledger's back must
+    /// not decide a write (or a report).
+    pub fn check_limits(&mut self, row: &PartyRow) -> Result<()> {
+        let who = if row.id.is_empty() {
+            "the org's row".to_string()
+        } else {
+            format!("users row `{}`", row.id)
+        };
+        let set = match self.event(row.limits_seq)? {
+            Event::UserAdd { user, limits } | Event::UserSet { user, limits } if user == row.id => {
+                limits
+            }
+            Event::OrgSet { limits } if row.id.is_empty() => limits,
+            Event::Init { .. } if row.id.is_empty() => Limits::default(),
+            _ => {
+                return Err(LedgerError::Corrupt(format!(
+                    "{who} says entry {} set its limits, but that entry does not",
+                    row.limits_seq
+                )));
+            }
+        };
+        if set != row.limits {
+            return Err(LedgerError::Corrupt(format!(
+                "{who} has {} but entry {} set {}; the cache was changed",
+                limits_text(&row.limits),
+                row.limits_seq,
+                limits_text(&set)
+            )));
+        }
+        Ok(())
+    }
+
     /// `row`'s position in the period containing `day`, with the grants
     /// usable on `today`.
     pub fn user_view(
@@ -128,6 +161,7 @@ impl<'a> Tx<'a> {
         day: NaiveDate,
         today: NaiveDate,
     ) -> Result<UserView> {
+        self.check_limits(&row)?;
         let bounds = row.limits.period.bounds(day);
         let period = match bounds {
             Some((s, e)) => self.st.user_days(&row.id, s, e)?,
@@ -150,6 +184,7 @@ impl<'a> Tx<'a> {
     /// The org's position in the period containing `day`.
     pub fn org_view(&mut self, day: NaiveDate) -> Result<OrgView> {
         let row = self.st.org()?;
+        self.check_limits(&row)?;
         let bounds = row.limits.period.bounds(day);
         let period = match bounds {
             Some((s, e)) => self.st.org_days(s, e)?,
@@ -170,6 +205,16 @@ impl<'a> Tx<'a> {
             .ok_or_else(|| LedgerError::Corrupt(format!("journal entry {seq} is missing")))?;
         Event::from_entry(&e).map_err(|m| LedgerError::Corrupt(format!("journal entry {seq}: {m}")))
     }
+}
+
+/// Limits as a person reads them.
+fn limits_text(l: &Limits) -> String {
+    format!(
+        "cap {} per {}, max_holds {}",
+        l.cap.map_or("none".to_string(), |c| c.to_string()),
+        l.period,
+        l.max_holds.map_or("none".to_string(), |m| m.to_string())
+    )
 }
 
 /// A unix-microsecond time as RFC 3339 text.

@@ -28,10 +28,11 @@ use super::state::{Allocation, Counters, Delta, Grant, Hold, HoldState, Limits};
 pub trait Books {
     /// The settings of a new ledger (its `init` entry).
     fn init(&mut self, settings: &Settings) -> Result<()>;
-    /// A new user.
-    fn add_user(&mut self, id: &str, limits: &Limits) -> Result<()>;
-    /// New limits for a user, or for the org when `user` is `None`.
-    fn set_limits(&mut self, user: Option<&str>, limits: &Limits) -> Result<()>;
+    /// A new user, whose limits entry `seq` set.
+    fn add_user(&mut self, id: &str, limits: &Limits, seq: i64) -> Result<()>;
+    /// New limits, set by entry `seq`, for a user, or for the org when
+    /// `user` is `None`.
+    fn set_limits(&mut self, user: Option<&str>, limits: &Limits, seq: i64) -> Result<()>;
     /// A new grant.
     fn add_grant(&mut self, grant: &Grant) -> Result<()>;
     /// Adds `spent` and `held` (signed) to a grant.
@@ -65,9 +66,9 @@ pub fn apply<B: Books + ?Sized>(b: &mut B, seq: i64, at: &str, event: &Event) ->
     match event {
         Event::Init { settings, .. } => b.init(settings),
         Event::Migrate { .. } => Ok(()),
-        Event::UserAdd { user, limits } => b.add_user(user, limits),
-        Event::UserSet { user, limits } => b.set_limits(Some(user), limits),
-        Event::OrgSet { limits } => b.set_limits(None, limits),
+        Event::UserAdd { user, limits } => b.add_user(user, limits, seq),
+        Event::UserSet { user, limits } => b.set_limits(Some(user), limits, seq),
+        Event::OrgSet { limits } => b.set_limits(None, limits, seq),
         Event::Grant(g) => b.add_grant(&Grant {
             key: g.key.clone(),
             user: g.user.clone(),

@@ -277,6 +277,7 @@ fn view(
             },
             open_holds: open,
             totals: Counters::default(),
+            limits_seq: 2,
         },
         bounds: None,
         period: Counters {

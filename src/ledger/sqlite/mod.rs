@@ -74,6 +74,10 @@ impl From<rusqlite::Error> for LedgerError {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
                 LedgerError::Busy { timeout_ms: 0 }
             }
+            Some(ErrorCode::CannotOpen) => LedgerError::Backend {
+                message: "cannot be opened (SQLite: unable to open database file); the file and its directory must be readable, and writable for a command that writes (a read-only mount is not)".into(),
+                source: Box::new(e),
+            },
             _ => match e {
                 rusqlite::Error::FromSqlConversionFailure(..)
                 | rusqlite::Error::InvalidColumnType(..)
@@ -94,6 +98,9 @@ pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
     timeout_ms: u64,
+    read_only: bool,
+    /// The file has the first schema (opened read-only, so not migrated).
+    legacy: bool,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -141,10 +148,13 @@ impl SqliteStore {
                 conn,
                 path: path.to_path_buf(),
                 timeout_ms: ms,
+                read_only: opts.read_only,
+                legacy: false,
             };
             if !opts.read_only && store.schema_version()? < target {
                 store.migrate(steps, target, record)?;
             }
+            store.legacy = store.schema_version()? < 2;
             Ok(store)
         };
         inner().map_err(|e| locate(path, e.with_timeout(ms)))
@@ -174,7 +184,7 @@ impl SqliteStore {
             t.execute_batch(step.sql)?;
         }
         t.pragma_update(None, "user_version", target)?;
-        record(&mut SqliteTx::new(&t), from, target)?;
+        record(&mut SqliteTx::new(&t, from < 2 && target < 2), from, target)?;
         t.commit()?;
         Ok(())
     }
@@ -231,9 +241,10 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn write(&mut self, f: &mut dyn FnMut(&mut dyn StoreTx) -> Result<bool>) -> Result<()> {
+        let legacy = self.legacy;
         let mut run = |conn: &mut Connection| -> Result<()> {
             let t = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            if f(&mut SqliteTx::new(&t))? {
+            if f(&mut SqliteTx::new(&t, legacy))? {
                 t.commit()?;
             }
             Ok(())
@@ -242,9 +253,10 @@ impl Store for SqliteStore {
     }
 
     fn read(&mut self, f: &mut dyn FnMut(&mut dyn StoreTx) -> Result<()>) -> Result<()> {
+        let legacy = self.legacy;
         let mut run = |conn: &mut Connection| -> Result<()> {
             let t = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-            f(&mut SqliteTx::new(&t))?;
+            f(&mut SqliteTx::new(&t, legacy))?;
             t.finish()?;
             Ok(())
         };
@@ -268,6 +280,39 @@ impl Store for SqliteStore {
 
     fn location(&self) -> String {
         self.path.display().to_string()
+    }
+
+    /// Copies committed pages from the `-wal` file into the database file
+    /// (`wal_checkpoint(TRUNCATE)`) and closes. Another process reading at
+    /// the same time can keep the copy from finishing; that is not an error
+    /// (the last connection to close copies the rest). A failure to write
+    /// (a full disk) is: the changes are safe in the `-wal` file, which must
+    /// stay next to the database file until a later command copies them.
+    fn close(self: Box<Self>) -> Result<()> {
+        let SqliteStore {
+            conn,
+            path,
+            read_only,
+            ..
+        } = *self;
+        let unfinished = |e: rusqlite::Error| {
+            let wal = format!("{}-wal", path.display());
+            LedgerError::Backend {
+                message: format!(
+                    "{}: the change is committed, but copying it from {wal} into the ledger file failed ({e}); keep {wal} next to {} (together they are the ledger) until a later command completes the copy",
+                    path.display(),
+                    path.display()
+                ),
+                source: Box::new(e),
+            }
+        };
+        if !read_only {
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(unfinished)?;
+        }
+        conn.close().map_err(|(_, e)| unfinished(e))
     }
 }
 
@@ -352,6 +397,14 @@ fn check_file(path: &Path, need_write: bool, max_version: i32) -> Result<()> {
     if version > i64::from(max_version) {
         return Err(newer(path, version, max_version));
     }
+    if version < 1 && need_write {
+        return Err(file_err(
+            path,
+            format!(
+                "has ledger schema version {version}, which no genbudget writes (its header was changed); nothing was written. `genbudget ledger verify` says more"
+            ),
+        ));
+    }
     if need_write && meta.permissions().readonly() {
         return Err(file_err(
             path,
@@ -370,12 +423,12 @@ fn check_file(path: &Path, need_write: bool, max_version: i32) -> Result<()> {
 /// opened read-only.
 fn connect(path: &Path, opts: &OpenOptions, max_version: i32) -> Result<Connection> {
     let writable = fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
-    let flags = if opts.read_only && !writable {
-        OpenFlags::SQLITE_OPEN_READ_ONLY
+    let conn = if opts.read_only && (!writable || !wal_pending(path) && !dir_writable(path)) {
+        read_only_connection(path)?
     } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-    } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Connection::open_with_flags(path, flags)?
+    };
     conn.busy_timeout(opts.busy_timeout)?;
     // An operation runs some 20 distinct cached statements; rusqlite keeps
     // 16 by default, and a miss means parsing SQL again on every write.
@@ -398,6 +451,57 @@ fn connect(path: &Path, opts: &OpenOptions, max_version: i32) -> Result<Connecti
     Ok(conn)
 }
 
+/// Whether a `-wal` file with committed changes sits next to the ledger.
+fn wal_pending(path: &Path) -> bool {
+    fs::metadata(format!("{}-wal", path.display())).is_ok_and(|m| m.len() > 0)
+}
+
+/// Whether the ledger's directory takes new files (SQLite's `-shm` and
+/// `-wal`): false on a read-only mount.
+fn dir_writable(path: &Path) -> bool {
+    let probe = parent(path).join(format!(".genbudget-probe-{}", std::process::id()));
+    match fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = fs::remove_file(&probe);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// A connection for reading a ledger this process may not write: a file
+/// without write permission, or one on a read-only mount. With no pending
+/// `-wal` file it is opened `immutable` (SQLite then makes no `-wal` or
+/// `-shm` file, which would otherwise be left behind and, owned by the
+/// reader, block later writers); with one, read-only (SQLite needs to read
+/// the `-wal` file, and its directory must take a `-shm` file).
+fn read_only_connection(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if wal_pending(path) {
+        return Connection::open_with_flags(path, flags).map_err(|e| {
+            file_err(
+                path,
+                format!(
+                    "cannot be read where it is ({e}): its {}-wal file holds committed changes, and SQLite needs to write a -shm file beside them; copy both files to a writable directory and read the copy",
+                    path.display()
+                ),
+            )
+        });
+    }
+    let uri = format!(
+        "file:{}?immutable=1",
+        path.display()
+            .to_string()
+            .replace('%', "%25")
+            .replace('?', "%3f")
+            .replace('#', "%23")
+    );
+    Ok(Connection::open_with_flags(
+        uri,
+        flags | OpenFlags::SQLITE_OPEN_URI,
+    )?)
+}
+
 fn build(tmp: &Path, fill: &mut dyn FnMut(&mut dyn StoreTx) -> Result<()>) -> Result<()> {
     let mut conn = Connection::open(tmp)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -405,7 +509,7 @@ fn build(tmp: &Path, fill: &mut dyn FnMut(&mut dyn StoreTx) -> Result<()>) -> Re
     t.pragma_update(None, "application_id", APPLICATION_ID)?;
     t.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     t.execute_batch(SCHEMA)?;
-    fill(&mut SqliteTx::new(&t))?;
+    fill(&mut SqliteTx::new(&t, false))?;
     t.commit()?;
     conn.close().map_err(|(_, e)| LedgerError::from(e))
 }

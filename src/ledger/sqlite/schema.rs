@@ -27,7 +27,9 @@ pub struct Migration {
 
 /// Migrations from older schema versions, oldest first.
 ///
-/// 1 → 2 adds `CHECK` constraints on the columns with a fixed set of values.
+/// 1 → 2 adds `CHECK` constraints on the columns with a fixed set of values,
+/// and `limits_seq` to `users` and `org`: the entry that set their limits,
+/// which every write checks the cached limits against.
 /// SQLite cannot add a constraint to a table, so each such table is copied
 /// into a new one and renamed; a file whose rows break a constraint (it was
 /// edited by hand) fails the migration, which then changes nothing.
@@ -67,9 +69,12 @@ CREATE TABLE users_v2 (
     held         INTEGER NOT NULL CHECK (typeof(held) = 'integer'),
     allow_spent  INTEGER NOT NULL CHECK (typeof(allow_spent) = 'integer'),
     allow_held   INTEGER NOT NULL CHECK (typeof(allow_held) = 'integer'),
-    overruns     INTEGER NOT NULL CHECK (typeof(overruns) = 'integer')
+    overruns     INTEGER NOT NULL CHECK (typeof(overruns) = 'integer'),
+    limits_seq   INTEGER NOT NULL CHECK (typeof(limits_seq) = 'integer')
 ) WITHOUT ROWID;
-INSERT INTO users_v2 SELECT * FROM users;
+INSERT INTO users_v2 SELECT *,
+    (SELECT max(seq) FROM journal WHERE kind IN ('user_add', 'user_set') AND journal.user = users.id)
+    FROM users;
 DROP TABLE users;
 ALTER TABLE users_v2 RENAME TO users;
 CREATE TABLE org_v2 (
@@ -80,9 +85,11 @@ CREATE TABLE org_v2 (
     open_holds  INTEGER NOT NULL CHECK (typeof(open_holds) = 'integer'),
     spent       INTEGER NOT NULL CHECK (typeof(spent) = 'integer'),
     held        INTEGER NOT NULL CHECK (typeof(held) = 'integer'),
-    overruns    INTEGER NOT NULL CHECK (typeof(overruns) = 'integer')
+    overruns    INTEGER NOT NULL CHECK (typeof(overruns) = 'integer'),
+    limits_seq  INTEGER NOT NULL CHECK (typeof(limits_seq) = 'integer')
 );
-INSERT INTO org_v2 SELECT * FROM org;
+INSERT INTO org_v2 SELECT *,
+    coalesce((SELECT max(seq) FROM journal WHERE kind = 'org_set'), 1) FROM org;
 DROP TABLE org;
 ALTER TABLE org_v2 RENAME TO org;
 CREATE TABLE holds_v2 (
@@ -155,7 +162,8 @@ CREATE TABLE users (
     held         INTEGER NOT NULL CHECK (typeof(held) = 'integer'),
     allow_spent  INTEGER NOT NULL CHECK (typeof(allow_spent) = 'integer'),
     allow_held   INTEGER NOT NULL CHECK (typeof(allow_held) = 'integer'),
-    overruns     INTEGER NOT NULL CHECK (typeof(overruns) = 'integer')
+    overruns     INTEGER NOT NULL CHECK (typeof(overruns) = 'integer'),
+    limits_seq   INTEGER NOT NULL CHECK (typeof(limits_seq) = 'integer')
 ) WITHOUT ROWID;
 
 CREATE TABLE user_days (
@@ -177,7 +185,8 @@ CREATE TABLE org (
     open_holds  INTEGER NOT NULL CHECK (typeof(open_holds) = 'integer'),
     spent       INTEGER NOT NULL CHECK (typeof(spent) = 'integer'),
     held        INTEGER NOT NULL CHECK (typeof(held) = 'integer'),
-    overruns    INTEGER NOT NULL CHECK (typeof(overruns) = 'integer')
+    overruns    INTEGER NOT NULL CHECK (typeof(overruns) = 'integer'),
+    limits_seq  INTEGER NOT NULL CHECK (typeof(limits_seq) = 'integer')
 );
 
 CREATE TABLE org_days (

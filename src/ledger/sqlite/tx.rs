@@ -26,11 +26,24 @@ use super::schema::TRIGGERS;
 /// A transaction in progress (write or read).
 pub(super) struct SqliteTx<'c> {
     conn: &'c Connection,
+    /// A schema-1 file (read only: writes migrate first), whose `users`
+    /// and `org` rows have no `limits_seq`; it is derived from the journal
+    /// as the 1 → 2 migration does.
+    legacy: bool,
 }
 
 impl<'c> SqliteTx<'c> {
-    pub fn new(conn: &'c Connection) -> SqliteTx<'c> {
-        SqliteTx { conn }
+    pub fn new(conn: &'c Connection, legacy: bool) -> SqliteTx<'c> {
+        SqliteTx { conn, legacy }
+    }
+
+    fn user_columns(&self) -> &'static str {
+        if self.legacy {
+            "id, cap, period, max_holds, open_holds, spent, held, allow_spent, allow_held, overruns,
+             (SELECT max(seq) FROM journal WHERE kind IN ('user_add', 'user_set') AND journal.user = users.id)"
+        } else {
+            USER_COLUMNS
+        }
     }
 }
 
@@ -65,8 +78,7 @@ fn day(table: &str, id: &str, text: &str) -> Result<NaiveDate> {
     parse_day(text).ok_or_else(|| corrupt(table, id, format!("`{text}` is not a date")))
 }
 
-const USER_COLUMNS: &str =
-    "id, cap, period, max_holds, open_holds, spent, held, allow_spent, allow_held, overruns";
+const USER_COLUMNS: &str = "id, cap, period, max_holds, open_holds, spent, held, allow_spent, allow_held, overruns, limits_seq";
 
 fn user_from(r: &Row<'_>) -> Result<PartyRow> {
     strict("users", r, |r| {
@@ -86,6 +98,7 @@ fn user_from(r: &Row<'_>) -> Result<PartyRow> {
                 allow_held: r.get(8)?,
                 overruns: r.get(9)?,
             },
+            limits_seq: r.get(10)?,
             id,
         })
     })
@@ -219,38 +232,38 @@ impl Books for SqliteTx<'_> {
             params![plain(s.credit_value), s.currency.code(), s.timezone.name(), s.hold_ttl],
         )?;
         self.conn.execute(
-            "INSERT INTO org (id, cap, period, max_holds, open_holds, spent, held, overruns)
-             VALUES (1, NULL, 'none', NULL, 0, 0, 0, 0)",
+            "INSERT INTO org (id, cap, period, max_holds, open_holds, spent, held, overruns, limits_seq)
+             VALUES (1, NULL, 'none', NULL, 0, 0, 0, 0, 1)",
             [],
         )?;
         Ok(())
     }
 
-    fn add_user(&mut self, id: &str, l: &Limits) -> Result<()> {
+    fn add_user(&mut self, id: &str, l: &Limits, seq: i64) -> Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO users (id, cap, period, max_holds, open_holds, spent, held, allow_spent, allow_held, overruns)
-                 VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0)",
+                "INSERT INTO users (id, cap, period, max_holds, open_holds, spent, held, allow_spent, allow_held, overruns, limits_seq)
+                 VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0, ?5)",
             )?
-            .execute(params![id, l.cap.map(|m| m.0), l.period.as_str(), l.max_holds])?;
+            .execute(params![id, l.cap.map(|m| m.0), l.period.as_str(), l.max_holds, seq])?;
         Ok(())
     }
 
-    fn set_limits(&mut self, user: Option<&str>, l: &Limits) -> Result<()> {
+    fn set_limits(&mut self, user: Option<&str>, l: &Limits, seq: i64) -> Result<()> {
         let cap = l.cap.map(|m| m.0);
         let n = match user {
             Some(id) => self
                 .conn
                 .prepare_cached(
-                    "UPDATE users SET cap = ?2, period = ?3, max_holds = ?4 WHERE id = ?1",
+                    "UPDATE users SET cap = ?2, period = ?3, max_holds = ?4, limits_seq = ?5 WHERE id = ?1",
                 )?
-                .execute(params![id, cap, l.period.as_str(), l.max_holds])?,
+                .execute(params![id, cap, l.period.as_str(), l.max_holds, seq])?,
             None => self
                 .conn
                 .prepare_cached(
-                    "UPDATE org SET cap = ?1, period = ?2, max_holds = ?3 WHERE id = 1",
+                    "UPDATE org SET cap = ?1, period = ?2, max_holds = ?3, limits_seq = ?4 WHERE id = 1",
                 )?
-                .execute(params![cap, l.period.as_str(), l.max_holds])?,
+                .execute(params![cap, l.period.as_str(), l.max_holds, seq])?,
         };
         if n != 1 {
             return Err(LedgerError::Corrupt(format!(
@@ -452,9 +465,10 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn user(&mut self, id: &str) -> Result<Option<PartyRow>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {} FROM users WHERE id = ?1",
+            self.user_columns()
+        ))?;
         let mut rows = stmt.query([id])?;
         rows.next()?.map(user_from).transpose()
     }
@@ -462,16 +476,19 @@ impl StoreTx for SqliteTx<'_> {
     fn users(&mut self) -> Result<Vec<PartyRow>> {
         collect(
             self.conn,
-            &format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"),
+            &format!("SELECT {} FROM users ORDER BY id", self.user_columns()),
             [],
             user_from,
         )
     }
 
     fn org(&mut self) -> Result<PartyRow> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT cap, period, max_holds, open_holds, spent, held, overruns FROM org WHERE id = 1",
-        )?;
+        let mut stmt = self.conn.prepare_cached(if self.legacy {
+            "SELECT cap, period, max_holds, open_holds, spent, held, overruns,
+                 coalesce((SELECT max(seq) FROM journal WHERE kind = 'org_set'), 1) FROM org WHERE id = 1"
+        } else {
+            "SELECT cap, period, max_holds, open_holds, spent, held, overruns, limits_seq FROM org WHERE id = 1"
+        })?;
         let mut rows = stmt.query([])?;
         let r = rows
             .next()?
@@ -486,6 +503,7 @@ impl StoreTx for SqliteTx<'_> {
             },
             open_holds: r.get(3)?,
             totals: counters_from(r, 4, false)?,
+            limits_seq: r.get(7)?,
         })
     }
 
@@ -594,6 +612,14 @@ impl StoreTx for SqliteTx<'_> {
 
     fn check_storage(&mut self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version < 1 {
+            problems.push(format!(
+                "the file's schema version (SQLite user_version) is {version}, which no genbudget writes: the header was changed"
+            ));
+        }
         let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
         let lines: Vec<String> = stmt
             .query_map([], |r| r.get(0))?
