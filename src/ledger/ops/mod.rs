@@ -32,6 +32,9 @@ pub(crate) struct Tx<'a> {
     pub st: &'a mut dyn StoreTx,
     pub settings: &'a Settings,
     head: Option<Head>,
+    /// Rows (id, `limits_seq`, limits) already checked in this
+    /// transaction.
+    checked: Vec<(String, i64, Limits)>,
 }
 
 impl<'a> Tx<'a> {
@@ -40,6 +43,7 @@ impl<'a> Tx<'a> {
             st,
             settings,
             head: None,
+            checked: Vec::new(),
         }
     }
 
@@ -124,6 +128,13 @@ impl<'a> Tx<'a> {
     /// `limits_seq` entry set: a cap changed behind the ledger's back must
     /// not decide a write (or a report).
     pub fn check_limits(&mut self, row: &PartyRow) -> Result<()> {
+        if self
+            .checked
+            .iter()
+            .any(|(id, seq, l)| *id == row.id && *seq == row.limits_seq && *l == row.limits)
+        {
+            return Ok(());
+        }
         let who = if row.id.is_empty() {
             "the org's row".to_string()
         } else {
@@ -150,6 +161,8 @@ impl<'a> Tx<'a> {
                 limits_text(&set)
             )));
         }
+        self.checked
+            .push((row.id.clone(), row.limits_seq, row.limits));
         Ok(())
     }
 
