@@ -84,7 +84,7 @@ pub fn run(args: RatesArgs, ctx: &Context) -> Result<Outcome> {
                 provider.as_deref(),
                 kind,
             );
-            out(render::json(&report), render::rates::list(&report))?;
+            out(render::json(&report), render::rates::list(&report, fmt))?;
         }
         RatesCommand::Show { model, as_of } => {
             let book = ctx.book()?;
@@ -97,11 +97,11 @@ pub fn run(args: RatesArgs, ctx: &Context) -> Result<Outcome> {
                 known_provider(&book, p)?;
             }
             let report = diff::diff(&book, from, to, provider.as_deref());
-            out(render::json(&report), render::rates::diff(&report))?;
+            out(render::json(&report), render::rates::diff(&report, fmt))?;
         }
         RatesCommand::Check { dirs } => {
-            let report = check::check(&dirs, ctx.builtin_pricing, &ctx.pricing_dirs);
-            out(render::json(&report), render::rates::check(&report))?;
+            let report = check::check(&dirs, ctx.builtin_pricing, &ctx.pricing_dirs)?;
+            out(render::json(&report), render::rates::check(&report, fmt))?;
             if !report.ok {
                 for p in &report.problems {
                     eprintln!("error: {}", p.text);
