@@ -82,8 +82,13 @@ impl InputError {
     /// Converts a `toml` parse or deserialisation error.
     pub fn from_toml(file: impl Into<String>, source: &str, err: &toml::de::Error) -> InputError {
         let mut message = err.message().trim().replace('\n', " ");
-        if let Some(hint) = did_you_mean(&message) {
-            message.push_str(&hint);
+        if let Some(best) = did_you_mean(&message) {
+            // Right after the unknown key, before the list of every key.
+            message = message.replacen(
+                "`, expected",
+                &format!("` (did you mean `{best}`?), expected"),
+                1,
+            );
         }
         // serde reports a missing key at the table that lacks it: name the
         // key itself, under that table's header (or at the top level).
@@ -104,8 +109,8 @@ impl InputError {
 }
 
 /// For serde's "unknown field `input_token`, expected one of `a`, `b`, …":
-/// the nearest expected key, as "; did you mean `input_tokens`?", when one
-/// is close (a typo, a missing or extra letter, a plural).
+/// the nearest expected key (`input_tokens`), when one is close (a typo, a
+/// missing, extra or swapped letter, a plural).
 fn did_you_mean(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
     let (unknown, rest) = rest.split_once('`')?;
@@ -118,10 +123,10 @@ fn did_you_mean(message: &str) -> Option<String> {
         .collect();
     let (best, distance) = keys
         .iter()
-        .map(|k| (*k, strsim::levenshtein(unknown, k)))
+        .map(|k| (*k, strsim::osa_distance(unknown, k)))
         .min_by_key(|(_, d)| *d)?;
     let limit = (unknown.chars().count() / 3).clamp(1, 3);
-    (distance <= limit && distance > 0).then(|| format!("; did you mean `{best}`?"))
+    (distance <= limit && distance > 0).then(|| best.to_string())
 }
 
 /// 1-based line and column (in characters) of byte offset `pos`.
@@ -454,11 +459,11 @@ mod tests {
         assert_eq!(
             hint("unknown field `input_token`, expected one of `name`, `input_tokens`, `output_tokens`")
                 .as_deref(),
-            Some("; did you mean `input_tokens`?")
+            Some("input_tokens")
         );
         assert_eq!(
             hint("unknown field `qualty`, expected one of `quality`, `size`").as_deref(),
-            Some("; did you mean `quality`?")
+            Some("quality")
         );
         // Nothing close: no guess.
         assert_eq!(
@@ -466,7 +471,7 @@ mod tests {
             None
         );
         assert_eq!(hint("missing field `name`"), None);
-        // Through a real parse: the hint follows serde's message.
+        // Through a real parse: the hint follows the unknown key.
         #[derive(serde::Deserialize, Debug)]
         #[serde(deny_unknown_fields)]
         #[allow(dead_code)]
@@ -477,7 +482,12 @@ mod tests {
         let src = "input_tokns = 5\n";
         let err = toml::from_str::<Item>(src).unwrap_err();
         let e = InputError::from_toml("p.toml", src, &err);
-        assert!(e.message.ends_with("; did you mean `input_tokens`?"), "{e}");
+        assert!(
+            e.message.starts_with(
+                "unknown field `input_tokns` (did you mean `input_tokens`?), expected"
+            ),
+            "{e}"
+        );
         assert_eq!(e.line, Some(1));
     }
 

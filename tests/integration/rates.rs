@@ -401,7 +401,7 @@ fn diff_reports_added_removed_and_percentages() {
     ]));
     assert!(
         csv.stdout
-            .contains("openai,gpt-image-1,image high 1024x1024,USD,0.167,0.15,-10.2%"),
+            .contains("openai,gpt-image-1,image high 1024x1024,USD,0.167,0.15,-10.2"),
         "{}",
         csv.stdout
     );
