@@ -52,9 +52,14 @@ pub fn parse_table(
             "is empty; a price table needs schema, provider, effective, currency and source",
         )]);
     }
-    let raw: RawTable =
-        toml::from_str(source).map_err(|e| vec![InputError::from_toml(origin, source, &e)])?;
+    // Read from the text, so found even where serde stops at another error.
     let vanishing = vanishing_numbers(origin, source);
+    let raw: RawTable = toml::from_str(source).map_err(|e| {
+        let mut problems = vec![InputError::from_toml(origin, source, &e)];
+        problems.extend(vanishing.iter().cloned());
+        problems.sort_by_key(|e| (e.line, e.column));
+        problems
+    })?;
     match validate(raw, origin, source, expect) {
         Ok(table) if vanishing.is_empty() => Ok(table),
         Ok(_) => Err(vanishing),
