@@ -369,7 +369,11 @@ fn many_small_items_add_up_exactly() {
     );
     // CSV carries the exact amounts for machines.
     let r = common::run(&["estimate", &plan, "--format", "csv"]);
-    assert!(r.stdout.contains(",0.002775,0.00,0.002775,"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(",0.002775,0.00,0.002775,"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -387,11 +391,7 @@ fn the_note_is_absent_when_shown_figures_add_up() {
     let (_dir4, plan4) = write_plan(&tiny_items(4));
     let r = common::run(&["estimate", &plan4]);
     assert!(r.stdout.contains("subtotal 0.01 USD"), "{}", r.stdout);
-    assert!(
-        r.stdout.contains("add up to 0.0112 USD"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("add up to 0.0112 USD"), "{}", r.stdout);
 }
 
 #[test]
@@ -431,8 +431,9 @@ fn a_plan_can_come_from_standard_input() {
     let r: common::Run = child.wait_with_output().unwrap().into();
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr
-            .starts_with("error: <stdin>:4:1: field `items.modle`: unknown field `modle` (did you mean `model`?)"),
+        r.stderr.starts_with(
+            "error: <stdin>:4:1: field `items.modle`: unknown field `modle` (did you mean `model`?)"
+        ),
         "{}",
         r.stderr
     );
@@ -462,7 +463,11 @@ fn special_files_are_refused_unread() {
             let r = common::run(&[cmd, &p]);
             assert_eq!(r.code, 2, "{cmd} {p}: {}", r.stderr);
             assert!(r.stderr.contains(&format!("{p}: {what}")), "{}", r.stderr);
-            assert!(r.stderr.contains("`-` to read it from standard input"), "{}", r.stderr);
+            assert!(
+                r.stderr.contains("`-` to read it from standard input"),
+                "{}",
+                r.stderr
+            );
         }
         assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
     }
@@ -480,13 +485,18 @@ fn model_names_are_suggested_by_prefix_and_substring() {
     let r = common::run(&["estimate", &p]);
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr
-            .contains("unknown model `veo-3.1-fast`; did you mean google/veo-3.1-fast-generate-001"),
+        r.stderr.contains(
+            "unknown model `veo-3.1-fast`; did you mean google/veo-3.1-fast-generate-001"
+        ),
         "{}",
         r.stderr
     );
     // A substring from the middle of the name.
     let (_d, p) = write_plan(&plan("fast-generate"));
     let r = common::run(&["estimate", &p]);
-    assert!(r.stderr.contains("did you mean google/veo-"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("did you mean google/veo-"),
+        "{}",
+        r.stderr
+    );
 }

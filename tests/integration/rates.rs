@@ -701,12 +701,14 @@ fn a_table_that_is_a_device_or_fifo_is_refused_unread() {
         let r = run(&args);
         assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
         assert!(
-            r.stderr.contains("2026-01-01.toml: is a character device, not a regular file"),
+            r.stderr
+                .contains("2026-01-01.toml: is a character device, not a regular file"),
             "{}",
             r.stderr
         );
         assert!(
-            r.stderr.contains("2026-02-01.toml: is a FIFO (named pipe), not a regular file"),
+            r.stderr
+                .contains("2026-02-01.toml: is a FIFO (named pipe), not a regular file"),
             "{}",
             r.stderr
         );
@@ -786,7 +788,11 @@ fn non_zero_prices_that_read_as_zero_are_problems() {
         let r = run(&["rates", "check", &d]);
         assert_eq!(r.code, 1, "{line}: {}", r.stderr);
         assert!(r.stderr.contains(says), "{line}: {}", r.stderr);
-        assert!(r.stderr.contains("2026-01-01.toml:8:"), "{line}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("2026-01-01.toml:8:"),
+            "{line}: {}",
+            r.stderr
+        );
     }
 }
 
@@ -798,7 +804,12 @@ fn csv_is_for_machines() {
     assert_eq!(r.stdout, "file,line,column,field,problem\n");
     // A price range is two columns, low and high, not `0.011–0.25`.
     let r = run(&fixture_args(&[
-        "rates", "list", "--as-of", "2025-11-01", "--format", "csv",
+        "rates",
+        "list",
+        "--as-of",
+        "2025-11-01",
+        "--format",
+        "csv",
     ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let mut lines = r.stdout.lines();
@@ -807,17 +818,27 @@ fn csv_is_for_machines() {
         Some("provider,model,kind,low,high,unit,per,table,retired")
     );
     assert!(
-        r.stdout.contains("\nopenai,gpt-image-1,image,0.011,0.25,USD,image,openai@2025-10-06,"),
+        r.stdout
+            .contains("\nopenai,gpt-image-1,image,0.011,0.25,USD,image,openai@2025-10-06,"),
         "{}",
         r.stdout
     );
     assert!(!r.stdout.contains('–'), "{}", r.stdout);
     // A diff's new price point has an empty old cell, not `—`.
     let r = run(&fixture_args(&[
-        "rates", "diff", "2025-10-06", "2026-01-01", "--format", "csv",
+        "rates",
+        "diff",
+        "2025-10-06",
+        "2026-01-01",
+        "--format",
+        "csv",
     ]));
     assert!(!r.stdout.contains('—'), "{}", r.stdout);
     // The table for people keeps its words.
     let r = run(&fixture_args(&["rates", "check"]));
-    assert!(r.stdout.starts_with("ok: 3 tables, 12 models checked"), "{}", r.stdout);
+    assert!(
+        r.stdout.starts_with("ok: 3 tables, 12 models checked"),
+        "{}",
+        r.stdout
+    );
 }

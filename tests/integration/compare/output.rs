@@ -198,18 +198,28 @@ fn infeasible_months_are_listed_as_they_are_and_set_apart() {
     // 6 months × 30.00 = 180.00, in parentheses: not comparable with a
     // feasible total.
     assert!(
-        r.stdout.contains("(180.00)")
-            && r.stdout.contains("no: 2026-01, 2026-03–2026-04, 2026-06"),
+        r.stdout.contains("(180.00)") && r.stdout.contains("no: 2026-01, 2026-03–2026-04, 2026-06"),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout.contains("No strategy can pay for every month's work"),
+        r.stdout
+            .contains("No strategy can pay for every month's work"),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("Totals in parentheses are infeasible strategies"), "{}", r.stdout);
-    assert!(r.stdout.contains("1 strategy compared in 1 independent group."), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("Totals in parentheses are infeasible strategies"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("1 strategy compared in 1 independent group."),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -222,7 +232,8 @@ fn the_chart_is_svg_or_refused_and_says_when_there_is_no_break_even() {
         let r = compare("small-months.toml", &["--chart", &p]);
         assert_eq!(r.code, 2, "{name}");
         assert!(
-            r.stderr.contains("the chart is written as SVG; give a file name ending in .svg"),
+            r.stderr
+                .contains("the chart is written as SVG; give a file name ending in .svg"),
             "{}",
             r.stderr
         );
