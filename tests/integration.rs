@@ -5,6 +5,9 @@
 mod common;
 #[path = "integration/compare.rs"]
 mod compare;
+#[cfg(unix)]
+#[path = "integration/docs.rs"]
+mod docs;
 #[path = "integration/estimate.rs"]
 mod estimate;
 #[path = "integration/ledger.rs"]
