@@ -1,6 +1,8 @@
 //! The one integration test binary (keeps builds lean on two cores). Each
 //! topic is a module under `tests/integration/`.
 
+#[path = "integration/cli.rs"]
+mod cli;
 #[path = "integration/common.rs"]
 mod common;
 #[path = "integration/compare.rs"]

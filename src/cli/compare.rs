@@ -17,8 +17,8 @@ use crate::render::{self, Format};
 pub struct CompareArgs {
     /// The usage profile (TOML; see docs/compare.md), or `-` to read it from standard input
     pub profile: PathBuf,
-    /// Prices in force on this date (default: the profile's `as_of`, else today)
-    #[arg(long, value_parser = parse_date)]
+    /// Prices in force on this date, YYYY-MM-DD (default: the profile's `as_of`, else today)
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
     pub as_of: Option<NaiveDate>,
     /// Horizon in months, 1 to 600 (default: the longest `per_month` series)
     #[arg(long, value_name = "N", value_parser = parse_months)]

@@ -41,6 +41,7 @@ Environment:
   GENBUDGET_NOW      an RFC 3339 time that replaces the clock, e.g. 2026-04-20T09:00:00Z
   GENBUDGET_PRICING  extra price-table directories, `:`-separated (as --pricing)
   GENBUDGET_DB       the ledger database (as --db)
+  COLUMNS            the width tables fit (0: never wrap; default: the terminal's)
   NO_COLOR           no colour in tables
 
 Plans and profiles may be given as `-` to read them from standard input.

@@ -755,7 +755,14 @@ impl<'a> Checker<'a> {
                 self.push(
                     spans.of("input_images"),
                     "items.input_image_size".into(),
-                    format!("{who} sends {count} input image(s) but no `input_image_size`; give it as WIDTHxHEIGHT, e.g. \"1024x1024\""),
+                    format!(
+                        "{who} sends {} but no `input_image_size`; give it as WIDTHxHEIGHT, e.g. \"1024x1024\"",
+                        if count == 1 {
+                            "1 input image".to_string()
+                        } else {
+                            format!("{count} input images")
+                        }
+                    ),
                 );
                 None
             }

@@ -74,17 +74,16 @@ fn ranked(r: &Report, csv: bool) -> Sheet {
         "feasible",
     ])
     .titled(format!(
-        "{}: {} months from {} at prices of {}, {} seat{}, {}",
+        "{}: {} from {} at prices of {}, {}, {}",
         r.profile,
-        r.months,
+        super::plural(r.months, "month", "months"),
         r.start,
         r.as_of,
-        r.seats,
-        if r.seats == 1 { "" } else { "s" },
+        super::plural(r.seats as usize, "seat", "seats"),
         r.currency
     ))
     .right_aligned(&[0, 3, 4, 5, 6])
-    .optional(&[6, 5, 4, 2, 0]);
+    .optional(&[6, 5, 4, 2]);
     for st in &r.strategies {
         s.row([
             st.rank.to_string(),
@@ -118,8 +117,11 @@ fn ranked(r: &Report, csv: bool) -> Sheet {
     if let Some(best) = r.strategies.first() {
         if best.feasible {
             s.notes.push(format!(
-                "Cheapest: {} — {} {} over {} months.",
-                best.label, best.total, r.currency, r.months
+                "Cheapest: {} — {} {} over {}.",
+                best.label,
+                best.total,
+                r.currency,
+                super::plural(r.months, "month", "months")
             ));
         } else {
             s.notes.push(

@@ -35,9 +35,9 @@ pub fn list(r: &ListReport, format: Format) -> Vec<Sheet> {
         "provider", "model", "kind", "price", "unit", "per", "table", "retired",
     ])
     .titled(format!(
-        "Models offered on {} ({} models)",
+        "Models offered on {} ({})",
         r.as_of,
-        r.models.len()
+        super::plural(r.models.len(), "model", "models")
     ))
     .right_aligned(&[3])
     .optional(&[6, 5]);
