@@ -248,6 +248,12 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Estimate(args) => estimate::run(args, &ctx),
         Command::Ledger(args) => ledger::run(args, &ctx),
         Command::Compare(args) => compare::run(args, &ctx),
+        Command::Completions { .. } | Command::Man if ctx.format != Format::Table => {
+            anyhow::bail!(
+                "--format {}: completion scripts and the man page are written in their own formats; leave --format out",
+                ctx.format.name()
+            )
+        }
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut command(), "genbudget", &mut out);

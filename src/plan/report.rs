@@ -144,7 +144,7 @@ pub struct CreditSummary {
     /// Money per credit.
     #[serde(serialize_with = "exact")]
     pub value: Decimal,
-    /// `plan` ([credit_value]), `pack` or `subscription`.
+    /// `plan` (`[credit_value]`), `pack` or `subscription`.
     pub value_from: &'static str,
     /// Σ exact totals of those items, rounded once.
     pub total: Decimal,

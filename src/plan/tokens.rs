@@ -109,9 +109,9 @@ fn merged_len(piece: &[u8], ranks: &FxHashMap<Vec<u8>, tiktoken_rs::Rank>) -> us
     let mut prev: Vec<usize> = (0..n).map(|i| i.wrapping_sub(1)).collect();
     let mut next_rank = vec![NONE; n];
     let mut heap = BinaryHeap::with_capacity(n);
-    for i in 0..n - 1 {
+    for (i, next) in next_rank.iter_mut().enumerate().take(n - 1) {
         if let Some(r) = rank(i, i + 2) {
-            next_rank[i] = r;
+            *next = r;
             heap.push(Reverse((r, i)));
         }
     }

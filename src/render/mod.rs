@@ -30,6 +30,18 @@ pub enum Format {
     Markdown,
 }
 
+impl Format {
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Markdown => "markdown",
+        }
+    }
+}
+
 /// A grid of formatted cells with a title and notes.
 #[derive(Clone, Debug, Default)]
 pub struct Sheet {

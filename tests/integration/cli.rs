@@ -71,6 +71,17 @@ fn completions_for_each_shell_and_a_man_page() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("invalid value 'tcsh'"), "{}", r.stderr);
 
+    // They have formats of their own: another is refused, not ignored.
+    for args in [
+        &["completions", "bash", "--format", "json"][..],
+        &["man", "--format", "csv"],
+    ] {
+        let r = run(args);
+        assert_eq!(r.code, 2, "{args:?}");
+        assert!(r.stdout.is_empty());
+        assert!(r.stderr.contains("leave --format out"), "{}", r.stderr);
+    }
+
     let r = run(&["man"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains(".TH genbudget 1"), "{}", &r.stdout[..300]);

@@ -52,7 +52,7 @@ fn exports(text: &str) -> Option<Vec<(String, String)>> {
 /// The program a command line runs, after `VAR=value` prefixes.
 fn program(text: &str) -> Option<&str> {
     text.split_whitespace()
-        .find(|w| !(w.contains('=') && !w.starts_with('-')))
+        .find(|w| !w.contains('=') || w.starts_with('-'))
 }
 
 /// The expected exit from a trailing `# exit N` comment.
