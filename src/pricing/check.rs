@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::load::{builtin_tables, dir_tables};
+use super::book::BookError;
+use super::load::{DirTables, builtin_tables, dir_tables};
 use super::model::Table;
 use crate::location::InputError;
 
@@ -47,8 +48,10 @@ impl From<InputError> for Problem {
 }
 
 /// Checks `dirs`, or (when empty) the book in use: the built-in tables
-/// (if `builtin`) and `extra` directories.
-pub fn check(dirs: &[PathBuf], builtin: bool, extra: &[PathBuf]) -> CheckReport {
+/// (if `builtin`) and `extra` directories. A directory or table file that
+/// cannot be read at all is an error (every one is listed), not a problem
+/// found by the check.
+pub fn check(dirs: &[PathBuf], builtin: bool, extra: &[PathBuf]) -> Result<CheckReport, BookError> {
     let mut tables: Vec<Table> = Vec::new();
     let mut problems: Vec<InputError> = Vec::new();
     let mut checked = Vec::new();
@@ -59,9 +62,14 @@ pub fn check(dirs: &[PathBuf], builtin: bool, extra: &[PathBuf]) -> CheckReport 
         problems.extend(p);
         checked.push("builtin".to_string());
     }
+    let mut unreadable = Vec::new();
     for d in targets {
-        let (t, p) = dir_tables(d);
-        if t.is_empty() && p.is_empty() {
+        let DirTables {
+            tables: t,
+            problems: p,
+            unreadable: mut u,
+        } = dir_tables(d);
+        if t.is_empty() && p.is_empty() && u.is_empty() {
             problems.push(InputError::file(
                 d.display().to_string(),
                 "holds no <provider>/<date>.toml tables",
@@ -69,7 +77,11 @@ pub fn check(dirs: &[PathBuf], builtin: bool, extra: &[PathBuf]) -> CheckReport 
         }
         tables.extend(t);
         problems.extend(p);
+        unreadable.append(&mut u);
         checked.push(d.display().to_string());
+    }
+    if !unreadable.is_empty() {
+        return Err(BookError(unreadable));
     }
     for t in &tables {
         if t.source.trim().is_empty() {
@@ -80,12 +92,12 @@ pub fn check(dirs: &[PathBuf], builtin: bool, extra: &[PathBuf]) -> CheckReport 
         }
     }
     let models = tables.iter().map(|t| t.models.len()).sum();
-    CheckReport {
+    Ok(CheckReport {
         schema: "genbudget.rates.check/1",
         checked,
         tables: tables.len(),
         models,
         ok: problems.is_empty(),
         problems: problems.into_iter().map(Problem::from).collect(),
-    }
+    })
 }
