@@ -242,7 +242,7 @@ fn price_cached<'b>(
         .or_insert_with(|| book.resolve(&item.model, opts.as_of, opts.allow_retired))
         .clone();
     match resolved {
-        Ok(r) => price_item(plan, item, r, swaps),
+        Ok(r) => price_item(plan, item, r, swaps, opts.as_of),
         Err(e) => Err(plan.item_error(item, Some("model"), &e.to_string())),
     }
 }
@@ -252,6 +252,7 @@ fn price_item<'b>(
     item: &Item,
     mut r: Resolved<'b>,
     swaps: &[SwapTo<'b>],
+    as_of: NaiveDate,
 ) -> Result<ItemReport, InputError> {
     let err = |field: Option<&str>, msg: String| plan.item_error(item, field, &msg);
     let mut swapped_from = None;
@@ -415,6 +416,11 @@ fn price_item<'b>(
         Quantity::PerDay { per_day, days } => (Some(per_day), Some(days)),
         Quantity::Count(_) => (None, None),
     };
+    if let (Some(d), None, Some(off)) = (days, r.retired, model.retired) {
+        if let Some(w) = retires_during(as_of, d, off) {
+            warnings.push(format!("{}{}", r.id(), w));
+        }
+    }
     let limits = item.limits.as_ref().or(model.limits.as_ref());
     let mut timing_out = (None, None, None);
     if let Some(limits) = limits {
@@ -474,6 +480,21 @@ fn price_item<'b>(
         swapped_from,
         warnings,
     })
+}
+
+/// A `per_day` item's work runs `days` days from `as_of` (the last day is
+/// `as_of + days − 1`). When the model is retired (`off`, its first day
+/// gone) before that, says how many of those days it can't run.
+fn retires_during(as_of: NaiveDate, days: u64, off: NaiveDate) -> Option<String> {
+    let days_i = i64::try_from(days).ok()?;
+    let last = as_of.checked_add_signed(chrono::Duration::try_days(days_i - 1)?)?;
+    if off > last || off <= as_of {
+        return None;
+    }
+    let lost = (last - off).num_days() + 1;
+    Some(format!(
+        " retires on {off}, but this per_day item runs {days} days, {as_of} to {last}: its last {lost} day(s) can't run on it; plan a successor or fewer days"
+    ))
 }
 
 /// Whole jobs for `n` units with retries: ceil(n × (1 + retry_rate)).

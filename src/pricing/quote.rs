@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 
 use super::book::Resolved;
-use super::model::{ImagePrices, Kind, Model, QualityPrice, Size, Table, VideoPrices};
+use super::model::{
+    ImagePrices, Kind, LongContext, Model, QualityPrice, Size, Table, VideoPrices,
+};
 use crate::money::{Currency, plain};
 
 /// What one unit of work asks for. Fields that don't apply to the model's
@@ -366,26 +368,36 @@ fn video(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
 fn text(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
     let name = &model.name;
     let t = &model.tokens;
+    // A request whose input (plain plus cached) passes the long-context
+    // threshold is priced wholly at the tier's prices, as the vendors bill it.
+    let sent = spec
+        .input_tokens
+        .unwrap_or(0)
+        .saturating_add(spec.cached_input_tokens.unwrap_or(0));
+    let tier = model.long_context.as_ref().filter(|lc| sent > lc.above);
+    let pick = |base: Option<Decimal>, long: fn(&LongContext) -> Option<Decimal>| {
+        tier.and_then(long).or(base)
+    };
     let parts = [
         (
             "input_tokens",
             "input",
             spec.input_tokens,
-            t.input.or(t.text_input),
+            pick(t.input.or(t.text_input), |lc| lc.input),
             "in",
         ),
         (
             "cached_input_tokens",
             "cached_input",
             spec.cached_input_tokens,
-            t.cached_input.or(t.cached_text_input),
+            pick(t.cached_input.or(t.cached_text_input), |lc| lc.cached_input),
             "cached",
         ),
         (
             "output_tokens",
             "output",
             spec.output_tokens,
-            t.output,
+            pick(t.output, |lc| lc.output),
             "out",
         ),
     ];
@@ -418,6 +430,9 @@ fn text(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
             label.push_str(" + ");
         }
         let _ = write!(label, "{n} {short}");
+    }
+    if let Some(lc) = tier {
+        let _ = write!(label, " (long context, input above {})", lc.above);
     }
     Ok((total, label, "request", Vec::new()))
 }
