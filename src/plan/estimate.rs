@@ -1,7 +1,7 @@
 //! The pure estimation step: a validated plan, a price book and options in;
 //! a priced [`Estimate`] out. No clock, environment or file is touched.
 //!
-//! Arithmetic follows `spec/plan.md` exactly. Every product is computed
+//! Arithmetic follows the documented rules (docs/estimate.md) exactly. Every product is computed
 //! exactly with checked `rust_decimal` operations and rounded **once**, to
 //! the currency's minor unit, half away from zero:
 //!
@@ -673,5 +673,20 @@ mod tests {
                 .sum();
             prop_assert_eq!(shown, Decimal::from_str(json["subtotal"].as_str().unwrap()).unwrap());
         }
+    }
+
+    #[test]
+    fn retires_during_counts_the_days_a_per_day_item_loses() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // 14 days from 2026-11-10 end on 2026-11-23; retired 2026-11-17 loses
+        // 11-17 … 11-23 = 7 days.
+        let w = retires_during(d("2026-11-10"), 14, d("2026-11-17")).unwrap();
+        assert!(w.contains("its last 7 day(s)"), "{w}");
+        assert!(w.contains("2026-11-10 to 2026-11-23"), "{w}");
+        // Retiring the day after the last day costs nothing.
+        assert_eq!(retires_during(d("2026-11-10"), 14, d("2026-11-24")), None);
+        // Retiring on the last day loses one day.
+        let w = retires_during(d("2026-11-10"), 14, d("2026-11-23")).unwrap();
+        assert!(w.contains("its last 1 day(s)"), "{w}");
     }
 }

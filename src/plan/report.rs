@@ -1,6 +1,6 @@
 //! The estimate report: what `--format json` prints, and what the other
-//! renderers lay out. Field names and meanings follow `spec/plan.md`;
-//! fields beyond the spec's are additions, never renamings.
+//! renderers lay out. Field names and meanings are the documented JSON
+//! contract (docs/estimate.md); fields added later are additions, never renamings.
 //!
 //! Money amounts are exact decimals already rounded where the contract says
 //! (serialised as strings); counts, units and credits are exact and shown

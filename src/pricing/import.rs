@@ -54,6 +54,8 @@ pub struct ImportedTable {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct ImportedModel {
     pub kind: &'static str,
+    /// Other names (LiteLLM's `alias_of` entries).
+    pub aliases: Vec<String>,
     pub retired: Option<NaiveDate>,
     /// `(key, per-1M price)` in the table's key order.
     pub tokens: Vec<(&'static str, Decimal)>,
@@ -141,11 +143,20 @@ pub fn convert(
     let mut skipped = Vec::new();
     let mut parsed: Vec<(String, String, Entry<'_>)> = Vec::new();
     let mut all_providers = BTreeSet::new();
+    // `{"alias_of": "<key>"}` entries: another name for an entry.
+    let mut aliases: Vec<(String, String)> = Vec::new();
     for (key, raw) in &entries {
         let Ok(entry) = serde_json::from_str::<Entry<'_>>(raw.get()) else {
             skipped.push(skip(key, None, "shape", "the entry is not an object"));
             continue;
         };
+        if let (Some(target), None) = (
+            string_field(&entry, "alias_of"),
+            entry.get("litellm_provider"),
+        ) {
+            aliases.push((key.clone(), target));
+            continue;
+        }
         let Some(provider) = string_field(&entry, "litellm_provider") else {
             skipped.push(skip(key, None, "no provider", "no `litellm_provider`"));
             continue;
@@ -291,6 +302,7 @@ pub fn convert(
     }
     merge_sized(&mut tables, sized, &mut made_by, &mut skipped);
     tables.retain(|_, t| !t.models.is_empty());
+    add_aliases(&mut tables, &made_by, aliases, &wanted, &mut skipped);
 
     let mut by_reason = BTreeMap::new();
     for s in &skipped {
@@ -399,7 +411,9 @@ fn merge_sized(
                         k,
                         Some(&provider),
                         "shape",
-                        format!("{provider}/{id} is not an image model, so per-size prices don't fit"),
+                        format!(
+                            "{provider}/{id} is not an image model, so per-size prices don't fit"
+                        ),
                     ));
                 }
             }
@@ -441,7 +455,58 @@ fn merge_sized(
     }
 }
 
-fn skip(key: &str, provider: Option<&str>, reason: &'static str, detail: impl Into<String>) -> Skipped {
+/// Adds LiteLLM's `alias_of` entries as aliases of the models they name,
+/// where that model was imported and the name is free in its table.
+fn add_aliases(
+    tables: &mut BTreeMap<String, ImportedTable>,
+    made_by: &BTreeMap<(String, String), String>,
+    aliases: Vec<(String, String)>,
+    wanted: &dyn Fn(&str) -> bool,
+    skipped: &mut Vec<Skipped>,
+) {
+    let by_key: BTreeMap<&str, &(String, String)> =
+        made_by.iter().map(|(slot, k)| (k.as_str(), slot)).collect();
+    for (key, target) in aliases {
+        let Some((provider, id)) = by_key.get(target.as_str()).map(|s| (*s).clone()) else {
+            // Only report aliases whose target is in a provider asked for.
+            let prefix = target.split('/').next().unwrap_or("");
+            if wanted(prefix) || !target.contains('/') {
+                skipped.push(skip(
+                    &key,
+                    None,
+                    "alias",
+                    format!("an alias of `{target}`, which was not imported"),
+                ));
+            }
+            continue;
+        };
+        let name = model_name(&key, &provider).replace('/', "-");
+        let Some(t) = tables.get_mut(&provider) else {
+            continue;
+        };
+        let taken =
+            t.models.contains_key(&name) || t.models.values().any(|m| m.aliases.contains(&name));
+        if taken || !valid_name(&name) {
+            skipped.push(skip(
+                &key,
+                Some(&provider),
+                "alias",
+                format!("an alias of `{target}`, but `{name}` is already a name in {provider} or not a valid one"),
+            ));
+            continue;
+        }
+        if let Some(m) = t.models.get_mut(&id) {
+            m.aliases.push(name);
+        }
+    }
+}
+
+fn skip(
+    key: &str,
+    provider: Option<&str>,
+    reason: &'static str,
+    detail: impl Into<String>,
+) -> Skipped {
     Skipped {
         key: key.to_string(),
         provider: provider.map(str::to_string),
@@ -554,7 +619,11 @@ fn text_model(entry: &Entry<'_>) -> Result<ImportedModel, Problem> {
             m.tokens.push((key, p));
         }
     }
-    if !m.tokens.iter().any(|(k, _)| *k == "input" || *k == "output") {
+    if !m
+        .tokens
+        .iter()
+        .any(|(k, _)| *k == "input" || *k == "output")
+    {
         return Err(Problem::NoPrice(
             "no `input_cost_per_token` or `output_cost_per_token`".into(),
         ));

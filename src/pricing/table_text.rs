@@ -37,6 +37,10 @@ pub fn render(t: &ImportedTable, effective: NaiveDate, file: &str) -> String {
     for (id, m) in &t.models {
         let _ = writeln!(out, "\n[models.{}]", quote(id));
         let _ = writeln!(out, "kind = \"{}\"", m.kind);
+        if !m.aliases.is_empty() {
+            let names: Vec<String> = m.aliases.iter().map(|a| quote(a)).collect();
+            let _ = writeln!(out, "aliases = [{}]", names.join(", "));
+        }
         if let Some(r) = m.retired {
             let _ = writeln!(out, "retired = {r}");
         }

@@ -246,7 +246,11 @@ pub fn check(r: &CheckReport) -> Vec<Sheet> {
             })
             .right_aligned(&[2]);
         for x in &r.stale {
-            st.row([x.provider.clone(), x.newest.to_string(), x.age_days.to_string()]);
+            st.row([
+                x.provider.clone(),
+                x.newest.to_string(),
+                x.age_days.to_string(),
+            ]);
         }
         if st.rows.is_empty() {
             st.headers.clear();
