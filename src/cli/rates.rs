@@ -62,8 +62,8 @@ enum RatesCommand {
     },
     /// Convert another tool's price file into tables (one per provider)
     Import {
-        /// The file's format: litellm (model_prices_and_context_window.json)
-        #[arg(value_enum, value_name = "FORMAT")]
+        /// Whose price file it is: litellm (model_prices_and_context_window.json)
+        #[arg(value_enum, value_name = "FROM")]
         from: ImportFormat,
         /// The price file
         file: PathBuf,

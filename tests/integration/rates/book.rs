@@ -30,6 +30,8 @@ fn chatgpt_sora_credits_end_on_2026_04_26() {
     assert!(text.contains("1,000 / 4 = 250 s, about 4.2 minutes"));
     assert!(!text.contains("4-8 minutes of video a month"));
     assert!(!text.contains("seeds/"));
+    // The article without Sora credit figures is no longer cited for them.
+    assert!(text.contains("no longer cites the GPT Image 2 vs Sora article for credit figures"));
 }
 
 #[test]
