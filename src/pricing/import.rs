@@ -856,6 +856,27 @@ mod tests {
     }
 
     #[test]
+    fn every_json_number_form_is_exact() {
+        // 1E-7 × 1e6 = 0.1; 2.5e+01 = 25 per token (a silly price, exactly
+        // 25,000,000 per 1M); 3 = 3,000,000 per 1M; -0.0 is zero.
+        let json = r#"{"a": {"litellm_provider": "p", "mode": "chat",
+            "input_cost_per_token": 1E-7, "output_cost_per_token": 2.5e+01,
+            "cache_read_input_token_cost": -0.0},
+            "b": {"litellm_provider": "p", "mode": "chat", "input_cost_per_token": 3}}"#;
+        let (tables, _) = convert(json, "f.json", &opts()).unwrap();
+        let a = &tables[0].models["a"];
+        assert_eq!(
+            a.tokens,
+            vec![
+                ("input", dec!(0.1)),
+                ("cached_input", dec!(0)),
+                ("output", dec!(25000000))
+            ]
+        );
+        assert_eq!(tables[0].models["b"].tokens, vec![("input", dec!(3000000))]);
+    }
+
+    #[test]
     fn text_tokens_scale_to_per_million_with_a_long_context_tier() {
         // 1.25e-06 × 1e6 = 1.25; 2.5e-06 × 1e6 = 2.5; 1e-05 × 1e6 = 10.
         let json = r#"{"gemini/p": {"litellm_provider": "gemini", "mode": "chat",

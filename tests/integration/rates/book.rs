@@ -244,3 +244,43 @@ fn no_table_or_pricing_doc_points_outside_the_repository() {
         }
     }
 }
+
+#[test]
+fn the_documented_whole_table_passes_check_and_prices() {
+    // docs/pricing-tables.md says a table can be written from it alone: its
+    // "A whole table" example must be a valid table.
+    let doc = fs::read_to_string(root().join("docs/pricing-tables.md")).unwrap();
+    let from = doc.find("### A whole table").expect("section");
+    let body = &doc[from..];
+    let start = body.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = body[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("acme/2026-11-26.toml");
+    fs::create_dir_all(file.parent().unwrap()).unwrap();
+    fs::write(&file, &body[start..start + end]).unwrap();
+    let r = run(&["rates", "check", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.starts_with("ok: 1 tables, 3 models"),
+        "{}",
+        r.stdout
+    );
+    // Its text model above 200k input tokens: 250,000 × 2.50/1M = 0.625.
+    let plans = tempfile::tempdir().unwrap();
+    let plan = plans.path().join("p.toml");
+    fs::write(
+        &plan,
+        "name = \"p\"\nas_of = 2026-11-26\n[[items]]\nname = \"long\"\nmodel = \"acme-text-1.5-2026-11-01\"\ncount = 1\ninput_tokens = 250000\n",
+    )
+    .unwrap();
+    let (r, v) = run_json(&[
+        "--pricing",
+        dir.path().to_str().unwrap(),
+        "estimate",
+        plan.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(v["items"][0]["unit_price"], "0.625");
+}
