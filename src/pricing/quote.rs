@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 
 use super::book::Resolved;
-use super::model::{ImagePrices, Kind, Model, QualityPrice, Size, Table, VideoPrices};
+use super::model::{ImagePrices, Kind, LongContext, Model, QualityPrice, Size, Table, VideoPrices};
 use crate::money::{Currency, plain};
 
 /// What one unit of work asks for. Fields that don't apply to the model's
@@ -366,26 +366,36 @@ fn video(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
 fn text(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
     let name = &model.name;
     let t = &model.tokens;
+    // A request whose input (plain plus cached) passes the long-context
+    // threshold is priced wholly at the tier's prices, as the vendors bill it.
+    let sent = spec
+        .input_tokens
+        .unwrap_or(0)
+        .saturating_add(spec.cached_input_tokens.unwrap_or(0));
+    let tier = model.long_context.as_ref().filter(|lc| sent > lc.above);
+    let pick = |base: Option<Decimal>, long: fn(&LongContext) -> Option<Decimal>| {
+        tier.and_then(long).or(base)
+    };
     let parts = [
         (
             "input_tokens",
             "input",
             spec.input_tokens,
-            t.input.or(t.text_input),
+            pick(t.input.or(t.text_input), |lc| lc.input),
             "in",
         ),
         (
             "cached_input_tokens",
             "cached_input",
             spec.cached_input_tokens,
-            t.cached_input.or(t.cached_text_input),
+            pick(t.cached_input.or(t.cached_text_input), |lc| lc.cached_input),
             "cached",
         ),
         (
             "output_tokens",
             "output",
             spec.output_tokens,
-            t.output,
+            pick(t.output, |lc| lc.output),
             "out",
         ),
     ];
@@ -418,6 +428,9 @@ fn text(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
             label.push_str(" + ");
         }
         let _ = write!(label, "{n} {short}");
+    }
+    if let Some(lc) = tier {
+        let _ = write!(label, " (long context, input above {})", lc.above);
     }
     Ok((total, label, "request", Vec::new()))
 }
@@ -582,5 +595,82 @@ mod tests {
         };
         let q = quote(t, m, &huge).unwrap();
         assert!(q.unit_price > Decimal::ZERO);
+    }
+}
+
+#[cfg(test)]
+mod long_context_tests {
+    //! Long-context token tiers.
+
+    use super::*;
+    use crate::pricing::parse_table;
+    use rust_decimal_macros::dec;
+
+    const TABLE: &str = r#"schema = 1
+provider = "acme"
+effective = 2026-01-01
+currency = "USD"
+source = "test"
+
+[models.t]
+kind = "text"
+tokens = { input = "2.50", cached_input = "0.25", output = "15.00" }
+long_context = { above = 272000, input = "5.00", output = "22.50" }
+"#;
+
+    fn request(input: u64, cached: u64, output: u64) -> RequestSpec {
+        RequestSpec {
+            input_tokens: Some(input),
+            cached_input_tokens: Some(cached),
+            output_tokens: Some(output),
+            ..RequestSpec::default()
+        }
+    }
+
+    #[test]
+    fn long_context_prices_the_whole_request_past_the_threshold() {
+        let t = parse_table("t.toml", TABLE, None).unwrap();
+        let m = &t.models["t"];
+        // At the threshold (272,000 in all): base prices.
+        // 270,000 × 2.50/1M = 0.675; 2,000 × 0.25/1M = 0.0005; 1,000 × 15/1M = 0.015
+        // → 0.6905.
+        let q = quote(&t, m, &request(270_000, 2_000, 1_000)).unwrap();
+        assert_eq!(q.unit_price, dec!(0.6905));
+        assert!(!q.spec.contains("long context"), "{}", q.spec);
+        // One token more: every token at the tier. 270,001 × 5/1M = 1.350005;
+        // cached has no tier price, so stays 0.25: 2,000 × 0.25/1M = 0.0005;
+        // 1,000 × 22.50/1M = 0.0225 → 1.373005.
+        let q = quote(&t, m, &request(270_001, 2_000, 1_000)).unwrap();
+        assert_eq!(q.unit_price, dec!(1.373005));
+        assert_eq!(
+            q.spec,
+            "270001 in + 2000 cached + 1000 out (long context, input above 272000)"
+        );
+    }
+
+    #[test]
+    fn long_context_is_refused_on_image_models_and_needs_a_price() {
+        let bad = TABLE.replace(
+            "[models.t]\nkind = \"text\"",
+            "[models.t]\nkind = \"image\"\nimage = \"0.04\"",
+        );
+        let errs = parse_table("t.toml", &bad, None).unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|e| e.field.as_deref() == Some("models.t.long_context")
+                    && e.message.contains("text models")),
+            "{errs:?}"
+        );
+        let empty = TABLE.replace(
+            "long_context = { above = 272000, input = \"5.00\", output = \"22.50\" }",
+            "long_context = { above = 0 }",
+        );
+        let errs = parse_table("t.toml", &empty, None).unwrap_err();
+        let fields: Vec<_> = errs.iter().filter_map(|e| e.field.clone()).collect();
+        assert!(
+            fields.contains(&"models.t.long_context.above".to_string())
+                && fields.contains(&"models.t.long_context".to_string()),
+            "{errs:?}"
+        );
     }
 }
