@@ -67,6 +67,44 @@ enum LedgerCommand {
     Verify,
     /// The whole journal as JSON lines
     Export,
+    /// Add, list and revoke the HTTP service's tokens
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Add a token and print its secret (shown once)
+    Add(TokenAddArgs),
+    /// List tokens (never their secrets)
+    List,
+    /// Revoke a token: it stops working on the next request
+    Revoke {
+        /// The token's name
+        name: String,
+    },
+}
+
+#[derive(Args, Debug)]
+struct TokenAddArgs {
+    /// A name for the token: 1–64 characters from A-Z a-z 0-9 . _ @ -
+    name: String,
+    /// What the token may do: admin (everything), app (reserve, settle,
+    /// release, charge, quote, read any user), user (read one user)
+    #[arg(long, value_enum)]
+    role: RoleArg,
+    /// The user a `user` token is bound to
+    #[arg(long, value_parser = user_arg)]
+    user: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RoleArg {
+    Admin,
+    App,
+    User,
 }
 
 fn credits_arg(s: &str) -> Result<Decimal, String> {
@@ -626,6 +664,30 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
             }
             if !doc.ok {
                 return Ok(Outcome::Negative);
+            }
+        }
+        LedgerCommand::Token { command } => {
+            let now = ctx.now;
+            match command {
+                TokenCommand::Add(a) => {
+                    let role = match a.role {
+                        RoleArg::Admin => ledger::Role::Admin,
+                        RoleArg::App => ledger::Role::App,
+                        RoleArg::User => ledger::Role::User,
+                    };
+                    let doc = with(ctx, false, |l| {
+                        l.token_add(now, &a.name, role, a.user.as_deref())
+                    })?;
+                    print(ctx, &doc, || sheets::token(&doc))?;
+                }
+                TokenCommand::List => {
+                    let doc = with(ctx, false, |l| l.tokens(now))?;
+                    print(ctx, &doc, || sheets::tokens(&doc.tokens))?;
+                }
+                TokenCommand::Revoke { name } => {
+                    let doc = with(ctx, false, |l| l.token_revoke(now, &name))?;
+                    print(ctx, &doc, || sheets::token(&doc))?;
+                }
             }
         }
         LedgerCommand::Export => {

@@ -22,7 +22,7 @@ use super::amount::Micros;
 use super::journal::{Entry, canonical_json, time_text};
 use super::period::{Period, day_text, parse_day, parse_timezone};
 use super::settings::Settings;
-use super::state::{Allocation, Limits};
+use super::state::{Allocation, Limits, Role};
 use crate::money::Currency;
 
 /// Whether an opening entry made a hold or a one-step charge.
@@ -169,6 +169,16 @@ pub struct Ended {
     pub credits: Micros,
 }
 
+/// A service token being added (its secret's hash, never the secret).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenAdded {
+    pub name: String,
+    pub role: Role,
+    pub user: Option<String>,
+    /// Hex SHA-256 of the secret.
+    pub sha256: String,
+}
+
 /// Extra credits for one user.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Granted {
@@ -220,6 +230,10 @@ pub enum Event {
     Expire {
         ended: Ended,
         expires_at: Option<DateTime<Utc>>,
+    },
+    TokenAdd(TokenAdded),
+    TokenRevoke {
+        name: String,
     },
 }
 
@@ -285,6 +299,17 @@ struct ReleaseData {
     late: bool,
     available: Option<Micros>,
 }
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenData {
+    role: String,
+    sha256: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -370,6 +395,8 @@ impl Event {
             Event::Settle(_) => "settle",
             Event::Release { .. } => "release",
             Event::Expire { .. } => "expire",
+            Event::TokenAdd(_) => "token_add",
+            Event::TokenRevoke { .. } => "token_revoke",
         }
     }
 
@@ -463,6 +490,21 @@ impl Event {
                     expires_at: expires_at.map(time_text),
                 },
             ),
+            Event::TokenAdd(t) => Columns {
+                user: t.user.as_deref(),
+                key: Some(&t.name),
+                ..Columns::new(
+                    "token_add",
+                    TokenData {
+                        role: t.role.as_str().into(),
+                        sha256: t.sha256.clone(),
+                    },
+                )
+            },
+            Event::TokenRevoke { name } => Columns {
+                key: Some(name),
+                ..Columns::new("token_revoke", Empty {})
+            },
         }
     }
 
@@ -612,6 +654,26 @@ impl Event {
                     expires_at: d.expires_at.as_deref().map(time_from).transpose()?,
                 }
             }
+            "token_add" => {
+                let d: TokenData = data(e)?;
+                let role = Role::parse(&d.role)
+                    .ok_or_else(|| format!("role `{}` is not admin, app or user", d.role))?;
+                if d.sha256.len() != 64 || !d.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(format!("sha256 `{}` is not a hex SHA-256", d.sha256));
+                }
+                Event::TokenAdd(TokenAdded {
+                    name: need(&e.key, "key")?,
+                    role,
+                    user: e.user.clone(),
+                    sha256: d.sha256,
+                })
+            }
+            "token_revoke" => {
+                let _: Empty = data(e)?;
+                Event::TokenRevoke {
+                    name: need(&e.key, "key")?,
+                }
+            }
             other => return Err(format!("unknown kind `{other}`")),
         })
     }
@@ -631,9 +693,20 @@ impl Ended {
 }
 
 /// Every entry kind, in the order the docs list them.
-pub const KINDS: [&str; 11] = [
-    "init", "migrate", "user_add", "user_set", "org_set", "grant", "hold", "charge", "settle",
-    "release", "expire",
+pub const KINDS: [&str; 13] = [
+    "init",
+    "migrate",
+    "user_add",
+    "user_set",
+    "org_set",
+    "grant",
+    "hold",
+    "charge",
+    "settle",
+    "release",
+    "expire",
+    "token_add",
+    "token_revoke",
 ];
 
 #[cfg(test)]
@@ -720,6 +793,13 @@ mod tests {
                 ended,
                 expires_at: Some(at()),
             },
+            Event::TokenAdd(TokenAdded {
+                name: "web".into(),
+                role: Role::User,
+                user: Some("bob".into()),
+                sha256: "ab".repeat(32),
+            }),
+            Event::TokenRevoke { name: "web".into() },
         ];
         for e in events {
             let entry = e.to_entry(2, at());

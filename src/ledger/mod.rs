@@ -83,12 +83,13 @@ pub use journal::Entry;
 pub use ops::config::LimitsChange;
 pub use ops::grant::{GrantRequest, MAX_NOTE_LEN};
 pub use ops::reserve::HoldRequest;
+pub use ops::token::{SECRET_PREFIX, secret_hash};
 pub use price::{Cost, MAX_IMAGES, MAX_SECONDS, ModelRequest, Priced, Spec, price_request};
 pub use report::{ReportBy, ReportQuery};
 pub use settings::Settings;
 pub use sqlite::schema::{APPLICATION_ID, Migration, SCHEMA_VERSION};
 pub use sqlite::{Durability, OpenOptions};
-pub use state::{Counters, Limits};
+pub use state::{Counters, Limits, Role};
 
 use ops::Tx;
 use store::Store;
@@ -457,6 +458,43 @@ impl Ledger {
     pub fn report(&mut self, now: DateTime<Utc>, q: &ReportQuery) -> Result<ReportDoc> {
         let now = micros(now);
         self.read(now, |t| report::report(t, q))
+    }
+
+    /// Adds a service token with `role` (bound to `user` for role `user`).
+    /// The returned document carries the secret: it is shown this once.
+    pub fn token_add(
+        &mut self,
+        now: DateTime<Utc>,
+        name: &str,
+        role: Role,
+        user: Option<&str>,
+    ) -> Result<TokenDoc> {
+        let now = micros(now);
+        self.write(|_| true, |t| ops::token::add(t, now, name, role, user))
+    }
+
+    /// Revokes a token: it stops working on the next request.
+    pub fn token_revoke(&mut self, now: DateTime<Utc>, name: &str) -> Result<TokenDoc> {
+        let now = micros(now);
+        self.write(|_| true, |t| ops::token::revoke(t, now, name))
+    }
+
+    /// Every token, revoked ones too (never a secret).
+    pub fn tokens(&mut self, now: DateTime<Utc>) -> Result<TokensDoc> {
+        let now = micros(now);
+        self.read(now, ops::token::list)
+    }
+
+    /// The active token whose secret `secret` is, if any (compared in
+    /// constant time; see `ops/token.rs`).
+    pub fn authenticate(&mut self, secret: &str) -> Result<Option<state::Token>> {
+        let settings = &self.settings;
+        let mut found = None;
+        self.store.read(&mut |st| {
+            found = ops::token::authenticate(&mut Tx::new(st, settings), secret)?;
+            Ok(())
+        })?;
+        Ok(found)
     }
 
     /// Checks integrity, chain, caches and limits (never writes).

@@ -22,7 +22,7 @@ use super::journal::{Entry, GENESIS, canonical_json};
 use super::period::local_day;
 use super::rules::{self, Books};
 use super::settings::Settings;
-use super::state::{Counters, Delta, Grant, Hold, HoldState, Limits};
+use super::state::{Counters, Delta, Grant, Hold, HoldState, Limits, Token};
 
 /// A user or the org as the journal describes it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -67,6 +67,7 @@ pub struct Replay {
     pub org: Party,
     pub grants: BTreeMap<String, Grant>,
     pub holds: HashMap<String, Hold>,
+    pub tokens: BTreeMap<String, Token>,
     pub entries: i64,
     pub head_seq: i64,
     pub head_hash: Vec<u8>,
@@ -161,6 +162,31 @@ impl Books for Replay {
         Ok(())
     }
 
+    fn token(&mut self, name: &str) -> Result<Option<Token>> {
+        Ok(self.tokens.get(name).cloned())
+    }
+
+    fn add_token(&mut self, token: &Token) -> Result<()> {
+        if let Some(u) = &token.user {
+            if !self.users.contains_key(u) {
+                return Err(LedgerError::Corrupt(format!(
+                    "token `{}` for unknown user `{u}`",
+                    token.name
+                )));
+            }
+        }
+        self.tokens.insert(token.name.clone(), token.clone());
+        Ok(())
+    }
+
+    fn revoke_token(&mut self, name: &str, seq: i64, at: &str) -> Result<()> {
+        if let Some(t) = self.tokens.get_mut(name) {
+            t.revoked_seq = Some(seq);
+            t.revoked_at = Some(at.to_string());
+        }
+        Ok(())
+    }
+
     fn end_hold(
         &mut self,
         key: &str,
@@ -190,6 +216,7 @@ impl Replay {
             org: Party::default(),
             grants: BTreeMap::new(),
             holds: HashMap::new(),
+            tokens: BTreeMap::new(),
             entries: 0,
             head_seq: 0,
             head_hash: GENESIS.to_vec(),

@@ -98,6 +98,52 @@ impl Grant {
     }
 }
 
+/// What a service token may do (see `genbudget serve`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Everything, including users, org limits and grants.
+    Admin,
+    /// Reserve, settle, release, charge, quote, and read any user.
+    App,
+    /// Read one user's status and holds.
+    User,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 3] = [Role::Admin, Role::App, Role::User];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::App => "app",
+            Role::User => "user",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+/// A service token: its name, role, bound user, and the SHA-256 of its
+/// secret (the secret itself is never stored).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub name: String,
+    pub role: Role,
+    /// The user a `user` token is bound to.
+    pub user: Option<String>,
+    /// Hex SHA-256 of the secret.
+    pub sha256: String,
+    /// RFC 3339 time and seq of the entry that added it.
+    pub created_at: String,
+    pub seq: i64,
+    /// RFC 3339 time and seq of the entry that revoked it.
+    pub revoked_at: Option<String>,
+    pub revoked_seq: Option<i64>,
+}
+
 /// The life of a hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HoldState {

@@ -31,7 +31,7 @@ use super::error::Result;
 use super::journal::{Entry, Head};
 use super::rules::Books;
 use super::settings::Settings;
-use super::state::{Counters, Grant, Hold, PartyRow};
+use super::state::{Counters, Grant, Hold, PartyRow, Token};
 
 /// How `report` groups settled spending in the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +109,8 @@ pub trait StoreTx: Books {
     fn day_rows(&mut self) -> Result<DayRows>;
     /// Every grant.
     fn grants(&mut self) -> Result<Vec<Grant>>;
+    /// Every service token, revoked ones too, by name.
+    fn tokens(&mut self) -> Result<Vec<Token>>;
 }
 
 /// A ledger's database.

@@ -16,7 +16,7 @@ use super::amount::Micros;
 use super::docs::{Problem, VerifyDoc};
 use super::error::{LedgerError, Result};
 use super::replay::Replay;
-use super::state::{Counters, Grant, Hold, PartyRow};
+use super::state::{Counters, Grant, Hold, PartyRow, Token};
 use super::store::StoreTx;
 
 fn cache_problem(problems: &mut Vec<Problem>, what: String) {
@@ -173,6 +173,20 @@ fn compare_caches(st: &mut dyn StoreTx, r: &Replay, problems: &mut Vec<Problem>)
             .find(|k| cached.get(*k) != derived.get(*k))
         {
             cache_problem(problems, format!("grants.{bad} differs from the journal"));
+        }
+    }
+    if let Some(tokens) = read(problems, "tokens", st.tokens())? {
+        let derived: Vec<&Token> = r.tokens.values().collect();
+        let cached: Vec<&Token> = tokens.iter().collect();
+        if cached != derived {
+            let bad = tokens
+                .iter()
+                .map(|t| t.name.as_str())
+                .chain(r.tokens.keys().map(String::as_str))
+                .find(|n| tokens.iter().find(|t| t.name == *n) != r.tokens.get(*n))
+                .unwrap_or_default()
+                .to_string();
+            cache_problem(problems, format!("tokens.{bad} differs from the journal"));
         }
     }
     if let Some(holds) = read(problems, "holds", st.holds(None, true))? {

@@ -33,6 +33,8 @@ mod seam;
 mod storage;
 #[path = "ledger/tamper.rs"]
 mod tamper;
+#[path = "ledger/tokens.rs"]
+mod tokens;
 
 /// The fixed clock of `common::cmd`.
 pub const NOW: &str = "2026-04-20T09:00:00Z";

@@ -14,6 +14,7 @@ pub(crate) mod config;
 pub(crate) mod grant;
 pub(crate) mod reserve;
 pub(crate) mod settle;
+pub(crate) mod token;
 
 use chrono::{DateTime, NaiveDate, Utc};
 

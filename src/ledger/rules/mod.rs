@@ -20,7 +20,7 @@ use super::amount::Micros;
 use super::error::{LedgerError, Result};
 use super::event::{Ended, Event, HoldKind};
 use super::settings::Settings;
-use super::state::{Allocation, Counters, Delta, Grant, Hold, HoldState, Limits};
+use super::state::{Allocation, Counters, Delta, Grant, Hold, HoldState, Limits, Role, Token};
 
 /// The state that events change. Implemented by a store's write
 /// transaction (cache tables) and by [`Replay`](super::replay::Replay)
@@ -44,6 +44,12 @@ pub trait Books {
     fn hold(&mut self, key: &str) -> Result<Option<Hold>>;
     /// A new hold or charge.
     fn open_hold(&mut self, hold: &Hold) -> Result<()>;
+    /// The token called `name`, revoked or not.
+    fn token(&mut self, name: &str) -> Result<Option<Token>>;
+    /// A new token.
+    fn add_token(&mut self, token: &Token) -> Result<()>;
+    /// Marks a token revoked by entry `seq` at `at`.
+    fn revoke_token(&mut self, name: &str, seq: i64, at: &str) -> Result<()>;
     /// How a hold ended.
     fn end_hold(
         &mut self,
@@ -159,6 +165,32 @@ pub fn apply<B: Books + ?Sized>(b: &mut B, seq: i64, at: &str, event: &Event) ->
         }
         Event::Release { ended, .. } => close(b, seq, ended, HoldState::Released),
         Event::Expire { ended, .. } => close(b, seq, ended, HoldState::Expired),
+        Event::TokenAdd(t) => {
+            if b.token(&t.name)?.is_some() {
+                return Err(broken(format!("token `{}` added twice", t.name)));
+            }
+            if (t.role == Role::User) != t.user.is_some() {
+                return Err(broken(format!(
+                    "token `{}`: a user token is bound to one user, and only it",
+                    t.name
+                )));
+            }
+            b.add_token(&Token {
+                name: t.name.clone(),
+                role: t.role,
+                user: t.user.clone(),
+                sha256: t.sha256.clone(),
+                created_at: at.to_string(),
+                seq,
+                revoked_at: None,
+                revoked_seq: None,
+            })
+        }
+        Event::TokenRevoke { name } => match b.token(name)? {
+            Some(t) if t.revoked_seq.is_none() => b.revoke_token(name, seq, at),
+            Some(_) => Err(broken(format!("token `{name}` revoked twice"))),
+            None => Err(broken(format!("revoke of unknown token `{name}`"))),
+        },
     }
 }
 

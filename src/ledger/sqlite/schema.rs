@@ -28,6 +28,7 @@ pub struct Migration {
 /// Migrations from older schema versions, oldest first.
 ///
 /// 1 → 2 adds `CHECK` constraints on the columns with a fixed set of values,
+/// the `tokens` table of the HTTP service,
 /// and `limits_seq` to `users` and `org`: the entry that set their limits,
 /// which every write checks the cached limits against.
 /// SQLite cannot add a constraint to a table, so each such table is copied
@@ -45,7 +46,8 @@ CREATE TABLE journal_v2 (
     seq        INTEGER PRIMARY KEY,
     at         TEXT NOT NULL,
     kind       TEXT NOT NULL CHECK (kind IN ('init', 'migrate', 'user_add', 'user_set', 'org_set',
-                   'grant', 'hold', 'charge', 'settle', 'release', 'expire')),
+                   'grant', 'hold', 'charge', 'settle', 'release', 'expire', 'token_add',
+                   'token_revoke')),
     user       TEXT,
     key        TEXT,
     model      TEXT,
@@ -117,6 +119,20 @@ BEGIN SELECT RAISE(ABORT, 'the genbudget journal is append-only: entries cannot 
 CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
 BEGIN SELECT RAISE(ABORT, 'the genbudget journal is append-only: entries cannot be deleted'); END;
 CREATE INDEX holds_open ON holds (expires_at) WHERE state = 'open';
+
+-- Service tokens (`genbudget serve`): the SHA-256 of each secret, never the
+-- secret.
+CREATE TABLE tokens (
+    name         TEXT PRIMARY KEY,
+    role         TEXT NOT NULL CHECK (role IN ('admin', 'app', 'user')),
+    user         TEXT,
+    sha256       TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    revoked_at   TEXT,
+    revoked_seq  INTEGER,
+    CHECK ((role = 'user') = (user IS NOT NULL))
+) WITHOUT ROWID;
 "#;
 
 /// The current schema, created by `init` in one transaction.
@@ -134,7 +150,8 @@ CREATE TABLE journal (
     seq        INTEGER PRIMARY KEY,
     at         TEXT NOT NULL,
     kind       TEXT NOT NULL CHECK (kind IN ('init', 'migrate', 'user_add', 'user_set', 'org_set',
-                   'grant', 'hold', 'charge', 'settle', 'release', 'expire')),
+                   'grant', 'hold', 'charge', 'settle', 'release', 'expire', 'token_add',
+                   'token_revoke')),
     user       TEXT,
     key        TEXT,
     model      TEXT,
@@ -227,6 +244,20 @@ CREATE TABLE holds (
     end_seq     INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX holds_open ON holds (expires_at) WHERE state = 'open';
+
+-- Service tokens (`genbudget serve`): the SHA-256 of each secret, never the
+-- secret.
+CREATE TABLE tokens (
+    name         TEXT PRIMARY KEY,
+    role         TEXT NOT NULL CHECK (role IN ('admin', 'app', 'user')),
+    user         TEXT,
+    sha256       TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    revoked_at   TEXT,
+    revoked_seq  INTEGER,
+    CHECK ((role = 'user') = (user IS NOT NULL))
+) WITHOUT ROWID;
 "#;
 
 /// Names of the triggers that make the journal append-only (`verify`

@@ -17,7 +17,9 @@ use crate::ledger::journal::{Entry, Head, canonical_json};
 use crate::ledger::period::{Period, day_text, parse_day, parse_timezone};
 use crate::ledger::rules::Books;
 use crate::ledger::settings::Settings;
-use crate::ledger::state::{Allocation, Counters, Delta, Grant, Hold, HoldState, Limits, PartyRow};
+use crate::ledger::state::{
+    Allocation, Counters, Delta, Grant, Hold, HoldState, Limits, PartyRow, Role, Token,
+};
 use crate::ledger::store::{DayRows, SpendColumn, SpendGroup, SpendQuery, StoreTx};
 use crate::money::{Currency, plain};
 
@@ -182,6 +184,31 @@ fn grants_from_text(text: &str) -> Option<Vec<(String, i64)>> {
         .into_iter()
         .map(|(k, a)| Some((k, Micros::parse(&a).ok()?.0)))
         .collect()
+}
+
+const TOKEN_COLUMNS: &str = "name, role, user, sha256, created_at, seq, revoked_at, revoked_seq";
+
+fn token_from(r: &Row<'_>) -> Result<Token> {
+    strict("tokens", r, |r| {
+        let name: String = r.get(0)?;
+        let role: String = r.get(1)?;
+        Ok(Token {
+            role: Role::parse(&role).ok_or_else(|| {
+                corrupt(
+                    "tokens",
+                    &name,
+                    format!("role `{role}` is not admin, app or user"),
+                )
+            })?,
+            user: r.get(2)?,
+            sha256: r.get(3)?,
+            created_at: r.get(4)?,
+            seq: r.get(5)?,
+            revoked_at: r.get(6)?,
+            revoked_seq: r.get(7)?,
+            name,
+        })
+    })
 }
 
 const ENTRY_COLUMNS: &str =
@@ -357,6 +384,42 @@ impl Books for SqliteTx<'_> {
                 h.seq,
                 h.end_seq
             ])?;
+        Ok(())
+    }
+
+    fn token(&mut self, name: &str) -> Result<Option<Token>> {
+        if self.legacy {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE name = ?1"
+        ))?;
+        let mut rows = stmt.query([name])?;
+        rows.next()?.map(token_from).transpose()
+    }
+
+    fn add_token(&mut self, t: &Token) -> Result<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))?
+            .execute(params![
+                t.name,
+                t.role.as_str(),
+                t.user,
+                t.sha256,
+                t.created_at,
+                t.seq,
+                t.revoked_at,
+                t.revoked_seq
+            ])?;
+        Ok(())
+    }
+
+    fn revoke_token(&mut self, name: &str, seq: i64, at: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE tokens SET revoked_at = ?2, revoked_seq = ?3 WHERE name = ?1")?
+            .execute(params![name, at, seq])?;
         Ok(())
     }
 
@@ -666,6 +729,18 @@ impl StoreTx for SqliteTx<'_> {
             out.org.insert(d, counters_from(r, 1, false)?);
         }
         Ok(out)
+    }
+
+    fn tokens(&mut self) -> Result<Vec<Token>> {
+        if self.legacy {
+            return Ok(Vec::new());
+        }
+        collect(
+            self.conn,
+            &format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY name"),
+            [],
+            token_from,
+        )
     }
 
     fn grants(&mut self) -> Result<Vec<Grant>> {
