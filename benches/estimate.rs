@@ -2,6 +2,9 @@
 //! parsing (TOML + validation + prompt counting) and estimation (resolving,
 //! quoting, arithmetic, timing), reported as items per second, and writing
 //! the JSON report (as the CLI does, to a sink). Each step uses every core.
+//! A last case counts one 100,000-character prompt without spaces (one
+//! piece of 300 KB for the tokenizer), which a quadratic byte-pair merge
+//! took 27 s on.
 //!
 //!     bash benches/estimate.sh        (generates the plan, then runs this)
 //!     cargo bench --bench estimate -- target/bench/plan-100000.toml
@@ -51,5 +54,19 @@ fn main() {
         est_best * 1e3,
         items as f64 / est_best,
         json_best * 1e3
+    );
+
+    let phrase = "生成メディアの予算を見積もり、上限の中で支出を守る。";
+    let long: String = phrase.chars().cycle().take(100_000).collect();
+    let mut best = f64::MAX;
+    let mut tokens = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        tokens = plan::tokens::count(&long);
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "one 100,000-character prompt without spaces: {tokens} tokens, best of {runs}: {:.0} ms",
+        best * 1e3
     );
 }

@@ -81,7 +81,15 @@ impl InputError {
 
     /// Converts a `toml` parse or deserialisation error.
     pub fn from_toml(file: impl Into<String>, source: &str, err: &toml::de::Error) -> InputError {
-        let message = err.message().trim().replace('\n', " ");
+        let mut message = err.message().trim().replace('\n', " ");
+        if let Some(best) = did_you_mean(&message) {
+            // Right after the unknown key, before the list of every key.
+            message = message.replacen(
+                "`, expected",
+                &format!("` (did you mean `{best}`?), expected"),
+                1,
+            );
+        }
         // serde reports a missing key at the table that lacks it: name the
         // key itself, under that table's header (or at the top level).
         let missing = message
@@ -98,6 +106,27 @@ impl InputError {
             });
         InputError::at(file, source, err.span(), missing, message)
     }
+}
+
+/// For serde's "unknown field `input_token`, expected one of `a`, `b`, …":
+/// the nearest expected key (`input_tokens`), when one is close (a typo, a
+/// missing, extra or swapped letter, a plural).
+fn did_you_mean(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let expected = rest.split_once("expected")?.1;
+    let keys: Vec<&str> = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|k| !k.is_empty())
+        .collect();
+    let (best, distance) = keys
+        .iter()
+        .map(|k| (*k, strsim::osa_distance(unknown, k)))
+        .min_by_key(|(_, d)| *d)?;
+    let limit = (unknown.chars().count() / 3).clamp(1, 3);
+    (distance <= limit && distance > 0).then(|| best.to_string())
 }
 
 /// 1-based line and column (in characters) of byte offset `pos`.
@@ -219,18 +248,166 @@ fn inline_path(upto: &str) -> (Vec<String>, Option<String>) {
     )
 }
 
-/// Reads a UTF-8 text file, with errors that say which file and why.
-pub fn read_text(path: &Path) -> Result<String, InputError> {
+/// What an input file is, for its size cap and its messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    /// A plan for `estimate` (large plans are normal: 100,000 items ≈ 13 MB).
+    Plan,
+    /// A usage profile for `compare`.
+    Profile,
+    /// A price table.
+    Table,
+}
+
+impl InputKind {
+    /// The most bytes read from one input of this kind; a larger input is
+    /// refused rather than read until memory runs out.
+    pub fn max_bytes(self) -> u64 {
+        match self {
+            InputKind::Plan => 512 << 20,
+            InputKind::Profile => 16 << 20,
+            InputKind::Table => 4 << 20,
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            InputKind::Plan => "a plan",
+            InputKind::Profile => "a profile",
+            InputKind::Table => "a price table",
+        }
+    }
+}
+
+/// The name standard input goes by in messages, when `-` is given.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Reads a plan, profile or price table as UTF-8 text, with errors that say
+/// which file and why. `-` reads standard input. Only regular files are
+/// read: a directory, FIFO, device (`/dev/zero`) or socket — also through a
+/// symlink — is refused before it is opened, so nothing hangs or reads
+/// forever; and no more than [`InputKind::max_bytes`] are read.
+pub fn read_input(path: &Path, kind: InputKind) -> Result<(String, String), InputError> {
+    if path.as_os_str() == "-" {
+        let limit = kind.max_bytes();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::io::stdin().lock(), limit + 1),
+            &mut bytes,
+        )
+        .map_err(|e| InputError::file(STDIN_NAME, describe_io(&e)))?;
+        if bytes.len() as u64 > limit {
+            return Err(too_large(STDIN_NAME, kind));
+        }
+        return Ok((STDIN_NAME.to_string(), decode(STDIN_NAME, bytes)?));
+    }
+    let name = path.display().to_string();
+    let text = read_text_as(path, kind)?;
+    Ok((name, text))
+}
+
+/// Reads a UTF-8 text file of `kind`; see [`read_input`] (without `-`).
+pub fn read_text_as(path: &Path, kind: InputKind) -> Result<String, InputError> {
+    let bytes = read_bytes_as(path, kind)?;
+    decode(&path.display().to_string(), bytes)
+}
+
+/// The reading half of [`read_text_as`]: the bytes of a regular file of at
+/// most [`InputKind::max_bytes`]. An error here means the input could not
+/// be read at all (missing, unreadable, not a regular file, too large).
+pub fn read_bytes_as(path: &Path, kind: InputKind) -> Result<Vec<u8>, InputError> {
+    use std::io::Read;
     let name = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| InputError::file(&name, describe_io(&e)))?;
-    if meta.is_dir() {
-        return Err(InputError::file(&name, "is a directory, not a file"));
+    regular(&name, &meta, kind)?;
+    let limit = kind.max_bytes();
+    if meta.len() > limit {
+        return Err(too_large(&name, kind));
     }
-    let bytes = std::fs::read(path).map_err(|e| InputError::file(&name, describe_io(&e)))?;
+    let file = std::fs::File::open(path).map_err(|e| InputError::file(&name, describe_io(&e)))?;
+    // Checked again on the open file: it may have been swapped since.
+    let meta = file
+        .metadata()
+        .map_err(|e| InputError::file(&name, describe_io(&e)))?;
+    regular(&name, &meta, kind)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len().min(limit)).unwrap_or(0));
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputError::file(&name, describe_io(&e)))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(&name, kind));
+    }
+    Ok(bytes)
+}
+
+/// Reads a plan file ([`read_text_as`] with [`InputKind::Plan`]).
+pub fn read_text(path: &Path) -> Result<String, InputError> {
+    read_text_as(path, InputKind::Plan)
+}
+
+/// Refuses anything but a regular file, saying what it is.
+fn regular(name: &str, meta: &std::fs::Metadata, kind: InputKind) -> Result<(), InputError> {
+    let ft = meta.file_type();
+    if ft.is_file() {
+        return Ok(());
+    }
+    let what = if ft.is_dir() {
+        "a directory"
+    } else {
+        special_kind(&ft)
+    };
+    Err(InputError::file(
+        name,
+        format!(
+            "is {what}, not a regular file; give {} as a regular file{}",
+            kind.noun(),
+            if kind == InputKind::Table {
+                ""
+            } else {
+                ", or `-` to read it from standard input"
+            }
+        ),
+    ))
+}
+
+#[cfg(unix)]
+fn special_kind(ft: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else if ft.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "a special file"
+}
+
+fn too_large(name: &str, kind: InputKind) -> InputError {
+    InputError::file(
+        name,
+        format!(
+            "is larger than {} MiB, the most genbudget reads for {}; split it into smaller files",
+            kind.max_bytes() >> 20,
+            kind.noun()
+        ),
+    )
+}
+
+/// Bytes read from `name` as UTF-8 text that is not blank.
+pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, InputError> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let (line, column) = line_col_bytes(e.as_bytes(), e.utf8_error().valid_up_to());
         InputError {
-            file: name.clone(),
+            file: name.to_string(),
             line: Some(line),
             column: Some(column),
             field: None,
@@ -238,7 +415,7 @@ pub fn read_text(path: &Path) -> Result<String, InputError> {
         }
     })?;
     if text.trim().is_empty() {
-        return Err(InputError::file(&name, "is empty"));
+        return Err(InputError::file(name, "is empty"));
     }
     Ok(text)
 }
@@ -274,6 +451,44 @@ mod tests {
         assert_eq!(field_at(src, pos).unwrap(), "models.x.image.low.1024x1024");
         let pos = src.find("schema").unwrap();
         assert_eq!(field_at(src, pos).unwrap(), "schema");
+    }
+
+    #[test]
+    fn misspelt_keys_get_the_nearest_expected_one() {
+        let hint = |m: &str| did_you_mean(m);
+        assert_eq!(
+            hint("unknown field `input_token`, expected one of `name`, `input_tokens`, `output_tokens`")
+                .as_deref(),
+            Some("input_tokens")
+        );
+        assert_eq!(
+            hint("unknown field `qualty`, expected one of `quality`, `size`").as_deref(),
+            Some("quality")
+        );
+        // Nothing close: no guess.
+        assert_eq!(
+            hint("unknown field `colour`, expected one of `quality`, `size`"),
+            None
+        );
+        assert_eq!(hint("missing field `name`"), None);
+        // Through a real parse: the hint follows the unknown key.
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Item {
+            input_tokens: Option<u64>,
+            output_tokens: Option<u64>,
+        }
+        let src = "input_tokns = 5\n";
+        let err = toml::from_str::<Item>(src).unwrap_err();
+        let e = InputError::from_toml("p.toml", src, &err);
+        assert!(
+            e.message.starts_with(
+                "unknown field `input_tokns` (did you mean `input_tokens`?), expected"
+            ),
+            "{e}"
+        );
+        assert_eq!(e.line, Some(1));
     }
 
     #[test]

@@ -147,18 +147,30 @@ impl Money {
     }
 }
 
+/// Adding money of two currencies is a bug in the caller, in release builds
+/// too: it panics rather than return a meaningless sum (use
+/// [`Money::checked_add`] where the currencies come from input).
 impl Add for Money {
     type Output = Money;
     fn add(self, other: Money) -> Money {
-        debug_assert_eq!(self.currency, other.currency);
+        assert_eq!(
+            self.currency, other.currency,
+            "adding {} to {}",
+            other.currency, self.currency
+        );
         Money::round(self.amount + other.amount, self.currency)
     }
 }
 
+/// As for [`Add`], the currencies must agree.
 impl Sub for Money {
     type Output = Money;
     fn sub(self, other: Money) -> Money {
-        debug_assert_eq!(self.currency, other.currency);
+        assert_eq!(
+            self.currency, other.currency,
+            "subtracting {} from {}",
+            other.currency, self.currency
+        );
         Money::round(self.amount - other.amount, self.currency)
     }
 }
@@ -196,13 +208,50 @@ impl Serialize for Credits {
     }
 }
 
+/// An exact amount of money as JSON and CSV carry it: not rounded, without
+/// trailing zeros past the currency's minor unit, and with at least its
+/// minor digits (`9.0000` → `9.00`, `0.002775` stays `0.002775`).
+pub fn exact_amount(amount: Decimal, currency: Currency) -> Decimal {
+    let mut d = amount.normalize();
+    if d.scale() < currency.minor_digits() {
+        d.rescale(currency.minor_digits());
+    }
+    d
+}
+
+/// An amount of money as a table shows it: rounded to the minor unit, half
+/// away from zero — except that a non-zero amount is never shown as zero:
+/// one that rounds to zero keeps two significant digits (`0.002775` →
+/// `0.0028`). Returns the shown figure, so callers can add up what they show.
+pub fn shown_amount(amount: Decimal, currency: Currency) -> Decimal {
+    let r = currency.round(amount);
+    if !r.is_zero() || amount.is_zero() {
+        return r;
+    }
+    // |amount| is under half a minor unit: find its first significant
+    // digit (k places after the point) and keep one more.
+    let mut x = amount.abs();
+    let mut k = 0u32;
+    while x < Decimal::ONE && k < 28 {
+        x *= Decimal::TEN;
+        k += 1;
+    }
+    let digits = (k + 1).min(28);
+    let mut d = amount.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero);
+    d.rescale(digits);
+    d
+}
+
 /// Shows an exact decimal without trailing zeros ("36", "0.011").
 pub fn plain(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
 /// Parses a decimal written by a person: digits with an optional sign and
-/// point, no exponent, no `NaN`. Used for prices, amounts and flags.
+/// point, no exponent, no `NaN`. Used for prices, amounts and flags. A
+/// number with more digits than an exact decimal holds (28 after the point,
+/// about 28 in all) is refused rather than rounded, so a non-zero price
+/// such as `"0.00000000000000000000000000001"` never reads as zero.
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
     let valid = !t.is_empty()
@@ -216,7 +265,35 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
             "`{text}` is not a decimal number (write it like \"0.011\")"
         ));
     }
-    Decimal::from_str(t).map_err(|e| format!("`{text}` is not a usable decimal number: {e}"))
+    let d = Decimal::from_str(t)
+        .map_err(|e| format!("`{text}` is not a usable decimal number: {e}"))?;
+    if significant(t) != significant(&d.to_string()) {
+        return Err(if d.is_zero() {
+            format!(
+                "`{text}` is not zero but would read as 0: an exact decimal holds at most 28 digits after the point"
+            )
+        } else {
+            format!(
+                "`{text}` has more digits than an exact decimal holds (28 after the point, about 28 in all); write it with fewer"
+            )
+        });
+    }
+    Ok(d)
+}
+
+/// A plain decimal's value as text with no sign, leading or trailing
+/// zeros (`"-0012.50"` → `"12.5"`, `"0.000"` → `""`), to compare two
+/// spellings of one number.
+fn significant(text: &str) -> String {
+    let t = text.trim_start_matches(['+', '-']);
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    let int = int.trim_start_matches('0');
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        int.to_string()
+    } else {
+        format!("{int}.{frac}")
+    }
 }
 
 /// Reads a TOML float through its shortest decimal form, so `0.011` written
@@ -228,8 +305,15 @@ pub fn decimal_from_toml_number(number: f64) -> Result<Decimal, String> {
     // Rust's `Display` for binary floats prints the shortest text that reads
     // back to the same value; that text is what the author wrote.
     let text = format!("{number}");
-    Decimal::from_str(&text)
-        .map_err(|e| format!("`{text}` is out of range for an exact decimal: {e}"))
+    match Decimal::from_str(&text) {
+        Ok(d) if significant(&text) == significant(&d.to_string()) => Ok(d),
+        _ if number != 0.0 && number.abs() < 1e-28 => Err(format!(
+            "`{number:e}` is not zero but would read as 0: an exact decimal holds at most 28 digits after the point"
+        )),
+        _ => Err(format!(
+            "`{number:e}` is out of range for an exact decimal (at most 28 digits after the point, about 28 in all)"
+        )),
+    }
 }
 
 /// A TOML float's text (as the TOML parser decodes it: no `_`) read as
@@ -263,6 +347,21 @@ mod tests {
     }
 
     #[test]
+    fn money_of_two_currencies_does_not_add() {
+        let usd = Money::round(d("1.50"), Currency::USD);
+        let eur = Money::round(d("2"), Currency::parse("EUR").unwrap());
+        assert_eq!(
+            usd.checked_add(usd).map(|m| m.to_string()),
+            Some("3.00".into())
+        );
+        assert_eq!(usd.checked_add(eur), None);
+        // The operator refuses it in release builds too (this test runs
+        // under `cargo test --release`).
+        let sum = std::panic::catch_unwind(|| usd + eur);
+        assert!(sum.is_err());
+    }
+
+    #[test]
     fn toml_number_is_read_exactly() {
         assert_eq!(decimal_from_toml_number(0.011).unwrap(), d("0.011"));
         assert_eq!(decimal_from_toml_number(0.1).unwrap(), d("0.1"));
@@ -278,9 +377,81 @@ mod tests {
     #[test]
     fn parses_only_plain_decimals() {
         assert_eq!(parse_decimal("12.50").unwrap(), d("12.50"));
+        assert_eq!(parse_decimal("+0012.50").unwrap(), d("12.50"));
+        assert_eq!(parse_decimal("-0.000").unwrap(), d("0"));
+        // 28 places is the most an exact decimal holds: still exact.
+        let places28 = format!("0.{}1", "0".repeat(27));
+        assert_eq!(parse_decimal(&places28).unwrap(), Decimal::new(1, 28));
+        // Trailing zeros past 28 places change nothing, so are fine.
+        assert_eq!(
+            parse_decimal(&format!("1.{}", "0".repeat(40))).unwrap(),
+            d("1")
+        );
         for bad in ["", "abc", "1e3", "NaN", "1.2.3", "-", "."] {
             assert!(parse_decimal(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_non_zero_literal_never_reads_as_zero() {
+        // 29 places: rust_decimal would round it to 0.
+        let e = parse_decimal("0.00000000000000000000000000001").unwrap_err();
+        assert!(e.contains("is not zero but would read as 0"), "{e}");
+        // Too many digits to hold, though not zero: refused, not rounded.
+        let e = parse_decimal("0.12345678901234567890123456789").unwrap_err();
+        assert!(e.contains("more digits than an exact decimal holds"), "{e}");
+        // The smallest float there is prints as 0.000…5 (324 places).
+        let e = decimal_from_toml_number(5e-324).unwrap_err();
+        assert!(
+            e.contains("`5e-324` is not zero but would read as 0"),
+            "{e}"
+        );
+        let e = decimal_from_toml_number(1e-29).unwrap_err();
+        assert!(e.contains("is not zero"), "{e}");
+        assert_eq!(decimal_from_toml_number(0.0).unwrap(), Decimal::ZERO);
+        assert_eq!(
+            decimal_from_toml_number(1e-28).unwrap(),
+            Decimal::new(1, 28)
+        );
+    }
+
+    #[test]
+    fn exact_amounts_keep_every_digit_and_at_least_the_minor_ones() {
+        // 36 × 0.25 computed exactly is 9.0000: shown as 9.00.
+        assert_eq!(exact_amount(d("9.0000"), Currency::USD).to_string(), "9.00");
+        assert_eq!(
+            exact_amount(d("0.002775"), Currency::USD).to_string(),
+            "0.002775"
+        );
+        assert_eq!(exact_amount(d("12.5"), Currency::USD).to_string(), "12.50");
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(exact_amount(d("150.00"), jpy).to_string(), "150");
+    }
+
+    #[test]
+    fn shown_amounts_are_never_a_false_zero() {
+        // Rounds like any amount when the result is not zero…
+        assert_eq!(shown_amount(d("1.985"), Currency::USD).to_string(), "1.99");
+        assert_eq!(shown_amount(d("0.005"), Currency::USD).to_string(), "0.01");
+        assert_eq!(shown_amount(d("0"), Currency::USD).to_string(), "0.00");
+        // …but 0.002775 would be 0.00: two significant digits instead,
+        // 0.002775 → 0.0028 (half away from zero at the 4th place).
+        assert_eq!(
+            shown_amount(d("0.002775"), Currency::USD).to_string(),
+            "0.0028"
+        );
+        assert_eq!(
+            shown_amount(d("0.0049"), Currency::USD).to_string(),
+            "0.0049"
+        );
+        assert_eq!(
+            shown_amount(d("-0.00001234"), Currency::USD).to_string(),
+            "-0.000012"
+        );
+        let tiny = Decimal::new(1, 28);
+        assert!(!shown_amount(tiny, Currency::USD).is_zero());
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(shown_amount(d("0.3"), jpy).to_string(), "0.30");
     }
 
     #[test]

@@ -1,10 +1,15 @@
 //! The one integration test binary (keeps builds lean on two cores). Each
 //! topic is a module under `tests/integration/`.
 
+#[path = "integration/cli.rs"]
+mod cli;
 #[path = "integration/common.rs"]
 mod common;
 #[path = "integration/compare.rs"]
 mod compare;
+#[cfg(unix)]
+#[path = "integration/docs.rs"]
+mod docs;
 #[path = "integration/estimate.rs"]
 mod estimate;
 #[path = "integration/ledger.rs"]

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::{Context, Outcome, parse_date};
-use crate::location::read_text;
+use crate::location::{InputKind, read_input};
 use crate::money::parse_decimal;
 use crate::plan::{self, Options, Swap};
 use crate::render::{self, Format};
@@ -16,7 +16,7 @@ use crate::render::{self, Format};
 /// Arguments of `genbudget estimate`.
 #[derive(clap::Args, Debug)]
 pub struct EstimateArgs {
-    /// The plan file (TOML)
+    /// The plan file (TOML; see docs/estimate.md), or `-` to read it from standard input
     pub plan: PathBuf,
     /// The date whose prices apply (default: the plan's `as_of`, else today)
     #[arg(long, value_parser = parse_date, value_name = "DATE")]
@@ -44,8 +44,7 @@ fn parse_budget(text: &str) -> std::result::Result<Decimal, String> {
 
 /// Runs `genbudget estimate`.
 pub fn run(args: EstimateArgs, ctx: &Context) -> Result<Outcome> {
-    let file = args.plan.display().to_string();
-    let source = read_text(&args.plan)?;
+    let (file, source) = read_input(&args.plan, InputKind::Plan)?;
     let plan = plan::parse_owned(&file, source)?;
     let book = ctx.book()?;
     let opts = Options {

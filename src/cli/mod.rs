@@ -30,11 +30,31 @@ pub enum Outcome {
     Negative,
 }
 
+/// Shown under the top-level help: what every command shares.
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success (within budget, granted, verified, no problems)
+  1  a negative verdict (over budget, denied, problems found)
+  2  an error (bad input, unreadable file, unknown model, unusable database)
+
+Environment:
+  GENBUDGET_NOW      an RFC 3339 time that replaces the clock, e.g. 2026-04-20T09:00:00Z
+  GENBUDGET_PRICING  extra price-table directories, `:`-separated (as --pricing)
+  GENBUDGET_DB       the ledger database (as --db)
+  COLUMNS            the width tables fit (0: never wrap; default: the terminal's)
+  NO_COLOR           no colour in tables
+
+Plans and profiles may be given as `-` to read them from standard input.
+Documentation: README.md and docs/ in the source (docs/reference.md lists
+every file format, JSON document and exit code); `genbudget man` prints the
+man page, `genbudget completions SHELL` a shell completion script.";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "genbudget",
     version,
     about = "Estimate, guard and compare what generative-media AI work costs",
+    after_help = AFTER_HELP,
     propagate_version = true
 )]
 struct Cli {
@@ -47,7 +67,7 @@ struct Cli {
 /// Flags that may stand anywhere on the command line.
 #[derive(Args, Debug, Clone)]
 pub struct GlobalArgs {
-    /// Output format
+    /// Output format (a command refuses one it cannot write, with exit 2)
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Extra price-table directory layered over the built-in tables (may repeat)
@@ -62,7 +82,7 @@ pub struct GlobalArgs {
     /// Leave the built-in price tables out
     #[arg(long, global = true)]
     pub no_builtin_pricing: bool,
-    /// Ledger database file
+    /// Ledger database file (ledger commands only; default: ledger.db in the user's data directory)
     #[arg(long, global = true, value_name = "PATH", env = "GENBUDGET_DB")]
     pub db: Option<PathBuf>,
 }
@@ -77,6 +97,19 @@ enum Command {
     Ledger(ledger::LedgerArgs),
     /// Compare packs, subscriptions and pay-as-you-go for a usage profile
     Compare(compare::CompareArgs),
+    /// Print a shell completion script to standard output
+    #[command(after_help = "Install, e.g.:\n  \
+        genbudget completions bash > ~/.local/share/bash-completion/completions/genbudget\n  \
+        genbudget completions zsh > ~/.zfunc/_genbudget\n  \
+        genbudget completions fish > ~/.config/fish/completions/genbudget.fish")]
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output
+    #[command(after_help = "Read it with: genbudget man | man -l -")]
+    Man,
 }
 
 /// Everything a command needs from outside the library.
@@ -117,9 +150,48 @@ fn clock() -> Result<DateTime<Utc>> {
     }
 }
 
+/// The clap command, for completions, the man page and tests.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+/// Global flags that take one value: given twice anywhere on the command
+/// line (`genbudget --db a ledger status --db b`) is an error, never a
+/// silent choice of the last.
+const SINGLE_GLOBALS: [&str; 2] = ["db", "format"];
+
+/// Parses the command line, refusing a single-value global flag given more
+/// than once across the command and its subcommands.
+fn parse(args: Vec<std::ffi::OsString>) -> std::result::Result<Cli, clap::Error> {
+    use clap::FromArgMatches as _;
+    let mut cmd = command();
+    let matches = cmd.try_get_matches_from_mut(&args)?;
+    // clap keeps only the last of a global flag given at two levels
+    // (`--db a ledger --db b`), so the occurrences are counted on the
+    // command line itself; clap has already checked that each is the flag
+    // (a value that looks like a flag is refused), up to a bare `--`.
+    for id in SINGLE_GLOBALS {
+        let flag = format!("--{id}");
+        let given = args
+            .iter()
+            .skip(1)
+            .map(|a| a.to_string_lossy())
+            .take_while(|a| a != "--")
+            .filter(|a| *a == flag || a.starts_with(&format!("{flag}=")))
+            .count();
+        if given > 1 {
+            return Err(cmd.error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!("{flag} is given {given} times; give it once"),
+            ));
+        }
+    }
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse(std::env::args_os().collect()) {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help/version to stdout (exit 0) and usage errors,
@@ -141,13 +213,40 @@ pub fn main() -> ExitCode {
 /// Prints an error as `error:` lines: one per problem when the error holds
 /// several (a price book with many bad files), with its cause chain.
 fn report_error(e: &anyhow::Error) {
-    let text = format!("{e:#}");
+    // The cause chain, without a cause that only repeats what is already
+    // said (a storage error carries its driver's message, and the driver's
+    // own error says it again: "disk is full: disk is full").
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        let core = c.split_once(": ").map_or(c.as_str(), |(_, rest)| rest);
+        if !text.contains(&c) && !text.contains(core) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
     for line in text.lines() {
         eprintln!("error: {line}");
     }
 }
 
+/// The width terminal tables are fitted to: `COLUMNS` when set (0 = do not
+/// fit), else the terminal's when stdout is one, else none (no wrapping).
+fn table_width() -> Option<u16> {
+    use std::io::IsTerminal;
+    if let Ok(text) = std::env::var("COLUMNS") {
+        if let Ok(n) = text.trim().parse::<u16>() {
+            return Some(n).filter(|n| *n > 0);
+        }
+    }
+    if std::io::stdout().is_terminal() {
+        return comfy_table::Table::new().width().filter(|n| *n > 0);
+    }
+    None
+}
+
 fn run(cli: Cli) -> Result<Outcome> {
+    crate::render::set_width(table_width());
     let ctx = Context {
         format: cli.global.format,
         pricing_dirs: cli.global.pricing,
@@ -160,6 +259,24 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Estimate(args) => estimate::run(args, &ctx),
         Command::Ledger(args) => ledger::run(args, &ctx),
         Command::Compare(args) => compare::run(args, &ctx),
+        Command::Completions { .. } | Command::Man if ctx.format != Format::Table => {
+            anyhow::bail!(
+                "--format {}: completion scripts and the man page are written in their own formats; leave --format out",
+                ctx.format.name()
+            )
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut command(), "genbudget", &mut out);
+            crate::render::emit(&String::from_utf8_lossy(&out))?;
+            Ok(Outcome::Success)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(command()).render(&mut out)?;
+            crate::render::emit(&String::from_utf8_lossy(&out))?;
+            Ok(Outcome::Success)
+        }
     }
 }
 
@@ -167,4 +284,40 @@ fn run(cli: Cli) -> Result<Outcome> {
 pub fn parse_date(text: &str) -> std::result::Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| format!("`{text}` is not a date; write it as YYYY-MM-DD (e.g. 2026-04-20)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    fn args(list: &[&str]) -> Vec<std::ffi::OsString> {
+        std::iter::once("genbudget")
+            .chain(list.iter().copied())
+            .map(Into::into)
+            .collect()
+    }
+
+    #[test]
+    fn a_single_value_global_flag_given_twice_is_an_error() {
+        // At two levels clap itself would keep the last one silently.
+        for bad in [
+            &["--db", "a.db", "ledger", "--db", "b.db", "status"][..],
+            &["--db=a.db", "ledger", "status", "--db", "b.db"],
+            &["--format", "json", "rates", "list", "--format", "csv"],
+        ] {
+            let e = parse(args(bad)).unwrap_err();
+            assert_eq!(
+                e.kind(),
+                clap::error::ErrorKind::ArgumentConflict,
+                "{bad:?}"
+            );
+            assert!(
+                e.to_string().contains("is given 2 times; give it once"),
+                "{e}"
+            );
+        }
+        // Once, anywhere, is fine; so is `--db` after `--` (not a flag there).
+        assert!(parse(args(&["rates", "list", "--format", "csv"])).is_ok());
+        assert!(parse(args(&["--db", "a.db", "ledger", "status"])).is_ok());
+    }
 }

@@ -23,37 +23,40 @@ pub struct RatesArgs {
 enum RatesCommand {
     /// List the models offered on a date, with their price range
     List {
-        /// The date whose tables apply (default: today)
-        #[arg(long, value_parser = parse_date)]
+        /// The date whose tables apply, YYYY-MM-DD (default: today)
+        #[arg(long, value_parser = parse_date, value_name = "DATE")]
         as_of: Option<NaiveDate>,
-        /// Only this provider
-        #[arg(long)]
+        /// Only this provider (e.g. openai)
+        #[arg(long, value_name = "PROVIDER")]
         provider: Option<String>,
         /// Only this kind: image, video or text
-        #[arg(long, value_parser = Kind::parse)]
+        #[arg(long, value_parser = Kind::parse, value_name = "KIND")]
         kind: Option<Kind>,
     },
     /// Show a model's prices in force, its versions and retirement
     Show {
         /// `model`, `alias` or `provider/model`
         model: String,
-        /// The date whose tables apply (default: today)
-        #[arg(long, value_parser = parse_date)]
+        /// The date whose tables apply, YYYY-MM-DD (default: today)
+        #[arg(long, value_parser = parse_date, value_name = "DATE")]
         as_of: Option<NaiveDate>,
     },
     /// Models added and removed, and every changed price, between two dates
     Diff {
-        #[arg(value_parser = parse_date)]
+        /// The earlier date (YYYY-MM-DD): the tables in force then
+        #[arg(value_parser = parse_date, value_name = "FROM")]
         from: NaiveDate,
-        #[arg(value_parser = parse_date)]
+        /// The later date (YYYY-MM-DD): the tables in force then
+        #[arg(value_parser = parse_date, value_name = "TO")]
         to: NaiveDate,
-        /// Only this provider
-        #[arg(long)]
+        /// Only this provider (e.g. openai)
+        #[arg(long, value_name = "PROVIDER")]
         provider: Option<String>,
     },
     /// Validate tables (default: the whole book in use); exit 1 on problems
     Check {
-        /// Directories of <provider>/<date>.toml tables
+        /// Directories of <provider>/<date>.toml tables (default: the book in use); an unreadable one is exit 2
+        #[arg(value_name = "DIR")]
         dirs: Vec<PathBuf>,
         /// Warn about providers whose newest table is older than this many
         /// days on today's date (e.g. 120d)
@@ -121,7 +124,7 @@ pub fn run(args: RatesArgs, ctx: &Context) -> Result<Outcome> {
                 provider.as_deref(),
                 kind,
             );
-            out(render::json(&report), render::rates::list(&report))?;
+            out(render::json(&report), render::rates::list(&report, fmt))?;
         }
         RatesCommand::Show { model, as_of } => {
             let book = ctx.book()?;
@@ -134,7 +137,7 @@ pub fn run(args: RatesArgs, ctx: &Context) -> Result<Outcome> {
                 known_provider(&book, p)?;
             }
             let report = diff::diff(&book, from, to, provider.as_deref());
-            out(render::json(&report), render::rates::diff(&report))?;
+            out(render::json(&report), render::rates::diff(&report, fmt))?;
         }
         RatesCommand::Check { dirs, stale_after } => {
             let report = check::check(
@@ -142,8 +145,8 @@ pub fn run(args: RatesArgs, ctx: &Context) -> Result<Outcome> {
                 ctx.builtin_pricing,
                 &ctx.pricing_dirs,
                 stale_after.map(|d| (ctx.today(), d)),
-            );
-            out(render::json(&report), render::rates::check(&report))?;
+            )?;
+            out(render::json(&report), render::rates::check(&report, fmt))?;
             for s in &report.stale {
                 eprintln!("warning: {}", s.text);
             }

@@ -26,7 +26,9 @@ const LEGEND_ROW: u32 = 26;
 /// The chart's size for `data`: the plot plus one legend row per curve
 /// and one for the break-even.
 pub fn size(data: &ChartData) -> (u32, u32) {
-    let rows = data.curves.len() + usize::from(data.marker.is_some());
+    let rows = data.curves.len()
+        + usize::from(data.marker.is_some())
+        + usize::from(data.no_break_even.is_some());
     let rows = u32::try_from(rows).unwrap_or(4);
     (WIDTH, PLOT_HEIGHT + rows * LEGEND_ROW + 16)
 }
@@ -191,6 +193,14 @@ fn draw(data: &ChartData, out: &mut String) -> Result<(), Box<dyn std::error::Er
         lower.draw(&Text::new(
             label.as_str(),
             (156, y),
+            legend_font.clone().color(&black),
+        ))?;
+    }
+    if let (None, Some(note)) = (&data.marker, &data.no_break_even) {
+        let y = y_of(&mut row);
+        lower.draw(&Text::new(
+            note.as_str(),
+            (110, y),
             legend_font.clone().color(&black),
         ))?;
     }

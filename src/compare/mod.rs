@@ -56,6 +56,11 @@ use crate::money::{Money, plain};
 /// kind is added when it is not among them).
 pub const SHOWN: usize = 10;
 
+/// The longest horizon compared, in months (50 years): `--months` and
+/// every `per_month` series are refused beyond it, so the work and memory
+/// stay small and linear in the horizon.
+pub const MAX_MONTHS: usize = 600;
+
 /// The profile scalings of the sensitivity table.
 pub const SENSITIVITY: [Decimal; 5] = [dec!(0.25), dec!(0.5), dec!(1), dec!(2), dec!(4)];
 
@@ -85,7 +90,7 @@ pub fn compare(
         .map(|l| l.per_month.len())
         .max()
         .unwrap_or(1);
-    let months = settings.months.unwrap_or(longest).max(1);
+    let months = settings.months.unwrap_or(longest).clamp(1, MAX_MONTHS);
     let start = profile
         .start
         .unwrap_or_else(|| profile::month_of(settings.as_of));
@@ -239,6 +244,7 @@ fn monthly(
                 .iter()
                 .map(|c| Money::round(evals[c.1].spend[t], cur))
                 .collect(),
+            exact: columns.iter().map(|c| evals[c.1].spend[t]).collect(),
             bought: bought(opts, &evals[columns[0].1], t),
         })
         .collect();
@@ -466,6 +472,10 @@ fn chart_data(
         x_per_factor,
         x_in_units,
         curves,
+        no_break_even: be
+            .factor
+            .is_none()
+            .then(|| format!("no break-even: {}", be.note)),
         marker,
         limit,
     }

@@ -227,6 +227,17 @@ fn usage_line(
                 .into(),
         ));
     }
+    if per_month.len() > super::MAX_MONTHS {
+        return Err(at(
+            series_span,
+            "usage.per_month",
+            format!(
+                "`per_month` has {} months; a profile covers at most {} months (50 years)",
+                per_month.len(),
+                super::MAX_MONTHS
+            ),
+        ));
+    }
     let retry_rate = match &raw.retry_rate {
         None => Decimal::ZERO,
         Some(r) if r.get_ref().0 <= dec!(10) => r.get_ref().0,
@@ -314,6 +325,17 @@ mod tests {
         assert_eq!(
             (e.line, e.field.as_deref()),
             (Some(3), Some("usage.per_month"))
+        );
+        let long = vec!["1"; 601].join(", ");
+        let e = parse(&format!("[[usage]]\nmodel = \"m\"\nper_month = [{long}]\n")).unwrap_err();
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (Some(3), Some("usage.per_month"))
+        );
+        assert!(
+            e.message
+                .contains("has 601 months; a profile covers at most 600"),
+            "{e}"
         );
         let e = parse("start = \"May\"\n[[usage]]\nmodel = \"m\"\nper_month = [1]\n").unwrap_err();
         assert!(e.message.contains("YYYY-MM"), "{e}");

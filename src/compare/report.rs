@@ -3,8 +3,12 @@
 //! (`genbudget.compare/1`), and drawn by `chart.rs`.
 //!
 //! Amounts are money rounded to the currency's minor unit per month (half
-//! away from zero); a strategy's total is the sum of its rounded months, so
-//! every shown figure adds up. Cost per unit of work is the total over the
+//! away from zero). A strategy's total is its exact spend over the horizon
+//! (the exact sum of its lines' amounts, month by month) rounded once, so
+//! many small months never vanish into a total of 0.00; the exact figures
+//! are kept (not serialised) so tables can show a small non-zero month as
+//! such and say when the shown months do not add up to the total. Cost per
+//! unit of work is the exact total over the
 //! units written in the profile (retries are part of the cost, not of the
 //! work delivered), shown to two more digits than the minor unit.
 
@@ -79,6 +83,11 @@ pub struct StrategyReport {
     /// Total ÷ units of work written (`null` when there are none).
     pub per_unit: Option<String>,
     pub per_month: Vec<Money>,
+    /// The exact spend behind `total` and `per_month` (for tables).
+    #[serde(skip)]
+    pub exact_total: Decimal,
+    #[serde(skip)]
+    pub exact_per_month: Vec<Decimal>,
     pub unused_subscription_months: usize,
     pub feasible: bool,
     pub infeasible_months: Vec<String>,
@@ -127,6 +136,9 @@ pub struct MonthlyColumn {
 pub struct MonthRow {
     pub month: String,
     pub amounts: Vec<Money>,
+    /// The exact amounts behind `amounts` (for tables).
+    #[serde(skip)]
+    pub exact: Vec<Decimal>,
     /// What the best strategy bought this month.
     pub bought: String,
 }
@@ -190,6 +202,8 @@ pub struct ChartData {
     pub marker: Option<(Decimal, String)>,
     /// Where the subscription curve ends because its credits run out.
     pub limit: Option<Decimal>,
+    /// Without a break-even, the legend says so (and why) in this line.
+    pub no_break_even: Option<String>,
 }
 
 /// One strategy's line on the chart.
@@ -282,7 +296,8 @@ pub fn strategy_report(
 ) -> StrategyReport {
     let cur = opts.currency;
     let per_month: Vec<Money> = eval.spend.iter().map(|a| Money::round(*a, cur)).collect();
-    let total: Decimal = per_month.iter().map(Money::amount).sum();
+    // Exact over the horizon, rounded once below.
+    let total: Decimal = eval.total();
     let units: Decimal = opts.lines.iter().flat_map(|l| &l.base).sum();
     let options = s
         .iter()
@@ -319,6 +334,8 @@ pub fn strategy_report(
         average_per_month: Money::round(total / Decimal::from(cal.len().max(1)), cur),
         per_unit: (!units.is_zero()).then(|| fine(total / units, cur)),
         per_month,
+        exact_total: total,
+        exact_per_month: eval.spend.clone(),
         unused_subscription_months: eval.unused.len(),
         feasible: eval.feasible(),
         infeasible_months: eval.infeasible.iter().map(|&m| cal.label(m)).collect(),

@@ -1,16 +1,20 @@
 //! The pure estimation step: a validated plan, a price book and options in;
 //! a priced [`Estimate`] out. No clock, environment or file is touched.
 //!
-//! Arithmetic follows the documented rules (docs/estimate.md) exactly. Every product is computed
-//! exactly with checked `rust_decimal` operations and rounded **once**, to
-//! the currency's minor unit, half away from zero:
+//! Arithmetic follows the plan contract (docs/estimate.md, "Arithmetic"):
+//! every product is computed exactly with checked `rust_decimal` operations,
+//! and only the plan's figures are rounded, **once**, to the currency's
+//! minor unit, half away from zero:
 //!
-//! - money item: `total = round(units × unit_price)`,
-//!   `base = round(count × unit_price)`, `retries = total − base`;
-//! - credit item: `credits = units × unit_price` (exact),
-//!   `total = round(credits × value)`, `base = round(count × unit_price × value)`;
-//! - plan: `subtotal = Σ totals`, `contingency = round(subtotal × rate)`,
-//!   `total = subtotal + contingency` — so every shown figure adds up.
+//! - money item: `total = units × unit_price`, `base = count × unit_price`,
+//!   `retries = total − base`, all exact;
+//! - credit item: `credits = units × unit_price`, `total = credits × value`,
+//!   `base = count × unit_price × value`, all exact;
+//! - plan: `subtotal = round(Σ exact totals)`,
+//!   `contingency = round(Σ exact totals × rate)`,
+//!   `total = subtotal + contingency`.
+//!
+//! So 10,000 items of $0.002775 each cost $27.75, not 10,000 × $0.00.
 
 use std::collections::HashMap;
 
@@ -22,7 +26,7 @@ use super::report::{BudgetReport, CreditSummary, Estimate, ItemReport, TimingSco
 use super::timing::{self, DAY};
 use super::{Item, Plan, PlanError, Quantity, REQUEST_FIELDS};
 use crate::location::InputError;
-use crate::money::plain;
+use crate::money::{Currency, exact_amount, plain};
 use crate::pricing::{Kind, LookupError, PriceBook, PriceUnit, QuoteError, Resolved};
 
 /// How to price a plan.
@@ -143,15 +147,16 @@ pub fn estimate<'b>(
             format!("the plan's {what} is too large to compute exactly"),
         )])
     };
-    let mut subtotal = Decimal::ZERO;
+    // The exact sum, rounded once; the contingency is on the exact sum too.
+    let mut exact_sum = Decimal::ZERO;
     for i in &items {
-        subtotal = subtotal
+        exact_sum = exact_sum
             .checked_add(i.total)
             .ok_or_else(|| overflow("subtotal"))?;
     }
-    let subtotal = cur.round(subtotal);
+    let subtotal = cur.round(exact_sum);
     let contingency = cur.round(
-        subtotal
+        exact_sum
             .checked_mul(plan.contingency)
             .ok_or_else(|| overflow("contingency"))?,
     );
@@ -184,7 +189,7 @@ pub fn estimate<'b>(
         plan: plan.name.clone(),
         as_of: opts.as_of,
         currency: cur,
-        credits: credit_summary(&items),
+        credits: credit_summary(&items, cur),
         items,
         subtotal,
         contingency_rate: plan.contingency,
@@ -409,8 +414,9 @@ fn price_item<'b>(
             )
         }
     };
-    let total = cur.round(total_exact);
-    let base = cur.round(base_exact);
+    // Exact, never rounded per item: only the plan's sums are rounded.
+    let total = exact_amount(total_exact, cur);
+    let base = exact_amount(base_exact, cur);
 
     let (per_day, days) = match item.quantity {
         Quantity::PerDay { per_day, days } => (Some(per_day), Some(days)),
@@ -468,7 +474,7 @@ fn price_item<'b>(
         credit_value: credit_value.map(|(v, _)| v),
         credit_value_from: credit_value.map(|(_, f)| f),
         base,
-        retries: total - base,
+        retries: exact_amount(total - base, cur),
         total,
         retry_rate: item.retry_rate,
         per_day,
@@ -522,19 +528,12 @@ fn credit_value(plan: &Plan, r: &Resolved<'_>, unit: &str) -> Option<(Decimal, &
     if let Some(cv) = plan.credit_value.iter().find(|c| c.unit == unit) {
         return Some((cv.value, "plan"));
     }
-    let cu = r.table.credits.get(unit)?;
-    let v = cu.value_per_credit()?;
-    Some((
-        v,
-        if cu.packs.is_empty() {
-            "subscription"
-        } else {
-            "pack"
-        },
-    ))
+    r.table.credit_value(unit)
 }
 
-fn credit_summary(items: &[ItemReport]) -> Vec<CreditSummary> {
+/// Credits and money per credit unit; each money total is the exact sum of
+/// its items, rounded once.
+fn credit_summary(items: &[ItemReport], cur: Currency) -> Vec<CreditSummary> {
     let mut out: Vec<CreditSummary> = Vec::new();
     for i in items {
         let (Some(c), Some(v), Some(from)) = (i.credits, i.credit_value, i.credit_value_from)
@@ -556,13 +555,16 @@ fn credit_summary(items: &[ItemReport]) -> Vec<CreditSummary> {
             }),
         }
     }
+    for s in &mut out {
+        s.total = cur.round(s.total);
+    }
     out
 }
 
 #[cfg(test)]
 mod tests {
-    //! The property that every displayed figure adds up and no amount is
-    //! rounded twice, over random plans priced from the fixture tables.
+    //! The property that item figures are exact and the plan's are rounded
+    //! once, over random plans priced from the fixture tables.
 
     use super::*;
     use crate::money::Currency;
@@ -628,7 +630,7 @@ mod tests {
         #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
         #[test]
-        fn displayed_figures_add_up_and_are_rounded_once(src in plan()) {
+        fn items_are_exact_and_the_plan_is_rounded_once(src in plan()) {
             let plan = crate::plan::parse("p.toml", &src).unwrap();
             let opts = Options {
                 as_of: NaiveDate::from_ymd_opt(2026, 4, 20).unwrap(),
@@ -640,14 +642,14 @@ mod tests {
             let usd = Currency::USD;
             let mut sum = Decimal::ZERO;
             for (i, item) in e.items.iter().zip(&plan.items) {
-                // Each money figure is at the minor unit, and base + retries = total.
+                // Each item figure is exact (at least the minor digits, no
+                // trailing zeros past them), and base + retries = total.
                 for amount in [i.base, i.retries, i.total] {
-                    prop_assert_eq!(amount.scale(), 2, "{} in {:?}", amount, i.name);
+                    prop_assert!(amount.scale() >= 2, "{} in {:?}", amount, i.name);
+                    prop_assert_eq!(amount, amount.normalize());
                 }
                 prop_assert_eq!(i.base + i.retries, i.total);
-                // Recompute from the exact product and round once: a second
-                // rounding anywhere (units × price rounded, then × value
-                // rounded) would differ for some of these random figures.
+                // Recompute from the exact products: never rounded per item.
                 let count = Decimal::from(item.quantity.total());
                 let units = count * (Decimal::ONE + item.retry_rate);
                 prop_assert_eq!(i.units, units);
@@ -658,20 +660,22 @@ mod tests {
                     }
                     None => i.unit_price,
                 };
-                prop_assert_eq!(i.total, usd.round(units * per_unit));
-                prop_assert_eq!(i.base, usd.round(count * per_unit));
+                prop_assert_eq!(i.total, units * per_unit);
+                prop_assert_eq!(i.base, count * per_unit);
                 sum += i.total;
             }
-            prop_assert_eq!(e.subtotal, sum);
-            prop_assert_eq!(e.contingency, usd.round(e.subtotal * plan.contingency));
+            // The plan rounds once: the exact sum, and the contingency on it.
+            prop_assert_eq!(e.subtotal, usd.round(sum));
+            prop_assert_eq!(e.subtotal.scale(), 2);
+            prop_assert_eq!(e.contingency, usd.round(sum * plan.contingency));
             prop_assert_eq!(e.subtotal + e.contingency, e.total);
-            // The JSON shows the same strings the table does.
+            // The JSON carries the same exact figures.
             let json: serde_json::Value = serde_json::from_str(&crate::render::json(&e)).unwrap();
             prop_assert_eq!(json["total"].as_str().unwrap(), e.total.to_string());
-            let shown: Decimal = json["items"].as_array().unwrap().iter()
+            let exact: Decimal = json["items"].as_array().unwrap().iter()
                 .map(|i| Decimal::from_str(i["total"].as_str().unwrap()).unwrap())
                 .sum();
-            prop_assert_eq!(shown, Decimal::from_str(json["subtotal"].as_str().unwrap()).unwrap());
+            prop_assert_eq!(exact, sum);
         }
     }
 

@@ -1,10 +1,12 @@
 //! The estimate report: what `--format json` prints, and what the other
-//! renderers lay out. Field names and meanings are the documented JSON
-//! contract (docs/estimate.md); fields added later are additions, never renamings.
+//! renderers lay out. Field names and meanings are those documented in
+//! docs/estimate.md; new fields are additions, never renamings.
 //!
-//! Money amounts are exact decimals already rounded where the contract says
-//! (serialised as strings); counts, units and credits are exact and shown
-//! without trailing zeros.
+//! Item amounts are exact decimals (at least the currency's minor digits,
+//! no trailing zeros past them); the plan's `subtotal`, `contingency` and
+//! `total` are rounded once to the minor unit. All are serialised as
+//! strings; counts, units and credits are exact and shown without trailing
+//! zeros.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -38,12 +40,12 @@ pub struct Estimate {
     pub as_of: NaiveDate,
     pub currency: Currency,
     pub items: Vec<ItemReport>,
-    /// Σ item totals.
+    /// round(Σ exact item totals).
     pub subtotal: Decimal,
     /// The plan's contingency fraction (e.g. `0.1`).
     #[serde(serialize_with = "exact")]
     pub contingency_rate: Decimal,
-    /// round(subtotal × contingency_rate).
+    /// round(Σ exact item totals × contingency_rate).
     pub contingency: Decimal,
     /// subtotal + contingency.
     pub total: Decimal,
@@ -88,11 +90,11 @@ pub struct ItemReport {
     pub credit_value: Option<Decimal>,
     /// Where `credit_value` came from: `plan`, `pack` or `subscription`.
     pub credit_value_from: Option<&'static str>,
-    /// Money for `count` units, rounded.
+    /// Money for `count` units, exact.
     pub base: Decimal,
-    /// total − base: what the expected regenerations add.
+    /// total − base: what the expected regenerations add, exact.
     pub retries: Decimal,
-    /// Money for `units`, rounded once.
+    /// Money for `units`, exact (the plan's sums are rounded, not items).
     pub total: Decimal,
     #[serde(serialize_with = "exact")]
     pub retry_rate: Decimal,
@@ -142,9 +144,9 @@ pub struct CreditSummary {
     /// Money per credit.
     #[serde(serialize_with = "exact")]
     pub value: Decimal,
-    /// `plan` ([credit_value]), `pack` or `subscription`.
+    /// `plan` (`[credit_value]`), `pack` or `subscription`.
     pub value_from: &'static str,
-    /// Σ totals of those items.
+    /// Σ exact totals of those items, rounded once.
     pub total: Decimal,
 }
 

@@ -35,7 +35,7 @@ const CHUNK_ITEMS: usize = 1000;
 /// (See [`parse_owned`] to hand over the text instead of copying it.)
 ///
 /// A large plan is cut at its `[[items]]` headers into chunks of
-/// [`CHUNK_ITEMS`] items, parsed and checked on all cores; small chunks also
+/// 1,000 items (`CHUNK_ITEMS`), parsed and checked on all cores; small chunks also
 /// keep the TOML parser's buffers in cache. Spans are shifted back to the
 /// whole file, so messages are the same as for a single parse; a TOML error
 /// in any chunk re-parses the whole file to report it exactly as written.
@@ -755,7 +755,14 @@ impl<'a> Checker<'a> {
                 self.push(
                     spans.of("input_images"),
                     "items.input_image_size".into(),
-                    format!("{who} sends {count} input image(s) but no `input_image_size`; give it as WIDTHxHEIGHT, e.g. \"1024x1024\""),
+                    format!(
+                        "{who} sends {} but no `input_image_size`; give it as WIDTHxHEIGHT, e.g. \"1024x1024\"",
+                        if count == 1 {
+                            "1 input image".to_string()
+                        } else {
+                            format!("{count} input images")
+                        }
+                    ),
                 );
                 None
             }

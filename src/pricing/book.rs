@@ -111,9 +111,10 @@ impl PriceBook {
             problems.extend(p);
         }
         for dir in dirs {
-            let (t, p) = dir_tables(dir);
-            tables.extend(t);
-            problems.extend(p);
+            let d = dir_tables(dir);
+            tables.extend(d.tables);
+            problems.extend(d.unreadable);
+            problems.extend(d.problems);
         }
         if problems.is_empty() {
             Ok(PriceBook::from_tables(tables))
@@ -240,30 +241,44 @@ impl PriceBook {
         })
     }
 
-    /// Up to `n` model names (as `provider/model`) closest to `name`.
+    /// Up to `n` model names (as `provider/model`) closest to `name`: names
+    /// that start with it first (`veo-3.1-fast` → `veo-3.1-fast-generate-001`),
+    /// then names that contain it, shortest first, then names within a few
+    /// edits of it (Levenshtein distance).
     pub fn nearest_names(&self, name: &str, n: usize) -> Vec<String> {
         let bare = name.rsplit('/').next().unwrap_or(name);
-        let mut all: Vec<(usize, String)> = Vec::new();
+        let (lower, bare_lower) = (name.to_lowercase(), bare.to_lowercase());
+        let limit = (bare.chars().count() / 2).max(2);
+        let mut all: Vec<(u8, usize, String)> = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
         for t in self.tables() {
             for m in t.models.values() {
                 for candidate in std::iter::once(&m.name).chain(&m.aliases) {
                     let id = format!("{}/{}", t.provider, candidate);
-                    if seen.insert(id.clone()) {
+                    if !seen.insert(id.clone()) {
+                        continue;
+                    }
+                    let (c, i) = (candidate.to_lowercase(), id.to_lowercase());
+                    let rank = if bare.len() >= 2
+                        && (c.starts_with(&bare_lower) || i.starts_with(&lower))
+                    {
+                        (0, candidate.len())
+                    } else if bare.len() >= 3 && (c.contains(&bare_lower) || i.contains(&lower)) {
+                        (1, candidate.len())
+                    } else {
                         let d = strsim::levenshtein(bare, candidate)
                             .min(strsim::levenshtein(name, &id));
-                        all.push((d, id));
-                    }
+                        if d > limit {
+                            continue;
+                        }
+                        (2, d)
+                    };
+                    all.push((rank.0, rank.1, id));
                 }
             }
         }
         all.sort();
-        let limit = (bare.chars().count() / 2).max(2);
-        all.into_iter()
-            .filter(|(d, _)| *d <= limit)
-            .take(n)
-            .map(|(_, id)| id)
-            .collect()
+        all.into_iter().take(n).map(|(_, _, id)| id).collect()
     }
 
     /// Every version of a provider's table that lists `model` (by id or

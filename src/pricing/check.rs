@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::load::{builtin_tables, dir_tables};
+use super::book::BookError;
+use super::load::{DirTables, builtin_tables, dir_tables};
 use super::model::Table;
 use crate::location::InputError;
 
@@ -92,15 +93,16 @@ impl From<InputError> for Problem {
 }
 
 /// Checks `dirs`, or (when empty) the book in use: the built-in tables
-/// (if `builtin`) and `extra` directories.
-/// With `stale_after` = (today, days), also lists providers whose newest
-/// table is older than `days` days.
+/// (if `builtin`) and `extra` directories. A directory or table file that
+/// cannot be read at all is an error (every one is listed), not a problem
+/// found by the check. With `stale_after` = (today, days), also lists
+/// providers whose newest table is older than `days` days.
 pub fn check(
     dirs: &[PathBuf],
     builtin: bool,
     extra: &[PathBuf],
     stale_after: Option<(NaiveDate, u32)>,
-) -> CheckReport {
+) -> Result<CheckReport, BookError> {
     let mut tables: Vec<Table> = Vec::new();
     let mut problems: Vec<InputError> = Vec::new();
     let mut checked = Vec::new();
@@ -111,9 +113,14 @@ pub fn check(
         problems.extend(p);
         checked.push("builtin".to_string());
     }
+    let mut unreadable = Vec::new();
     for d in targets {
-        let (t, p) = dir_tables(d);
-        if t.is_empty() && p.is_empty() {
+        let DirTables {
+            tables: t,
+            problems: p,
+            unreadable: mut u,
+        } = dir_tables(d);
+        if t.is_empty() && p.is_empty() && u.is_empty() {
             problems.push(InputError::file(
                 d.display().to_string(),
                 "holds no <provider>/<date>.toml tables",
@@ -121,7 +128,11 @@ pub fn check(
         }
         tables.extend(t);
         problems.extend(p);
+        unreadable.append(&mut u);
         checked.push(d.display().to_string());
+    }
+    if !unreadable.is_empty() {
+        return Err(BookError(unreadable));
     }
     for t in &tables {
         if t.source.trim().is_empty() {
@@ -135,7 +146,7 @@ pub fn check(
     let stale_list = stale_after
         .map(|(today, days)| stale(&tables, today, days))
         .unwrap_or_default();
-    CheckReport {
+    Ok(CheckReport {
         stale_after_days: stale_after.map(|(_, d)| d),
         stale: stale_list,
         schema: "genbudget.rates.check/1",
@@ -144,7 +155,7 @@ pub fn check(
         models,
         ok: problems.is_empty(),
         problems: problems.into_iter().map(Problem::from).collect(),
-    }
+    })
 }
 
 #[cfg(test)]

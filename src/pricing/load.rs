@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::model::Table;
 use super::validate::{Expect, parse_table};
-use crate::location::{InputError, describe_io, read_text};
+use crate::location::{InputError, InputKind, decode, describe_io, read_bytes_as};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_tables.rs"));
 
@@ -37,11 +37,21 @@ fn parse_at(origin: &str, text: &str, rel: &str) -> Result<Table, Vec<InputError
     parse_table(origin, text, Some(Expect { folder, stem }))
 }
 
+/// What a directory of tables held.
+#[derive(Debug, Default)]
+pub struct DirTables {
+    pub tables: Vec<Table>,
+    /// Problems in the tables' text.
+    pub problems: Vec<InputError>,
+    /// The directory, or a table file in it, that could not be read at all
+    /// (missing, unreadable, not a regular file, too large).
+    pub unreadable: Vec<InputError>,
+}
+
 /// Reads every table under `dir` (`<provider>/<date>.toml`).
-pub fn dir_tables(dir: &Path) -> (Vec<Table>, Vec<InputError>) {
+pub fn dir_tables(dir: &Path) -> DirTables {
     let name = dir.display().to_string();
-    let mut tables = Vec::new();
-    let mut problems = Vec::new();
+    let mut out = DirTables::default();
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -51,7 +61,8 @@ pub fn dir_tables(dir: &Path) -> (Vec<Table>, Vec<InputError>) {
             } else {
                 describe_io(&e)
             };
-            return (tables, vec![InputError::file(name, why)]);
+            out.unreadable.push(InputError::file(name, why));
+            return out;
         }
     };
     let mut providers: Vec<_> = entries.flatten().map(|e| e.path()).collect();
@@ -69,25 +80,33 @@ pub fn dir_tables(dir: &Path) -> (Vec<Table>, Vec<InputError>) {
                 .into_iter()
                 .filter(|f| f.extension().is_some_and(|x| x == "toml"))
             {
-                match read_file(&file) {
-                    Ok(t) => tables.push(t),
-                    Err(mut e) => problems.append(&mut e),
+                match read_bytes_as(&file, InputKind::Table) {
+                    Ok(bytes) => match parse_file(&file, bytes) {
+                        Ok(t) => out.tables.push(t),
+                        Err(mut e) => out.problems.append(&mut e),
+                    },
+                    Err(e) => out.unreadable.push(e),
                 }
             }
         } else if path.extension().is_some_and(|x| x == "toml") {
-            problems.push(InputError::file(
+            out.problems.push(InputError::file(
                 path.display().to_string(),
                 "a table must sit in its provider's folder: <dir>/<provider>/<effective-date>.toml",
             ));
         }
     }
-    (tables, problems)
+    out
 }
 
 /// Reads one table file, checking it against its folder and file name.
 pub fn read_file(path: &Path) -> Result<Table, Vec<InputError>> {
+    let bytes = read_bytes_as(path, InputKind::Table).map_err(|e| vec![e])?;
+    parse_file(path, bytes)
+}
+
+fn parse_file(path: &Path, bytes: Vec<u8>) -> Result<Table, Vec<InputError>> {
     let origin = path.display().to_string();
-    let text = read_text(path).map_err(|e| vec![e])?;
+    let text = decode(&origin, bytes).map_err(|e| vec![e])?;
     let folder = path
         .parent()
         .and_then(|p| p.file_name())

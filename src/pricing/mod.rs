@@ -21,7 +21,7 @@ pub mod table_text;
 mod validate;
 
 pub use book::{BookError, LookupError, PriceBook, Resolved};
-pub use load::{builtin_tables, dir_tables, read_file};
+pub use load::{DirTables, builtin_tables, dir_tables, read_file};
 pub use model::*;
 pub use quote::{PriceUnit, Quote, QuoteError, RequestSpec, match_resolution, qualities, quote};
 pub use raw::RawDate;

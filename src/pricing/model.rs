@@ -86,6 +86,23 @@ impl Table {
         format!("{}@{}", self.provider, self.effective)
     }
 
+    /// The money value of one credit of `unit` in this table, and where it
+    /// comes from (`"pack"` or `"subscription"`): the cheapest pack's price
+    /// per credit, else the cheapest subscription's. `estimate` and the
+    /// ledger value vendor credits by this one rule.
+    pub fn credit_value(&self, unit: &str) -> Option<(Decimal, &'static str)> {
+        let cu = self.credits.get(unit)?;
+        let v = cu.value_per_credit()?;
+        Some((
+            v,
+            if cu.packs.is_empty() {
+                "subscription"
+            } else {
+                "pack"
+            },
+        ))
+    }
+
     /// The model called `name` here, by id or alias.
     pub fn model(&self, name: &str) -> Option<&Model> {
         self.models.get(name).or_else(|| {

@@ -437,6 +437,171 @@ fn text(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
 
 #[cfg(test)]
 mod tests {
+    //! Quoting one unit directly, on the frozen fixture book
+    //! (tests/fixtures/book/openai/2026-01-01.toml).
+
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::pricing::fixture_book;
+
+    fn model(name: &str) -> (&'static Table, &'static Model) {
+        let t = fixture_book().versions("openai").last().unwrap();
+        (t, t.model(name).unwrap())
+    }
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn an_image_is_priced_by_quality_and_size() {
+        let (t, m) = model("gpt-image-1");
+        let spec = RequestSpec {
+            quality: Some("high".into()),
+            size: Some("1024x1536".into()),
+            ..RequestSpec::default()
+        };
+        let q = quote(t, m, &spec).unwrap();
+        assert_eq!(q.unit_price, dec("0.25"));
+        assert_eq!(q.spec, "high 1024x1536");
+        assert_eq!(q.unit, "image");
+        assert_eq!(q.price_unit, PriceUnit::Money(Currency::USD));
+        // 2,000 prompt tokens at 5.00/M add 0.01: 0.25 + 0.01 = 0.26.
+        let q = quote(
+            t,
+            m,
+            &RequestSpec {
+                prompt_tokens: Some(2000),
+                ..spec
+            },
+        )
+        .unwrap();
+        assert_eq!(q.unit_price, dec("0.26"));
+        assert_eq!(q.spec, "high 1024x1536 +2000 prompt tokens");
+    }
+
+    #[test]
+    fn a_missing_or_unoffered_choice_lists_the_valid_ones() {
+        let (t, m) = model("gpt-image-1");
+        let e = quote(t, m, &RequestSpec::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`quality` is missing; gpt-image-1 needs it (valid: high, low, medium)"
+        );
+        let spec = RequestSpec {
+            quality: Some("ultra".into()),
+            ..RequestSpec::default()
+        };
+        let e = quote(t, m, &spec).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "gpt-image-1 does not offer quality `ultra`; offered: high, low, medium"
+        );
+        let spec = RequestSpec {
+            quality: Some("low".into()),
+            size: Some("512x512".into()),
+            ..RequestSpec::default()
+        };
+        let e = quote(t, m, &spec).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("offered: 1024x1024, 1024x1536, 1536x1024"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_clip_is_seconds_times_the_resolution_rate() {
+        let (t, m) = model("sora-2-pro");
+        let spec = RequestSpec {
+            seconds: Some(dec("8")),
+            resolution: Some("1792x1024".into()),
+            ..RequestSpec::default()
+        };
+        // 0.50/s × 8 s = 4.00.
+        let q = quote(t, m, &spec).unwrap();
+        assert_eq!(q.unit_price, dec("4.00"));
+        assert_eq!(q.spec, "8s 1792x1024");
+        assert!(q.warnings.is_empty());
+        // `720p` names both 720x1280 and 1280x720, priced alike (0.30/s).
+        assert_eq!(
+            match_resolution(m, "720p").unwrap(),
+            ("720p".into(), dec("0.30"))
+        );
+        // `1024p` names 1024x1792 and 1792x1024 (0.50/s each); `4k` none.
+        assert_eq!(match_resolution(m, "1024p").unwrap().1, dec("0.50"));
+        let e = match_resolution(m, "4k").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                QuoteError::NotOffered {
+                    field: "resolution",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = match_resolution(m, "wide").unwrap_err();
+        assert!(e.to_string().contains("is not a resolution"), "{e}");
+        let e = quote(
+            t,
+            m,
+            &RequestSpec {
+                seconds: Some(dec("-1")),
+                ..spec
+            },
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                QuoteError::Invalid {
+                    field: "seconds",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn text_adds_each_token_part() {
+        let (t, m) = model("gpt-5");
+        // 2,000,000 in × 1.25 + 100,000 cached × 0.125 + 50,000 out × 12.00,
+        // per million: 2.50 + 0.0125 + 0.60 = 3.1125.
+        let spec = RequestSpec {
+            input_tokens: Some(2_000_000),
+            cached_input_tokens: Some(100_000),
+            output_tokens: Some(50_000),
+            ..RequestSpec::default()
+        };
+        let q = quote(t, m, &spec).unwrap();
+        assert_eq!(q.unit_price, dec("3.1125"));
+        assert_eq!(q.spec, "2000000 in + 100000 cached + 50000 out");
+        assert_eq!(q.unit, "request");
+        let e = quote(t, m, &RequestSpec::default()).unwrap_err();
+        assert!(matches!(
+            e,
+            QuoteError::Missing {
+                field: "input_tokens",
+                ..
+            }
+        ));
+        // u64::MAX tokens × a price overflows nothing silently.
+        let huge = RequestSpec {
+            input_tokens: Some(u64::MAX),
+            ..RequestSpec::default()
+        };
+        let q = quote(t, m, &huge).unwrap();
+        assert!(q.unit_price > Decimal::ZERO);
+    }
+}
+
+#[cfg(test)]
+mod long_context_tests {
+    //! Long-context token tiers.
+
     use super::*;
     use crate::pricing::parse_table;
     use rust_decimal_macros::dec;

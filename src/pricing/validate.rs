@@ -52,9 +52,66 @@ pub fn parse_table(
             "is empty; a price table needs schema, provider, effective, currency and source",
         )]);
     }
-    let raw: RawTable =
-        toml::from_str(source).map_err(|e| vec![InputError::from_toml(origin, source, &e)])?;
-    validate(raw, origin, source, expect)
+    // Read from the text, so found even where serde stops at another error.
+    let vanishing = vanishing_numbers(origin, source);
+    let raw: RawTable = toml::from_str(source).map_err(|e| {
+        let mut problems = vec![InputError::from_toml(origin, source, &e)];
+        problems.extend(vanishing.iter().cloned());
+        problems.sort_by_key(|e| (e.line, e.column));
+        problems
+    })?;
+    match validate(raw, origin, source, expect) {
+        Ok(table) if vanishing.is_empty() => Ok(table),
+        Ok(_) => Err(vanishing),
+        Err(mut problems) => {
+            problems.extend(vanishing);
+            problems.sort_by_key(|e| (e.line, e.column));
+            Err(problems)
+        }
+    }
+}
+
+/// Every TOML float written with a non-zero digit whose value is zero: a
+/// literal such as `1e-400` underflows to 0.0 before genbudget sees it, so
+/// the text is read here (with the `toml` crate's own lexer and parser) to
+/// make sure a typo never turns a price into a silent zero.
+fn vanishing_numbers(origin: &str, source: &str) -> Vec<InputError> {
+    use toml_parser::decoder::ScalarKind;
+    use toml_parser::parser::{EventKind, parse_document};
+    let text = toml_parser::Source::new(source);
+    let tokens = text.lex().into_vec();
+    let mut found = Vec::new();
+    let mut receiver = |event: toml_parser::parser::Event| {
+        if event.kind() != EventKind::Scalar || event.encoding().is_some() {
+            return;
+        }
+        let span = event.span();
+        let Some(written) = source.get(span.start()..span.end()) else {
+            return;
+        };
+        let raw = toml_parser::Raw::new_unchecked(written, None, span);
+        let mut decoded = std::borrow::Cow::Borrowed("");
+        let kind = raw.decode_scalar(&mut decoded, &mut |_| {});
+        if kind != ScalarKind::Float {
+            return;
+        }
+        let mantissa = decoded.split(['e', 'E']).next().unwrap_or("");
+        let non_zero = mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
+        let zero = decoded.parse::<f64>().is_ok_and(|v| v == 0.0);
+        if non_zero && zero {
+            found.push(InputError::at(
+                origin,
+                source,
+                Some(span.start()..span.end()),
+                None,
+                format!(
+                    "`{written}` is not zero but reads as 0 (too small for a number); a price is 0, or at least 0.0000000000000000000000000001 (28 places)"
+                ),
+            ));
+        }
+    };
+    parse_document(&tokens, &mut receiver, &mut |_| {});
+    found
 }
 
 fn validate(
@@ -521,5 +578,52 @@ mod tests {
             t.models["sora-2"].limits.as_ref().unwrap().latency_seconds,
             Some((45, 120))
         );
+    }
+
+    #[test]
+    fn a_non_zero_price_that_reads_as_zero_is_an_error() {
+        let table = |price: &str| {
+            format!(
+                "schema = 1\nprovider = \"acme\"\neffective = 2026-01-01\ncurrency = \"USD\"\nsource = \"x\"\n\
+                 [models.m]\nkind = \"image\"\nimage = {price}\n"
+            )
+        };
+        let parse = |price: &str| {
+            parse_table(
+                "t.toml",
+                &table(price),
+                Some(Expect {
+                    folder: "acme",
+                    stem: "2026-01-01",
+                }),
+            )
+        };
+        // 1e-400 underflows to 0.0 in the TOML parser; 5e-324 is the
+        // smallest float; the string has 29 places (rust_decimal holds 28).
+        for (price, says) in [
+            ("1e-400", "`1e-400` is not zero but reads as 0"),
+            ("0.0e-9999999", ""),
+            ("5e-324", "`5e-324` is not zero but would read as 0"),
+            (
+                "\"0.00000000000000000000000000001\"",
+                "is not zero but would read as 0",
+            ),
+        ] {
+            match parse(price) {
+                Ok(t) if says.is_empty() => {
+                    assert!(t.models["m"].image.is_some(), "{price}");
+                }
+                Ok(_) => panic!("{price} was read as a price"),
+                Err(e) => {
+                    assert!(!says.is_empty(), "{price}: {e:?}");
+                    assert_eq!(e.len(), 1, "{e:?}");
+                    assert_eq!(e[0].line, Some(8), "{price}: {}", e[0]);
+                    assert!(e[0].message.contains(says), "{price}: {}", e[0]);
+                }
+            }
+        }
+        // Zero written as zero is still a price of zero.
+        assert!(parse("0.0").is_ok());
+        assert!(parse("0e5").is_ok());
     }
 }

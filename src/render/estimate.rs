@@ -5,8 +5,11 @@
 //! with retries, base, retries and total in money; a credits column when any
 //! item is credit-priced and a time column when any item has rate limits;
 //! then the subtotal, contingency and total, the credits used, the budget
-//! verdict and every warning. CSV has one row per item with every figure,
-//! then `subtotal`, `contingency` and `total` rows.
+//! verdict and every warning. Item amounts are exact; the table shows them
+//! to the minor unit (never a non-zero amount as `0.00`) and says when the
+//! shown item totals do not add up to the subtotal. CSV has one row per
+//! item with every figure exact, then `subtotal`, `contingency` and `total`
+//! rows.
 
 use std::io::Write;
 
@@ -14,7 +17,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::{Format, Sheet, sheets};
-use crate::money::plain;
+use crate::money::{exact_amount, plain, shown_amount};
 use crate::plan::{Estimate, ItemReport, TimingScope, timing};
 
 /// Renders an estimate as table, markdown or CSV.
@@ -237,8 +240,10 @@ fn json_or_null(out: &mut Vec<u8>, d: Option<Decimal>) -> std::io::Result<()> {
     }
 }
 
-fn money(d: Decimal) -> String {
-    d.to_string()
+/// An item amount as a table shows it: to the minor unit, never a
+/// non-zero amount as `0.00`.
+fn money(d: Decimal, e: &Estimate) -> String {
+    shown_amount(d, e.currency).to_string()
 }
 
 fn count(i: &ItemReport) -> String {
@@ -303,8 +308,17 @@ fn people_sheet(e: &Estimate, markdown: bool) -> Sheet {
     if with_credits {
         right.push(9);
     }
+    // Left out first on a narrow terminal: figures the others imply.
+    // (headers: 0 item, 1 model, 2 spec, 3 unit price, 4 count, 5 units,
+    // 6 base, 7 retries, 8 total, then credits and time.)
+    let mut optional = vec![7, 6, 5, 3];
+    if with_time {
+        optional.push(if with_credits { 10 } else { 9 });
+    }
+    optional.extend([4, 2]);
     let mut sheet = Sheet::new(headers)
         .right_aligned(&right)
+        .optional(&optional)
         .titled(format!("{} — prices as of {}, {cur}", e.plan, e.as_of));
     for i in &e.items {
         let mut model = format!("{}/{}", i.provider, i.model);
@@ -321,9 +335,9 @@ fn people_sheet(e: &Estimate, markdown: bool) -> Sheet {
             unit_price(i),
             count(i),
             plain(i.units),
-            money(i.base),
-            money(i.retries),
-            money(i.total),
+            money(i.base, e),
+            money(i.retries, e),
+            money(i.total, e),
         ];
         if with_credits {
             row.push(i.credits.map(plain).unwrap_or_default());
@@ -334,12 +348,17 @@ fn people_sheet(e: &Estimate, markdown: bool) -> Sheet {
         sheet.row(row);
     }
     let bold = |s: String| if markdown { format!("**{s}**") } else { s };
-    let (base, retries) = e
+    // Item figures are exact; the plan's are rounded once. The base shown
+    // under the table is the exact base rounded, and the retries are what
+    // is left of the subtotal, so the line adds up.
+    let (base_exact, shown_sum) = e
         .items
         .iter()
-        .fold((Decimal::ZERO, Decimal::ZERO), |(b, r), i| {
-            (b + i.base, r + i.retries)
+        .fold((Decimal::ZERO, Decimal::ZERO), |(b, t), i| {
+            (b + i.base, t + shown_amount(i.total, e.currency))
         });
+    let base = e.currency.round(base_exact).min(e.subtotal);
+    let retries = e.subtotal - base;
     let mut notes = vec![format!(
         "base {base} + retries {retries} = subtotal {} {cur}; + contingency {} {} = {}",
         e.subtotal,
@@ -347,6 +366,13 @@ fn people_sheet(e: &Estimate, markdown: bool) -> Sheet {
         e.contingency,
         bold(format!("total {} {cur}", e.total))
     )];
+    if shown_sum != e.subtotal {
+        notes.push(format!(
+            "note: the item totals shown are rounded and add up to {} {cur}; the subtotal is their exact sum, {}, rounded once",
+            exact_amount(shown_sum, e.currency),
+            plain_exact(e)
+        ));
+    }
     for c in &e.credits {
         let from = match c.value_from {
             "plan" => "the plan's [credit_value]",
@@ -390,6 +416,11 @@ fn people_sheet(e: &Estimate, markdown: bool) -> Sheet {
     sheet
 }
 
+/// The exact sum of the item totals, at least to the minor unit.
+fn plain_exact(e: &Estimate) -> Decimal {
+    exact_amount(e.items.iter().map(|i| i.total).sum(), e.currency)
+}
+
 fn csv_sheet(e: &Estimate) -> Sheet {
     let mut sheet = Sheet::new([
         "name",
@@ -428,9 +459,9 @@ fn csv_sheet(e: &Estimate) -> Sheet {
             i.price_unit.clone(),
             i.credits.map(plain).unwrap_or_default(),
             i.credit_value.map(plain).unwrap_or_default(),
-            money(i.base),
-            money(i.retries),
-            money(i.total),
+            i.base.to_string(),
+            i.retries.to_string(),
+            i.total.to_string(),
             opt(i.min_seconds),
             opt(i.max_seconds),
             i.warnings.join("; "),
@@ -444,7 +475,7 @@ fn csv_sheet(e: &Estimate) -> Sheet {
         let mut row = vec![String::new(); 19];
         row[0] = name.to_string();
         row[10] = e.currency.code().to_string();
-        row[15] = money(amount);
+        row[15] = amount.to_string();
         sheet.row(row);
     }
     sheet

@@ -10,6 +10,7 @@ pub mod estimate;
 pub mod rates;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicU16, Ordering};
 
 use clap::ValueEnum;
 use comfy_table::{CellAlignment, ContentArrangement, Table, TableStyle, presets};
@@ -29,6 +30,18 @@ pub enum Format {
     Markdown,
 }
 
+impl Format {
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Markdown => "markdown",
+        }
+    }
+}
+
 /// A grid of formatted cells with a title and notes.
 #[derive(Clone, Debug, Default)]
 pub struct Sheet {
@@ -40,6 +53,9 @@ pub struct Sheet {
     pub right: Vec<usize>,
     /// Lines shown under the table (totals, verdicts); not part of CSV.
     pub notes: Vec<String>,
+    /// Columns (by index) a terminal table may leave out to fit its width,
+    /// least useful first; words are split only when that is not enough.
+    pub optional: Vec<usize>,
 }
 
 impl Sheet {
@@ -63,10 +79,52 @@ impl Sheet {
         self
     }
 
+    /// Lets a narrow terminal leave out these columns, in this order.
+    pub fn optional(mut self, cols: &[usize]) -> Sheet {
+        self.optional = cols.to_vec();
+        self
+    }
+
+    /// This sheet without column `col`.
+    fn without(&self, col: usize) -> Sheet {
+        let shift = |v: &[usize]| -> Vec<usize> {
+            v.iter()
+                .filter(|&&c| c != col)
+                .map(|&c| if c > col { c - 1 } else { c })
+                .collect()
+        };
+        let mut s = self.clone();
+        if col < s.headers.len() {
+            s.headers.remove(col);
+        }
+        for r in &mut s.rows {
+            if col < r.len() {
+                r.remove(col);
+            }
+        }
+        s.right = shift(&self.right);
+        s.optional = shift(&self.optional);
+        s
+    }
+
     /// Adds a row.
     pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
         self.rows.push(cells.into_iter().map(Into::into).collect());
     }
+}
+
+/// The terminal width tables are fitted to; 0 when unknown.
+static WIDTH: AtomicU16 = AtomicU16::new(0);
+
+/// Sets the width terminal tables are fitted to (the CLI reads it from
+/// `COLUMNS` or the terminal). `None` or 0 — no terminal, or one that
+/// reports no width — means tables are never wrapped.
+pub fn set_width(columns: Option<u16>) {
+    WIDTH.store(columns.unwrap_or(0), Ordering::Relaxed);
+}
+
+fn width() -> Option<u16> {
+    Some(WIDTH.load(Ordering::Relaxed)).filter(|w| *w > 0)
 }
 
 /// Renders sheets in a non-JSON format.
@@ -78,6 +136,11 @@ pub fn sheets(format: Format, sheets: &[Sheet]) -> String {
     }
 }
 
+/// `1 table`, `2 tables`: a count with its noun in the right number.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Pretty JSON of a report, with a trailing newline.
 pub fn json<T: Serialize>(report: &T) -> String {
     let mut s =
@@ -86,11 +149,17 @@ pub fn json<T: Serialize>(report: &T) -> String {
     s
 }
 
-fn grid(sheet: &Sheet, style: TableStyle, dynamic: bool) -> Table {
+fn grid(sheet: &Sheet, style: TableStyle, width: Option<u16>) -> Table {
     let mut t = Table::new();
     t.load_style(style);
-    if dynamic {
-        t.set_content_arrangement(ContentArrangement::Dynamic);
+    match width {
+        Some(w) => {
+            t.set_content_arrangement(ContentArrangement::Dynamic);
+            t.set_width(w);
+        }
+        None => {
+            t.set_content_arrangement(ContentArrangement::Disabled);
+        }
     }
     t.set_header(sheet.headers.clone());
     for r in &sheet.rows {
@@ -104,6 +173,38 @@ fn grid(sheet: &Sheet, style: TableStyle, dynamic: bool) -> Table {
     t
 }
 
+/// The widest line of `text`, in terminal columns.
+fn text_width(text: &str) -> usize {
+    text.lines()
+        .map(unicode_width::UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The grid of `sheet` fitted to the terminal: as wide as it needs without
+/// a known width; with one, optional columns are left out (least useful
+/// first) before any cell is wrapped, and a note names them.
+fn fitted(sheet: &Sheet) -> (String, Vec<String>) {
+    let style = presets::UTF8_FULL_CONDENSED;
+    let Some(w) = width() else {
+        return (grid(sheet, style, None).to_string(), Vec::new());
+    };
+    let mut current = sheet.clone();
+    let mut left_out = Vec::new();
+    loop {
+        let text = grid(&current, style, None).to_string();
+        if text_width(&text) <= usize::from(w) {
+            return (text, left_out);
+        }
+        let Some(&col) = current.optional.first() else {
+            break;
+        };
+        left_out.push(current.headers.get(col).cloned().unwrap_or_default());
+        current = current.without(col);
+    }
+    (grid(&current, style, Some(w)).to_string(), left_out)
+}
+
 fn terminal(sheet: &Sheet) -> String {
     let mut out = String::new();
     if let Some(title) = &sheet.title {
@@ -113,13 +214,19 @@ fn terminal(sheet: &Sheet) -> String {
     if sheet.headers.is_empty() {
         return out;
     }
-    // Dynamic arrangement wraps cells to fit a terminal's width; comfy-table
-    // leaves the table as wide as it needs when stdout is not a terminal.
-    out.push_str(&grid(sheet, presets::UTF8_FULL_CONDENSED, true).to_string());
+    let (table, left_out) = fitted(sheet);
+    out.push_str(&table);
     out.push('\n');
     for n in &sheet.notes {
         out.push_str(n);
         out.push('\n');
+    }
+    if !left_out.is_empty() {
+        out.push_str(&format!(
+            "(left out to fit {} columns: {}; a wider terminal, COLUMNS=0 or --format csv shows every column)\n",
+            width().unwrap_or(0),
+            left_out.join(", ")
+        ));
     }
     out
 }
@@ -171,7 +278,8 @@ fn markdown(sheet: &Sheet) -> String {
 /// line (most commands have exactly one sheet).
 fn csv_text(sheets: &[Sheet]) -> String {
     let mut parts = Vec::new();
-    for sheet in sheets {
+    // A sheet with no headers is a title only, which CSV has no room for.
+    for sheet in sheets.iter().filter(|s| !s.headers.is_empty()) {
         let mut w = csv::Writer::from_writer(Vec::new());
         // Writing to a Vec cannot fail.
         let _ = w.write_record(&sheet.headers);

@@ -1,6 +1,10 @@
 //! Sheets for the `rates` reports (JSON is the reports themselves).
+//!
+//! Tables and markdown are for people (`0.5–8`, `—`, `+5.2%`); CSV is for
+//! machines: a price range is two columns, `low` and `high`, a missing
+//! value is an empty cell, and a change is a plain number.
 
-use super::Sheet;
+use super::{Format, Sheet};
 use crate::money::plain;
 use crate::pricing::check::CheckReport;
 use crate::pricing::diff::DiffReport;
@@ -8,16 +12,36 @@ use crate::pricing::import::ImportReport;
 use crate::pricing::listing::{ListReport, ShowReport};
 
 /// `rates list`.
-pub fn list(r: &ListReport) -> Vec<Sheet> {
+pub fn list(r: &ListReport, format: Format) -> Vec<Sheet> {
+    if format == Format::Csv {
+        let mut s = Sheet::new([
+            "provider", "model", "kind", "low", "high", "unit", "per", "table", "retired",
+        ]);
+        for m in &r.models {
+            s.row([
+                m.provider.clone(),
+                m.model.clone(),
+                m.kind.to_string(),
+                plain(m.low),
+                plain(m.high),
+                m.unit.clone(),
+                m.per.to_string(),
+                m.table.clone(),
+                m.retired.map(|d| d.to_string()).unwrap_or_default(),
+            ]);
+        }
+        return vec![s];
+    }
     let mut s = Sheet::new([
         "provider", "model", "kind", "price", "unit", "per", "table", "retired",
     ])
     .titled(format!(
-        "Models offered on {} ({} models)",
+        "Models offered on {} ({})",
         r.as_of,
-        r.models.len()
+        super::plural(r.models.len(), "model", "models")
     ))
-    .right_aligned(&[3]);
+    .right_aligned(&[3])
+    .optional(&[6, 5]);
     for m in &r.models {
         let price = if m.low == m.high {
             plain(m.low)
@@ -111,7 +135,8 @@ pub fn show(r: &ShowReport) -> Vec<Sheet> {
 }
 
 /// `rates diff`.
-pub fn diff(r: &DiffReport) -> Vec<Sheet> {
+pub fn diff(r: &DiffReport, format: Format) -> Vec<Sheet> {
+    let csv = format == Format::Csv;
     let mut models = Sheet::new(["change", "provider", "model", "kind", "table"]).titled(format!(
         "Models added and removed between {} and {}",
         r.from, r.to
@@ -134,12 +159,16 @@ pub fn diff(r: &DiffReport) -> Vec<Sheet> {
             m.table.clone(),
         ]);
     }
-    let mut prices = Sheet::new(["provider", "model", "price", "unit", "old", "new", "change"])
+    let change = if csv { "change_pct" } else { "change" };
+    let mut prices = Sheet::new(["provider", "model", "price", "unit", "old", "new", change])
         .titled(format!("Prices changed between {} and {}", r.from, r.to))
         .right_aligned(&[4, 5, 6]);
-    let show = |d: Option<rust_decimal::Decimal>| d.map(plain).unwrap_or_else(|| "—".into());
+    let none = if csv { "" } else { "—" };
+    let show = |d: Option<rust_decimal::Decimal>| d.map(plain).unwrap_or_else(|| none.into());
     for c in &r.changed {
         let pct = match (c.change_pct, c.old, c.new) {
+            (Some(p), _, _) if csv => p.to_string(),
+            _ if csv => String::new(),
             (Some(p), _, _) if p.is_sign_positive() && !p.is_zero() => format!("+{p}%"),
             (Some(p), _, _) => format!("{p}%"),
             (None, None, _) => "new".into(),
@@ -161,7 +190,10 @@ pub fn diff(r: &DiffReport) -> Vec<Sheet> {
         (&mut prices, "prices changed"),
     ] {
         if sheet.rows.is_empty() {
-            sheet.headers.clear();
+            // A table of no rows is left out for people; CSV keeps its header.
+            if !csv {
+                sheet.headers.clear();
+            }
             sheet.title = Some(format!("No {what} between {} and {}", r.from, r.to));
         }
     }
@@ -205,23 +237,24 @@ pub fn import(r: &ImportReport) -> Vec<Sheet> {
 }
 
 /// `rates check`.
-pub fn check(r: &CheckReport) -> Vec<Sheet> {
+pub fn check(r: &CheckReport, format: Format) -> Vec<Sheet> {
     let mut s = Sheet::new(["file", "line", "column", "field", "problem"]).titled(if r.ok {
         format!(
-            "ok: {} tables, {} models checked in {}",
-            r.tables,
-            r.models,
+            "ok: {}, {} checked in {}",
+            super::plural(r.tables, "table", "tables"),
+            super::plural(r.models, "model", "models"),
             r.checked.join(", ")
         )
     } else {
         format!(
-            "{} problem(s) in {}",
-            r.problems.len(),
+            "{} in {}",
+            super::plural(r.problems.len(), "problem", "problems"),
             r.checked.join(", ")
         )
     });
-    if r.ok {
-        // Nothing to tabulate: the title line says it all.
+    if r.ok && format != Format::Csv {
+        // Nothing to tabulate for people: the title line says it all. CSV
+        // keeps its header row, so a machine reads an empty list.
         s.headers.clear();
     }
     for p in &r.problems {

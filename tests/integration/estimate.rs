@@ -92,7 +92,8 @@ fn json_fields_keep_their_names_and_meanings() {
     }
     // Key visuals: 0.25 + 21 prompt tokens × 5.00/1M (0.000105) + 194 image-input
     // tokens × 10.00/1M (0.00194) = 0.252045 an image; 40 × 1.25 = 50 units;
-    // total round(12.60225) = 12.60, base round(10.0818) = 10.08, retries 2.52.
+    // item amounts are exact: total 50 × 0.252045 = 12.60225, base 40 ×
+    // 0.252045 = 10.0818, retries 12.60225 − 10.0818 = 2.52045.
     let kv = &items[0];
     assert_eq!(
         (
@@ -102,7 +103,7 @@ fn json_fields_keep_their_names_and_meanings() {
             s(&kv["retries"]),
             s(&kv["total"])
         ),
-        ("0.252045", "50", "10.08", "2.52", "12.60")
+        ("0.252045", "50", "10.0818", "2.52045", "12.60225")
     );
     assert_eq!(kv["credits"], Value::Null);
     assert_eq!(kv["table"], "openai@2026-05-20");
@@ -125,7 +126,8 @@ fn json_fields_keep_their_names_and_meanings() {
         (s(&items[3]["unit_price"]), s(&items[3]["total"])),
         ("0.00525", "11.55")
     );
-    // 12.60 + 13.20 + 21.12 + 11.55 = 58.47; round(58.47 × 0.15 = 8.7705) = 8.77.
+    // Exact sum 12.60225 + 13.20 + 21.12 + 11.55 = 58.47225, rounded once:
+    // 58.47; contingency round(58.47225 × 0.15 = 8.7708375) = 8.77.
     assert_eq!(
         (s(&v["subtotal"]), s(&v["contingency"]), s(&v["total"])),
         ("58.47", "8.77", "67.24")
@@ -308,4 +310,193 @@ fn a_credit_value_for_an_unknown_unit_is_refused() {
         r.stderr
     );
     assert!(r.stdout.is_empty());
+}
+
+/// A plan of `n` one-request items on the built-in gpt-5 (1.25 input and
+/// 10.00 output per 1M tokens on 2026-06-01), 500 input + 215 output tokens
+/// each: 500 × 1.25/1M = 0.000625 + 215 × 10/1M = 0.00215 → 0.002775.
+fn tiny_items(n: usize) -> String {
+    let mut plan = String::from("name = \"Many small requests\"\nas_of = 2026-06-01\n");
+    for i in 0..n {
+        plan.push_str(&format!(
+            "[[items]]\nname = \"r{i}\"\nmodel = \"openai/gpt-5\"\ncount = 1\ninput_tokens = 500\noutput_tokens = 215\n"
+        ));
+    }
+    plan
+}
+
+fn write_plan(text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.toml");
+    fs::write(&path, text).unwrap();
+    let p = path.display().to_string();
+    (dir, p)
+}
+
+#[test]
+fn many_small_items_add_up_exactly() {
+    // 10,000 × 0.002775 = 27.75 exactly. Rounding each item first gave
+    // 10,000 × 0.00 = 0.00.
+    let (_dir, plan) = write_plan(&tiny_items(10_000));
+    let (r, v) = common::run_json(&["estimate", &plan, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(s(&v["items"][0]["total"]), "0.002775");
+    assert_eq!(s(&v["items"][0]["base"]), "0.002775");
+    assert_eq!(s(&v["items"][0]["retries"]), "0.00");
+    assert_eq!(s(&v["subtotal"]), "27.75");
+    assert_eq!(s(&v["total"]), "27.75");
+
+    // The table never shows 0.002775 as 0.00: two significant digits,
+    // 0.0028. Shown that way the items add up to 10,000 × 0.0028 = 28.00,
+    // not the subtotal, and a note under the table says so.
+    let r = common::run(&["estimate", &plan]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let row = r.stdout.lines().find(|l| l.contains(" r0 ")).unwrap();
+    assert!(row.contains("0.0028"), "{row}");
+    assert!(!row.contains(" 0.00 ┆ 0.00"), "{row}");
+    assert!(
+        r.stdout
+            .contains("base 27.75 + retries 0.00 = subtotal 27.75 USD"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "note: the item totals shown are rounded and add up to 28.00 USD; the subtotal is their exact sum, 27.75, rounded once"
+        ),
+        "{}",
+        r.stdout
+    );
+    // CSV carries the exact amounts for machines.
+    let r = common::run(&["estimate", &plan, "--format", "csv"]);
+    assert!(
+        r.stdout.contains(",0.002775,0.00,0.002775,"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn the_note_is_absent_when_shown_figures_add_up() {
+    // One request of 0 input and 125,000 output tokens = 125,000 × 10/1M =
+    // 1.25: shown 1.25 = subtotal 1.25, no note. Four items of 0.002775:
+    // shown 4 × 0.0028 = 0.0112 against a subtotal of round(0.0111) = 0.01,
+    // a note.
+    let plan = "name = \"one\"\nas_of = 2026-06-01\n[[items]]\nname = \"a\"\nmodel = \"openai/gpt-5\"\ncount = 1\ninput_tokens = 0\noutput_tokens = 125000\n";
+    let (_dir, plan) = write_plan(plan);
+    let r = common::run(&["estimate", &plan]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("subtotal 1.25 USD"), "{}", r.stdout);
+    assert!(!r.stdout.contains("note:"), "{}", r.stdout);
+    let (_dir4, plan4) = write_plan(&tiny_items(4));
+    let r = common::run(&["estimate", &plan4]);
+    assert!(r.stdout.contains("subtotal 0.01 USD"), "{}", r.stdout);
+    assert!(r.stdout.contains("add up to 0.0112 USD"), "{}", r.stdout);
+}
+
+#[test]
+fn a_plan_can_come_from_standard_input() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = common::cmd(&["estimate", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(tiny_items(2).as_bytes())
+        .unwrap();
+    let r: common::Run = child.wait_with_output().unwrap().into();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    // 2 × 0.002775 = 0.00555 → 0.01.
+    assert_eq!(s(&v["subtotal"]), "0.01");
+    // Errors in it name `<stdin>`.
+    let mut child = common::cmd(&["estimate", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"name = \"x\"\n[[items]]\nname = \"a\"\nmodle = \"gpt-5\"\n")
+        .unwrap();
+    let r: common::Run = child.wait_with_output().unwrap().into();
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with(
+            "error: <stdin>:4:1: field `items.modle`: unknown field `modle` (did you mean `model`?)"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_are_refused_unread() {
+    // A FIFO with no writer would block an open() forever, and /dev/zero
+    // never ends: both are refused from their metadata, exit 2, at once.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("plan.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let zero = dir.path().join("zero.toml");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    for (path, what) in [
+        (&fifo, "is a FIFO (named pipe), not a regular file"),
+        (&zero, "is a character device, not a regular file"),
+    ] {
+        let p = path.display().to_string();
+        let started = std::time::Instant::now();
+        for cmd in ["estimate", "compare"] {
+            let r = common::run(&[cmd, &p]);
+            assert_eq!(r.code, 2, "{cmd} {p}: {}", r.stderr);
+            assert!(r.stderr.contains(&format!("{p}: {what}")), "{}", r.stderr);
+            assert!(
+                r.stderr.contains("`-` to read it from standard input"),
+                "{}",
+                r.stderr
+            );
+        }
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    }
+}
+
+#[test]
+fn model_names_are_suggested_by_prefix_and_substring() {
+    let plan = |model: &str| {
+        format!(
+            "name = \"x\"\nas_of = 2026-06-01\n[[items]]\nname = \"a\"\nmodel = \"{model}\"\ncount = 1\nseconds = 8\nresolution = \"720p\"\n"
+        )
+    };
+    // A prefix: the full id starts with it.
+    let (_d, p) = write_plan(&plan("veo-3.1-fast"));
+    let r = common::run(&["estimate", &p]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains(
+            "unknown model `veo-3.1-fast`; did you mean google/veo-3.1-fast-generate-001"
+        ),
+        "{}",
+        r.stderr
+    );
+    // A substring from the middle of the name.
+    let (_d, p) = write_plan(&plan("fast-generate"));
+    let r = common::run(&["estimate", &p]);
+    assert!(
+        r.stderr.contains("did you mean google/veo-"),
+        "{}",
+        r.stderr
+    );
 }

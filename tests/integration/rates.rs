@@ -406,7 +406,7 @@ fn diff_reports_added_removed_and_percentages() {
     ]));
     assert!(
         csv.stdout
-            .contains("openai,gpt-image-1,image high 1024x1024,USD,0.167,0.15,-10.2%"),
+            .contains("openai,gpt-image-1,image high 1024x1024,USD,0.167,0.15,-10.2"),
         "{}",
         csv.stdout
     );
@@ -671,4 +671,179 @@ fn broken_pipe_is_not_an_error() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn check_on_an_unreadable_input_is_an_error_not_a_problem() {
+    // A missing directory cannot be checked at all: exit 2 with an
+    // `error:` line and nothing on stdout (it was exit 1 and a problem row).
+    let r = run(&["rates", "check", "/nonexistent"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.stdout, "");
+    assert_eq!(r.stderr, "error: /nonexistent: no such file or directory\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_table_that_is_a_device_or_fifo_is_refused_unread() {
+    // A symlink to /dev/zero would be read until memory ran out; a FIFO
+    // would block. Both are refused from their metadata, exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    let acme = dir.path().join("acme");
+    fs::create_dir(&acme).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", acme.join("2026-01-01.toml")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(acme.join("2026-02-01.toml"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let d = dir.path().display().to_string();
+    let started = std::time::Instant::now();
+    for args in [
+        vec!["rates", "check", d.as_str()],
+        vec!["--pricing", d.as_str(), "rates", "list"],
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
+        assert!(
+            r.stderr
+                .contains("2026-01-01.toml: is a character device, not a regular file"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr
+                .contains("2026-02-01.toml: is a FIFO (named pipe), not a regular file"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+}
+
+#[test]
+fn a_table_larger_than_the_cap_is_refused() {
+    // 4 MiB is the most read from one table (the largest shipped is ~8 KB).
+    let dir = tempfile::tempdir().unwrap();
+    let acme = dir.path().join("acme");
+    fs::create_dir(&acme).unwrap();
+    let mut big = String::from("schema = 1\n");
+    while big.len() <= 4 << 20 {
+        big.push_str("# padding padding padding padding padding padding padding\n");
+    }
+    fs::write(acme.join("2026-01-01.toml"), big).unwrap();
+    let r = run(&["rates", "check", &dir.path().display().to_string()]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("is larger than 4 MiB, the most genbudget reads for a price table"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn non_zero_prices_that_read_as_zero_are_problems() {
+    // Each would price its model at 0 if read as a float or a rounded
+    // decimal: 1e-400 underflows to 0.0, 5e-324 prints as 0.000…5 (324
+    // places), and the string has 29 places (an exact decimal holds 28).
+    let dir = tempfile::tempdir().unwrap();
+    let acme = dir.path().join("acme");
+    fs::create_dir(&acme).unwrap();
+    fs::write(
+        acme.join("2026-01-01.toml"),
+        "schema = 1\nprovider = \"acme\"\neffective = 2026-01-01\ncurrency = \"USD\"\nsource = \"test\"\n\
+         [models.a]\nkind = \"video\"\nvideo = 1e-400\n\
+         [models.b]\nkind = \"video\"\nvideo = 5e-324\n\
+         [models.c]\nkind = \"video\"\nvideo = \"0.00000000000000000000000000001\"\n",
+    )
+    .unwrap();
+    let d = dir.path().display().to_string();
+    let r = run(&["rates", "check", &d, "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let problems = v["problems"].as_array().unwrap();
+    // serde stops at the first bad value it reads (5e-324 here); the scan
+    // of the text finds 1e-400 all the same, and lists it first (line 8).
+    let text: Vec<&str> = problems
+        .iter()
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        text[0].contains(":8:9: field `models.a.video`: `1e-400` is not zero but reads as 0"),
+        "{text:?}"
+    );
+    assert!(
+        text[1].contains(":11:9: field `models.b.video`: `5e-324` is not zero but would read as 0"),
+        "{text:?}"
+    );
+    // Each alone is refused too.
+    for (line, says) in [
+        ("video = 5e-324", "`5e-324` is not zero but would read as 0"),
+        (
+            "video = \"0.00000000000000000000000000001\"",
+            "is not zero but would read as 0",
+        ),
+    ] {
+        fs::write(
+            acme.join("2026-01-01.toml"),
+            format!("schema = 1\nprovider = \"acme\"\neffective = 2026-01-01\ncurrency = \"USD\"\nsource = \"test\"\n[models.a]\nkind = \"video\"\n{line}\n"),
+        )
+        .unwrap();
+        let r = run(&["rates", "check", &d]);
+        assert_eq!(r.code, 1, "{line}: {}", r.stderr);
+        assert!(r.stderr.contains(says), "{line}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("2026-01-01.toml:8:"),
+            "{line}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn csv_is_for_machines() {
+    // An ok check in CSV is its header row: an empty list, not `""`.
+    let r = run(&fixture_args(&["rates", "check", "--format", "csv"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "file,line,column,field,problem\n");
+    // A price range is two columns, low and high, not `0.011–0.25`.
+    let r = run(&fixture_args(&[
+        "rates",
+        "list",
+        "--as-of",
+        "2025-11-01",
+        "--format",
+        "csv",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut lines = r.stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some("provider,model,kind,low,high,unit,per,table,retired")
+    );
+    assert!(
+        r.stdout
+            .contains("\nopenai,gpt-image-1,image,0.011,0.25,USD,image,openai@2025-10-06,"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains('–'), "{}", r.stdout);
+    // A diff's new price point has an empty old cell, not `—`.
+    let r = run(&fixture_args(&[
+        "rates",
+        "diff",
+        "2025-10-06",
+        "2026-01-01",
+        "--format",
+        "csv",
+    ]));
+    assert!(!r.stdout.contains('—'), "{}", r.stdout);
+    // The table for people keeps its words.
+    let r = run(&fixture_args(&["rates", "check"]));
+    assert!(
+        r.stdout.starts_with("ok: 3 tables, 12 models checked"),
+        "{}",
+        r.stdout
+    );
 }

@@ -134,7 +134,39 @@ fn not_a_profile_at_all() {
         &format!("{HEAD}model = \"acme/still\"\nper_month = [1]\n"),
         &["--months", "0"],
     );
-    assert!(e.contains("--months 0"), "{e}");
+    assert!(e.contains("'0' for '--months <N>'"), "{e}");
+    assert!(e.contains("1 to 600 months"), "{e}");
+}
+
+#[test]
+fn the_horizon_is_bounded_with_a_clear_error() {
+    // A billion months used to be a 4 GB allocation and a kill; now the
+    // flag is refused before anything is read.
+    for n in ["601", "1000000000"] {
+        let started = std::time::Instant::now();
+        let e = bad(
+            &format!("{HEAD}model = \"acme/still\"\nper_month = [1]\n"),
+            &["--months", n],
+        );
+        assert!(e.contains(&format!("'{n}' for '--months <N>'")), "{e}");
+        assert!(e.contains("1 to 600 months"), "{e}");
+        assert!(
+            started.elapsed().as_secs() < 5,
+            "{n}: {:?}",
+            started.elapsed()
+        );
+    }
+    // A series longer than 600 months is refused at its place in the file.
+    let long = vec!["1"; 601].join(", ");
+    let e = bad(
+        &format!("{HEAD}model = \"acme/still\"\nper_month = [{long}]\n"),
+        &[],
+    );
+    assert!(e.contains(":4:13: field `usage.per_month`"), "{e}");
+    assert!(
+        e.contains("has 601 months; a profile covers at most 600 months"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -279,12 +279,14 @@ fn team_seats_flip_the_winner() {
     // At 0.25× three Plus seats (60.00 a month, 3,000 credits for 30 clips
     // of 80) cost exactly what Veo does (30 × 2.00 = 60.00; over the year
     // 1,440 / 4 × 2.00 = 720.00 either way): the tie goes to the smaller
-    // commitment, pay-as-you-go. Per month, e.g. May: 225 × 0.053 = 11.925
-    // + 60.00 = 71.925 → 71.93; the twelve rounded months add to 863.26.
+    // commitment, pay-as-you-go. Its total is exact, rounded once: stills
+    // 0.25 × 10,810 = 2,702.5 × 0.053 = 143.2325, clips 0.25 × 1,440 = 360
+    // × 2.00 = 720.00; 863.2325 → 863.23. (Months rounded one by one, e.g.
+    // May 225 × 0.053 + 60.00 = 71.925 → 71.93, would add up to 863.26.)
     let first = &v["sensitivity"][0];
     assert_eq!(first["factor"], "0.25");
     assert_eq!(first["kind"], "pay-as-you-go");
-    assert_eq!(first["total"], "863.26");
+    assert_eq!(first["total"], "863.23");
 
     let r = transcript("examples/compare-team-seats.toml", &[]);
     assert!(

@@ -28,11 +28,11 @@ fn table_markdown_and_csv() {
     let first = r.stdout.lines().next().unwrap();
     assert_eq!(
         first,
-        "#,strategy,kind,total,per month,per unit,months with unused sub. credits,feasible"
+        "#,strategy,kind,total,per month,per unit,unused sub. months,feasible"
     );
     assert!(
         r.stdout
-            .contains("\n1,acme/still pack big,packs,24.00,8.00,0.0407,0,yes\n"),
+            .contains("\n1,acme/still pack big,packs,24.00,8.00,0.0407,0,true\n"),
         "{}",
         r.stdout
     );
@@ -146,4 +146,108 @@ fn chart_of_mixed_units_shows_the_factor_and_where_credits_run_out() {
     ] {
         assert!(texts.iter().any(|t| t == want), "{want} not in {texts:?}");
     }
+}
+
+#[test]
+fn totals_are_exact_sums_rounded_once() {
+    // 0.05 images × 0.08 = 0.004 a month: each month is 0.00 in JSON (the
+    // per-month figures are rounded), but the year is 12 × 0.004 = 0.048,
+    // rounded once to 0.05 — not 12 × 0.00.
+    let v = report("small-months.toml", &[]);
+    let s = &v["strategies"][0];
+    assert_eq!(s["per_month"][0], "0.00");
+    assert_eq!(s["total"], "0.05");
+    // Average 0.048 / 12 = 0.004 → 0.00 (a rounded figure in JSON).
+    assert_eq!(s["average_per_month"], "0.00");
+    // The table shows no false zero: the total is 0.05, the average month
+    // 0.004 shown as 0.0040, and with --monthly each month 0.0040, with a
+    // note that the months as shown (12 × 0.0040 = 0.048) differ from the
+    // total.
+    let r = compare("small-months.toml", &["--monthly"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("acme/still-api pay-as-you-go"))
+        .unwrap();
+    assert!(row.contains(" 0.05 ") && row.contains(" 0.0040 "), "{row}");
+    let may = r.stdout.lines().find(|l| l.contains("2026-05 ")).unwrap();
+    assert!(may.contains("0.0040"), "{may}");
+    assert!(
+        r.stdout.contains(
+            "note: best's months as shown are rounded and add up to 0.048 USD; its total 0.05 is the exact sum, rounded once"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn infeasible_months_are_listed_as_they_are_and_set_apart() {
+    // Months 1, 3, 4 and 6 need 7 clips (700 credits) of the 600 a month:
+    // not "4 months from 2026-01" but each run as it is.
+    let v = report("sparse-infeasible.toml", &[]);
+    let s = &v["strategies"][0];
+    assert_eq!(s["feasible"], false);
+    assert_eq!(
+        s["infeasible_months"],
+        serde_json::json!(["2026-01", "2026-03", "2026-04", "2026-06"])
+    );
+    let r = compare("sparse-infeasible.toml", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // 6 months × 30.00 = 180.00, in parentheses: not comparable with a
+    // feasible total.
+    assert!(
+        r.stdout.contains("(180.00)") && r.stdout.contains("no: 2026-01, 2026-03–2026-04, 2026-06"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("No strategy can pay for every month's work"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("Totals in parentheses are infeasible strategies"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("1 strategy compared in 1 independent group."),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn the_chart_is_svg_or_refused_and_says_when_there_is_no_break_even() {
+    let dir = tempfile::tempdir().unwrap();
+    // Any other extension is refused before any work, exit 2.
+    for name in ["chart.png", "chart", "chart.svg.png"] {
+        let path = dir.path().join(name);
+        let p = path.display().to_string();
+        let r = compare("small-months.toml", &["--chart", &p]);
+        assert_eq!(r.code, 2, "{name}");
+        assert!(
+            r.stderr
+                .contains("the chart is written as SVG; give a file name ending in .svg"),
+            "{}",
+            r.stderr
+        );
+        assert!(!path.exists(), "{name}");
+    }
+    // Pay-as-you-go only: no subscription, so no break-even; the chart
+    // says so in its legend rather than leaving the reader to look for one.
+    let path = dir.path().join("chart.SVG");
+    let p = path.display().to_string();
+    let r = compare("small-months.toml", &["--chart", &p]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let svg = fs::read_to_string(&path).unwrap();
+    assert!(
+        svg.contains("no break-even: no strategy uses a subscription"),
+        "{svg}"
+    );
 }

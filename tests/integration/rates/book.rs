@@ -261,7 +261,7 @@ fn the_documented_whole_table_passes_check_and_prices() {
     let r = run(&["rates", "check", dir.path().to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.starts_with("ok: 1 tables, 3 models"),
+        r.stdout.starts_with("ok: 1 table, 3 models"),
         "{}",
         r.stdout
     );
