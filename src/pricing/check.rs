@@ -39,18 +39,21 @@ pub struct Stale {
 }
 
 /// Providers whose newest table (effective date) is more than `days` days
-/// before `today`.
+/// before `today`. A provider whose newest table offers nothing any more
+/// (every model retired by `today`) has nothing to keep fresh and is left out.
 pub fn stale(tables: &[Table], today: NaiveDate, days: u32) -> Vec<Stale> {
-    let mut newest: BTreeMap<&str, NaiveDate> = BTreeMap::new();
+    let mut newest: BTreeMap<&str, &Table> = BTreeMap::new();
     for t in tables {
-        let e = newest.entry(t.provider.as_str()).or_insert(t.effective);
-        if t.effective > *e {
-            *e = t.effective;
+        let e = newest.entry(t.provider.as_str()).or_insert(t);
+        if t.effective > e.effective {
+            *e = t;
         }
     }
     newest
         .into_iter()
-        .filter_map(|(p, d)| {
+        .filter(|(_, t)| t.models.values().any(|m| m.retired.is_none_or(|r| r > today)))
+        .filter_map(|(p, t)| {
+            let d = t.effective;
             let age = (today - d).num_days();
             (age > i64::from(days)).then(|| Stale {
                 provider: p.to_string(),
@@ -161,16 +164,21 @@ mod tests {
 
     #[test]
     fn stale_counts_days_from_the_newest_table() {
-        let t = |p: &str, d: &str| {
+        // A table with one image model, retired on `retired` if given.
+        let table = |p: &str, d: &str, retired: &str| {
             let text = format!(
-                "schema = 1\nprovider = \"{p}\"\neffective = {d}\ncurrency = \"USD\"\nsource = \"s\"\n"
+                "schema = 1\nprovider = \"{p}\"\neffective = {d}\ncurrency = \"USD\"\nsource = \"s\"\n[models.m]\nkind = \"image\"\nimage = \"1\"\n{retired}\n"
             );
             crate::pricing::parse_table("t.toml", &text, None).unwrap()
         };
+        let t = |p: &str, d: &str| table(p, d, "");
+        let gone = |p: &str, d: &str| table(p, d, "retired = 2026-05-01");
         let tables = vec![
             t("a", "2026-01-01"),
             t("a", "2026-07-29"),
             t("b", "2026-07-28"),
+            // Old, but everything it offered is retired: nothing to refresh.
+            gone("c", "2026-01-01"),
         ];
         let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         // a: 2026-07-29 → 11-26 is 2 (Jul 30–31) + 31 + 30 + 31 + 26 = 120 days: not

@@ -30,6 +30,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::model::Size;
+use super::validate::valid_name;
 use crate::location::InputError;
 
 /// Options for one import.
@@ -523,12 +524,6 @@ fn string_field(entry: &Entry<'_>, name: &str) -> Option<String> {
 
 fn date_field(entry: &Entry<'_>, name: &str) -> Option<NaiveDate> {
     string_field(entry, name).and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
-}
-
-fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 /// The key without its provider prefix (`gemini/veo-3` → `veo-3`; for

@@ -206,7 +206,9 @@ fn validate(
     })
 }
 
-fn valid_name(s: &str) -> bool {
+/// Letters, digits, `.`, `_`, `-`: what a provider, model id, alias or
+/// credit unit id may hold (`rates import` checks names with it too).
+pub(crate) fn valid_name(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
