@@ -2,7 +2,7 @@
 //! JSON by `serde` and as tables/CSV/markdown by `sheets.rs`.
 //!
 //! Field names and `schema` strings are part of the contract
-//! (`spec/ledger.md`, "JSON"); amounts of credits serialise as exact decimal
+//! (docs/ledger.md, "JSON"); amounts of credits serialise as exact decimal
 //! strings, money as strings with the currency's minor digits.
 
 use serde::Serialize;
