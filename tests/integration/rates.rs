@@ -64,7 +64,7 @@ fn walk(dir: &Path) -> usize {
 #[test]
 fn spot_prices_match_their_sources() {
     // (model, as of, price label, expected) — from docs/pricing-tables.md,
-    // each row checked against shared/pricing-sources.md.
+    // each row checked against the source its table cites.
     let spots = [
         (
             "openai/gpt-image-1",
