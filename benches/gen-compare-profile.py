@@ -140,7 +140,7 @@ if DENSE:
     sys.exit(0)
 
 print(f'name = "Benchmark: {LINES} lines x 3 alternatives over {MONTHS} months"')
-print("as_of = 2026-05-01")
+print("as_of = 2026-04-21")
 print('start = "2026-05"')
 print("seats = 2")
 for i in range(LINES):

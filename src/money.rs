@@ -147,18 +147,30 @@ impl Money {
     }
 }
 
+/// Adding money of two currencies is a bug in the caller, in release builds
+/// too: it panics rather than return a meaningless sum (use
+/// [`Money::checked_add`] where the currencies come from input).
 impl Add for Money {
     type Output = Money;
     fn add(self, other: Money) -> Money {
-        debug_assert_eq!(self.currency, other.currency);
+        assert_eq!(
+            self.currency, other.currency,
+            "adding {} to {}",
+            other.currency, self.currency
+        );
         Money::round(self.amount + other.amount, self.currency)
     }
 }
 
+/// As for [`Add`], the currencies must agree.
 impl Sub for Money {
     type Output = Money;
     fn sub(self, other: Money) -> Money {
-        debug_assert_eq!(self.currency, other.currency);
+        assert_eq!(
+            self.currency, other.currency,
+            "subtracting {} from {}",
+            other.currency, self.currency
+        );
         Money::round(self.amount - other.amount, self.currency)
     }
 }
@@ -332,6 +344,21 @@ mod tests {
         assert_eq!(Currency::USD.round(d("8.7")).to_string(), "8.70");
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(jpy.round(d("10.5")).to_string(), "11");
+    }
+
+    #[test]
+    fn money_of_two_currencies_does_not_add() {
+        let usd = Money::round(d("1.50"), Currency::USD);
+        let eur = Money::round(d("2"), Currency::parse("EUR").unwrap());
+        assert_eq!(
+            usd.checked_add(usd).map(|m| m.to_string()),
+            Some("3.00".into())
+        );
+        assert_eq!(usd.checked_add(eur), None);
+        // The operator refuses it in release builds too (this test runs
+        // under `cargo test --release`).
+        let sum = std::panic::catch_unwind(|| usd + eur);
+        assert!(sum.is_err());
     }
 
     #[test]

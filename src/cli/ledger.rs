@@ -5,7 +5,6 @@
 //! [`crate::ledger::Ledger`] and render its documents. A denial or a failed
 //! `verify` is `Outcome::Negative` (exit 1); every error is exit 2.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,7 +16,8 @@ use serde::Serialize;
 
 use crate::ledger::{
     self, Cost, Decision, Durability, GrantRequest, HoldDoc, HoldRequest, Ledger, Limits,
-    LimitsChange, OpenOptions, ReportBy, ReportQuery, Settings, input, period, sheets,
+    LimitsChange, ModelRequest, OpenOptions, ReportBy, ReportQuery, Settings, Spec, input, period,
+    sheets,
 };
 use crate::money::{Currency, parse_decimal};
 use crate::render::{self, Format, Sheet};
@@ -67,6 +67,44 @@ enum LedgerCommand {
     Verify,
     /// The whole journal as JSON lines
     Export,
+    /// Add, list and revoke the HTTP service's tokens
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Add a token and print its secret (shown once)
+    Add(TokenAddArgs),
+    /// List tokens (never their secrets)
+    List,
+    /// Revoke a token: it stops working on the next request
+    Revoke {
+        /// The token's name
+        name: String,
+    },
+}
+
+#[derive(Args, Debug)]
+struct TokenAddArgs {
+    /// A name for the token: 1–64 characters from A-Z a-z 0-9 . _ @ -
+    name: String,
+    /// What the token may do: admin (everything), app (reserve, settle,
+    /// release, charge, quote, read any user), user (read one user)
+    #[arg(long, value_enum)]
+    role: RoleArg,
+    /// The user a `user` token is bound to
+    #[arg(long, value_parser = user_arg)]
+    user: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RoleArg {
+    Admin,
+    App,
+    User,
 }
 
 fn credits_arg(s: &str) -> Result<Decimal, String> {
@@ -77,6 +115,17 @@ fn positive_decimal(s: &str) -> Result<Decimal, String> {
     let d = parse_decimal(s)?;
     if d <= Decimal::ZERO {
         return Err(format!("`{s}` must be more than 0 (e.g. 0.01)"));
+    }
+    Ok(d)
+}
+
+fn seconds_arg(s: &str) -> Result<Decimal, String> {
+    let d = parse_decimal(s)?;
+    if d <= Decimal::ZERO || d > Decimal::from(ledger::MAX_SECONDS) {
+        return Err(format!(
+            "`{s}` is out of range; seconds are more than 0 and at most {}",
+            ledger::MAX_SECONDS
+        ));
     }
     Ok(d)
 }
@@ -237,8 +286,8 @@ struct GrantArgs {
 /// A request priced from the price book as of now.
 #[derive(Args, Debug, Default, Clone)]
 pub(crate) struct SpecArgs {
-    /// Video: seconds of output
-    #[arg(long, value_name = "S", value_parser = positive_decimal)]
+    /// Video: seconds of output (more than 0, at most 86400)
+    #[arg(long, value_name = "S", value_parser = seconds_arg)]
     seconds: Option<Decimal>,
     /// Video: resolution (e.g. 720p, 1280x720)
     #[arg(long, value_name = "R")]
@@ -249,8 +298,8 @@ pub(crate) struct SpecArgs {
     /// Image: size (e.g. 1024x1024)
     #[arg(long, value_name = "S")]
     size: Option<String>,
-    /// Image: number of images (default 1)
-    #[arg(long, value_name = "N")]
+    /// Image: number of images (default 1, at most 10000)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(ledger::MAX_IMAGES)))]
     images: Option<u32>,
     /// Text: input tokens
     #[arg(long, value_name = "N")]
@@ -261,26 +310,20 @@ pub(crate) struct SpecArgs {
 }
 
 impl SpecArgs {
-    fn is_empty(&self) -> bool {
-        self.fields().is_empty()
+    fn spec(&self) -> Spec {
+        Spec {
+            seconds: self.seconds,
+            resolution: self.resolution.clone(),
+            quality: self.quality.clone(),
+            size: self.size.clone(),
+            images: self.images,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+        }
     }
 
-    /// The request as given, for the journal and idempotency checks.
-    fn fields(&self) -> BTreeMap<String, String> {
-        let mut m = BTreeMap::new();
-        let mut put = |k: &str, v: Option<String>| {
-            if let Some(v) = v {
-                m.insert(k.to_string(), v);
-            }
-        };
-        put("seconds", self.seconds.map(|d| d.normalize().to_string()));
-        put("resolution", self.resolution.clone());
-        put("quality", self.quality.clone());
-        put("size", self.size.clone());
-        put("images", self.images.map(|n| n.to_string()));
-        put("input_tokens", self.input_tokens.map(|n| n.to_string()));
-        put("output_tokens", self.output_tokens.map(|n| n.to_string()));
-        m
+    fn is_empty(&self) -> bool {
+        self.spec().is_empty()
     }
 }
 
@@ -302,6 +345,9 @@ struct ReserveArgs {
     model: Option<String>,
     #[command(flatten)]
     spec: SpecArgs,
+    /// Price a retired model from the last table that offered it
+    #[arg(long)]
+    allow_retired: bool,
     /// How long the hold lasts (default: the ledger's hold TTL)
     #[arg(long, value_name = "DURATION", value_parser = input::duration, allow_hyphen_values = true)]
     ttl: Option<i64>,
@@ -324,6 +370,9 @@ struct ChargeArgs {
     model: Option<String>,
     #[command(flatten)]
     spec: SpecArgs,
+    /// Price a retired model from the last table that offered it
+    #[arg(long)]
+    allow_retired: bool,
 }
 
 #[derive(Args, Debug)]
@@ -337,9 +386,13 @@ struct SettleArgs {
     /// Actual cost in credits (default: the amount held)
     #[arg(long, value_name = "N", value_parser = credits_arg)]
     credits: Option<Decimal>,
-    /// Actual request, priced with the hold's model as of now
+    /// Actual request, priced with the hold's model as of now; fields not
+    /// given are taken from the hold's request
     #[command(flatten)]
     spec: SpecArgs,
+    /// Price a retired model from the last table that offered it
+    #[arg(long)]
+    allow_retired: bool,
 }
 
 #[derive(Args, Debug)]
@@ -363,7 +416,7 @@ struct HoldsArgs {
     /// Only this user's holds
     #[arg(long, value_parser = user_arg)]
     user: Option<String>,
-    /// Holds in every state, not only open ones
+    /// Holds in every state, and one-step charges, not only open holds
     #[arg(long)]
     all: bool,
 }
@@ -423,9 +476,31 @@ fn open_options(read_only: bool) -> Result<OpenOptions> {
     })
 }
 
+/// Opens the ledger, runs `f`, and closes it (warning when the close could
+/// not tidy up: see [`close`]).
+fn with<T>(
+    ctx: &Context,
+    read_only: bool,
+    f: impl FnOnce(&mut Ledger) -> ledger::Result<T>,
+) -> Result<T> {
+    let mut l = open(ctx, read_only)?;
+    let out = f(&mut l)?;
+    close(l);
+    Ok(out)
+}
+
+/// Closes the ledger after a command. Everything is committed by then; a
+/// failure here (a full disk while copying the `-wal` file into the ledger
+/// file) is a warning that says which files to keep together.
+fn close(l: Ledger) {
+    if let Err(e) = l.close() {
+        eprintln!("warning: {e}");
+    }
+}
+
 fn open(ctx: &Context, read_only: bool) -> Result<Ledger> {
     let (path, _) = db_path(ctx)?;
-    Ok(Ledger::open(&path, &open_options(read_only)?)?)
+    Ok(Ledger::open(&path, &open_options(read_only)?, ctx.now)?)
 }
 
 /// Prints a document: JSON as is, other formats as sheets.
@@ -468,7 +543,7 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                 period: a.period.map(Into::into),
                 max_holds: a.max_holds.map(|m| m.0),
             };
-            let doc = open(ctx, false)?.set_org(now, &change)?;
+            let doc = with(ctx, false, |l| l.set_org(now, &change))?;
             print(ctx, &doc, || {
                 sheets::limits(&[("(org)".into(), &doc.limits)])
             })?;
@@ -481,12 +556,19 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                 expires: a.expires,
                 note: a.note,
             };
-            let doc = open(ctx, false)?.grant(now, &req)?;
+            let doc = with(ctx, false, |l| l.grant(now, &req))?;
             print(ctx, &doc, || sheets::grant(&doc))?;
         }
         LedgerCommand::Reserve(a) => {
             let mut l = open(ctx, false)?;
-            let cost = cost(ctx, l.settings(), a.credits, a.model.as_deref(), &a.spec)?;
+            let cost = cost(
+                ctx,
+                &l,
+                a.credits,
+                a.model.as_deref(),
+                &a.spec,
+                a.allow_retired,
+            )?;
             let req = HoldRequest {
                 user: a.user,
                 key: a.key,
@@ -494,11 +576,19 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                 ttl: a.ttl,
             };
             let decision = l.reserve(now, &req)?;
+            close(l);
             return decided(ctx, decision);
         }
         LedgerCommand::Charge(a) => {
             let mut l = open(ctx, false)?;
-            let cost = cost(ctx, l.settings(), a.credits, a.model.as_deref(), &a.spec)?;
+            let cost = cost(
+                ctx,
+                &l,
+                a.credits,
+                a.model.as_deref(),
+                &a.spec,
+                a.allow_retired,
+            )?;
             let req = HoldRequest {
                 user: a.user,
                 key: a.key,
@@ -506,39 +596,44 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                 ttl: None,
             };
             let decision = l.charge(now, &req)?;
+            close(l);
             return decided(ctx, decision);
         }
         LedgerCommand::Settle(a) => {
             let mut l = open(ctx, false)?;
             let cost = match (a.credits, a.spec.is_empty()) {
                 (Some(_), false) => bail!(
-                    "settle: give either --credits or the request (--seconds, --quality, …), not both"
+                    "--credits: give either --credits or the request's fields (--seconds, --quality, …), not both"
                 ),
                 (Some(c), true) => Some(Cost::Credits(c)),
                 (None, true) => None,
                 (None, false) => {
-                    let model = l.hold_model(&a.key)?.with_context(|| {
-                        format!(
-                            "hold `{}` was reserved by credits, so there is no model to price the request with; settle it with --credits",
-                            a.key
-                        )
-                    })?;
-                    Some(cost(ctx, l.settings(), None, Some(&model), &a.spec)?)
+                    let book = ctx.book()?;
+                    let p = l.settle_request(
+                        &a.key,
+                        &a.spec.spec(),
+                        &book,
+                        ctx.today(),
+                        a.allow_retired,
+                    )?;
+                    warn(&p.warnings);
+                    Some(p.cost)
                 }
             };
             let doc = l.settle(now, &a.key, cost.as_ref())?;
+            close(l);
             hold_result(ctx, &doc)?;
         }
         LedgerCommand::Release(a) => {
-            let doc = open(ctx, false)?.release(now, &a.key, a.reason.as_deref())?;
+            let doc = with(ctx, false, |l| l.release(now, &a.key, a.reason.as_deref()))?;
             hold_result(ctx, &doc)?;
         }
         LedgerCommand::Status(a) => {
-            let doc = open(ctx, false)?.status(now, a.user.as_deref())?;
+            let doc = with(ctx, false, |l| l.status(now, a.user.as_deref()))?;
             print(ctx, &doc, || sheets::status(&doc))?;
         }
         LedgerCommand::Holds(a) => {
-            let doc = open(ctx, false)?.holds(now, a.user.as_deref(), a.all)?;
+            let doc = with(ctx, false, |l| l.holds(now, a.user.as_deref(), a.all))?;
             print(ctx, &doc, || sheets::holds(&doc))?;
         }
         LedgerCommand::Report(a) => {
@@ -554,11 +649,11 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                 to: a.to,
                 user: a.user,
             };
-            let doc = open(ctx, false)?.report(now, &q)?;
+            let doc = with(ctx, false, |l| l.report(now, &q))?;
             print(ctx, &doc, || sheets::report(&doc))?;
         }
         LedgerCommand::Verify => {
-            let doc = open(ctx, true)?.verify()?;
+            let doc = with(ctx, true, |l| l.verify())?;
             let sheet = sheets::verify(&doc);
             match ctx.format {
                 // Nothing to tabulate: just the verdict and the head hash.
@@ -571,9 +666,33 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                 return Ok(Outcome::Negative);
             }
         }
+        LedgerCommand::Token { command } => {
+            let now = ctx.now;
+            match command {
+                TokenCommand::Add(a) => {
+                    let role = match a.role {
+                        RoleArg::Admin => ledger::Role::Admin,
+                        RoleArg::App => ledger::Role::App,
+                        RoleArg::User => ledger::Role::User,
+                    };
+                    let doc = with(ctx, false, |l| {
+                        l.token_add(now, &a.name, role, a.user.as_deref())
+                    })?;
+                    print(ctx, &doc, || sheets::token(&doc))?;
+                }
+                TokenCommand::List => {
+                    let doc = with(ctx, false, |l| l.tokens(now))?;
+                    print(ctx, &doc, || sheets::tokens(&doc.tokens))?;
+                }
+                TokenCommand::Revoke { name } => {
+                    let doc = with(ctx, false, |l| l.token_revoke(now, &name))?;
+                    print(ctx, &doc, || sheets::token(&doc))?;
+                }
+            }
+        }
         LedgerCommand::Export => {
             let mut out = Vec::new();
-            open(ctx, true)?.export(&mut out)?;
+            with(ctx, true, |l| l.export(&mut out))?;
             render::emit(&String::from_utf8_lossy(&out)).context("writing to stdout")?;
         }
     }
@@ -589,7 +708,7 @@ fn user(command: UserCommand, ctx: &Context) -> Result<()> {
                 period: a.period.map_or(period::Period::None, Into::into),
                 max_holds: a.max_holds.and_then(|m| m.0),
             };
-            open(ctx, false)?.add_user(now, &a.user, &limits)?
+            with(ctx, false, |l| l.add_user(now, &a.user, &limits))?
         }
         UserCommand::Set(a) => {
             let change = LimitsChange {
@@ -601,9 +720,9 @@ fn user(command: UserCommand, ctx: &Context) -> Result<()> {
                 period: a.limits.period.map(Into::into),
                 max_holds: a.limits.max_holds.map(|m| m.0),
             };
-            open(ctx, false)?.set_user(now, &a.user, &change)?
+            with(ctx, false, |l| l.set_user(now, &a.user, &change))?
         }
-        UserCommand::List => open(ctx, false)?.users(now)?,
+        UserCommand::List => with(ctx, false, |l| l.users(now))?,
     };
     let rows: Vec<(String, &ledger::LimitsDoc)> = doc
         .users
@@ -620,10 +739,11 @@ fn to_micros(d: Decimal) -> Result<ledger::amount::Micros> {
 /// What a request costs: `--credits`, or the model's price as of now.
 fn cost(
     ctx: &Context,
-    settings: &Settings,
+    ledger: &Ledger,
     credits: Option<Decimal>,
     model: Option<&str>,
     spec: &SpecArgs,
+    allow_retired: bool,
 ) -> Result<Cost> {
     match (credits, model) {
         (Some(c), _) => {
@@ -632,8 +752,22 @@ fn cost(
             }
             Ok(Cost::Credits(c))
         }
-        (None, Some(m)) => price(ctx, settings, m, spec),
+        (None, Some(m)) => {
+            let req = ModelRequest {
+                model: m.to_string(),
+                spec: spec.spec(),
+            };
+            let p = ledger.price(&ctx.book()?, ctx.today(), &req, allow_retired)?;
+            warn(&p.warnings);
+            Ok(p.cost)
+        }
         (None, None) => bail!("give --credits N or --model M with the request"),
+    }
+}
+
+fn warn(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
     }
 }
 
@@ -667,74 +801,4 @@ fn hold_result(ctx: &Context, doc: &HoldDoc) -> Result<()> {
         );
     }
     print(ctx, doc, || sheets::hold(doc))
-}
-
-/// Prices a model request from the price book in force today, in the
-/// ledger's credits: the request's price in money (a credit-priced model's
-/// credits at their value, as `estimate` does) ÷ the ledger's credit value,
-/// rounded up to the ledger's precision by [`Cost::micros`].
-fn price(ctx: &Context, settings: &Settings, model: &str, spec: &SpecArgs) -> Result<Cost> {
-    use crate::pricing::{Kind, PriceUnit, RequestSpec};
-    let book = ctx.book()?;
-    let r = book
-        .resolve(model, ctx.today(), false)
-        .map_err(|e| anyhow::anyhow!("--model: {e}"))?;
-    let id = r.id();
-    if r.table.currency != settings.currency {
-        bail!(
-            "--model {id}: priced in {} (table {}) but the ledger counts credits worth {} {}",
-            r.table.currency,
-            r.table.id(),
-            settings.credit_value.normalize(),
-            settings.currency
-        );
-    }
-    if spec.images.is_some() && r.model.kind != Kind::Image {
-        bail!(
-            "--images: {id} is a {} model; --images is for image models",
-            r.model.kind
-        );
-    }
-    let request = RequestSpec {
-        quality: spec.quality.clone(),
-        size: spec.size.clone(),
-        resolution: spec.resolution.clone(),
-        seconds: spec.seconds,
-        input_tokens: spec.input_tokens,
-        output_tokens: spec.output_tokens,
-        ..RequestSpec::default()
-    };
-    let quote = r
-        .quote(&request)
-        .map_err(|e| anyhow::anyhow!("--model {id}: {e}"))?;
-    for w in &quote.warnings {
-        eprintln!("warning: {w}");
-    }
-    let count = Decimal::from(spec.images.unwrap_or(1));
-    let per_unit = match &quote.price_unit {
-        PriceUnit::Money(_) => quote.unit_price,
-        PriceUnit::Credits(unit) => {
-            let value = r
-                .table
-                .credits
-                .get(unit)
-                .and_then(|c| c.value_per_credit())
-                .with_context(|| {
-                    format!("--model {id}: its `{unit}` credits have no pack or subscription to value them")
-                })?;
-            quote
-                .unit_price
-                .checked_mul(value)
-                .context("--model: the price is too large")?
-        }
-    };
-    let credits = per_unit
-        .checked_mul(count)
-        .and_then(|money| money.checked_div(settings.credit_value))
-        .context("--model: the price is too large to hold")?;
-    Ok(Cost::Priced {
-        model: id,
-        spec: spec.fields(),
-        credits,
-    })
 }

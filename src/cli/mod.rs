@@ -213,7 +213,18 @@ pub fn main() -> ExitCode {
 /// Prints an error as `error:` lines: one per problem when the error holds
 /// several (a price book with many bad files), with its cause chain.
 fn report_error(e: &anyhow::Error) {
-    let text = format!("{e:#}");
+    // The cause chain, without a cause that only repeats what is already
+    // said (a storage error carries its driver's message, and the driver's
+    // own error says it again: "disk is full: disk is full").
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        let core = c.split_once(": ").map_or(c.as_str(), |(_, rest)| rest);
+        if !text.contains(&c) && !text.contains(core) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
     for line in text.lines() {
         eprintln!("error: {line}");
     }

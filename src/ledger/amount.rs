@@ -10,6 +10,7 @@
 use std::fmt;
 
 use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::money::{Credits, parse_decimal};
 
@@ -82,8 +83,35 @@ impl Micros {
     /// Rounds a non-negative decimal number of credits up to the ledger's
     /// precision (model-priced requests: the ledger never under-reserves).
     pub fn ceil_from(d: Decimal) -> Result<Micros, String> {
-        let up = (d * Decimal::from(ONE)).ceil() / Decimal::from(ONE);
+        let too_large = || {
+            format!(
+                "`{}` credits, more than the ledger holds (at most {MAX_CREDITS})",
+                d.normalize()
+            )
+        };
+        if d > Decimal::from(MAX_CREDITS) {
+            return Err(too_large());
+        }
+        let up = d
+            .checked_mul(Decimal::from(ONE))
+            .map(|m| m.ceil())
+            .and_then(|m| m.checked_div(Decimal::from(ONE)))
+            .ok_or_else(too_large)?;
         Micros::from_decimal(up)
+    }
+}
+
+/// Amounts in journal data are decimal strings (`"40"`, `"0.5"`).
+impl Serialize for Micros {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Micros {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Micros, D::Error> {
+        let text = String::deserialize(d)?;
+        Micros::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -135,5 +163,10 @@ mod tests {
         assert_eq!(Micros::ceil_from(d).unwrap(), Micros(1));
         let d = Decimal::from_str("4.2").unwrap();
         assert_eq!(Micros::ceil_from(d).unwrap(), Micros(4_200_000));
+        // Past what a Decimal times a million can hold: an error, not a panic.
+        let e = Micros::ceil_from(Decimal::MAX).unwrap_err();
+        assert!(e.contains("more than the ledger holds"), "{e}");
+        let d = Decimal::from_str("1000000000.0000001").unwrap();
+        assert!(Micros::ceil_from(d).is_err());
     }
 }

@@ -231,3 +231,27 @@ pub struct Problem {
     pub entry: Option<i64>,
     pub message: String,
 }
+
+/// A service token (`ledger token add|revoke`); `secret` only when added.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TokenDoc {
+    pub schema: &'static str,
+    pub name: String,
+    /// `admin`, `app` or `user`.
+    pub role: &'static str,
+    /// The user a `user` token is bound to.
+    pub user: Option<String>,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+    /// The secret, shown once when the token is added; the ledger keeps
+    /// only its SHA-256.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// `ledger token list`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TokensDoc {
+    pub schema: &'static str,
+    pub tokens: Vec<TokenDoc>,
+}

@@ -1,8 +1,11 @@
-//! The ledger's typed errors.
+//! The ledger's typed errors, with stable codes.
 //!
 //! Every variant is an error in the contract's sense (exit 2); a denial is
 //! not an error but a [`Decision`](super::Decision). Messages say what is
-//! wrong and what would be valid, and name the flag or field involved.
+//! wrong and what would be valid, and name the field involved. No variant
+//! names a database driver's type: a storage backend turns its driver's
+//! errors into [`LedgerError::Busy`] or [`LedgerError::Backend`] (which
+//! keeps the driver's error as its `source`).
 
 /// What went wrong in a ledger operation. Nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -10,8 +13,8 @@ pub enum LedgerError {
     /// A value given by the caller is not valid (names the field).
     #[error("{field}: {message}")]
     Input { field: String, message: String },
-    /// The database file cannot be used as a ledger (not ours, newer,
-    /// read-only, missing); it was left untouched.
+    /// The database cannot be used as a ledger (not ours, newer, read-only,
+    /// missing); it was left untouched.
     #[error("{path}: {message}")]
     File { path: String, message: String },
     /// No such user.
@@ -34,14 +37,24 @@ pub enum LedgerError {
     /// hold, adding a user twice, …).
     #[error("{0}")]
     Conflict(String),
-    /// Another process held the write lock past the busy timeout.
+    /// Another writer held the ledger past the busy timeout.
     #[error(
         "the ledger is busy: another process held it for more than {timeout_ms} ms; nothing was written (try again)"
     )]
     Busy { timeout_ms: u64 },
-    /// SQLite failed in a way the ledger does not expect.
-    #[error("database error: {0}")]
-    Sqlite(#[source] rusqlite::Error),
+    /// A stored row or entry does not read as the ledger writes it (a value
+    /// outside its set, a missing field): the database was changed behind
+    /// the ledger's back. `verify` says more.
+    #[error("the ledger is damaged: {0}; run `genbudget ledger verify`")]
+    Corrupt(String),
+    /// The storage failed in a way the ledger does not expect; `source` is
+    /// the driver's own error.
+    #[error("{message}")]
+    Backend {
+        message: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
     /// A file-system operation failed.
     #[error("{0}")]
     Io(String),
@@ -56,6 +69,35 @@ impl LedgerError {
         }
     }
 
+    /// A stable, machine-readable code for the kind of error (the HTTP
+    /// service's `code`; scripts may branch on it).
+    pub fn code(&self) -> &'static str {
+        match self {
+            LedgerError::Input { .. } => "invalid_input",
+            LedgerError::File { .. } => "unusable_file",
+            LedgerError::UnknownUser(_) => "unknown_user",
+            LedgerError::UnknownKey(_) => "unknown_key",
+            LedgerError::KeyConflict { .. } => "key_conflict",
+            LedgerError::Conflict(_) => "conflict",
+            LedgerError::Busy { .. } => "busy",
+            LedgerError::Corrupt(_) => "corrupt",
+            LedgerError::Backend { .. } => "storage",
+            LedgerError::Io(_) => "io",
+        }
+    }
+
+    /// The field a caller got wrong, where there is one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            LedgerError::Input { field, .. } | LedgerError::KeyConflict { field, .. } => {
+                Some(field)
+            }
+            LedgerError::UnknownUser(_) => Some("user"),
+            LedgerError::UnknownKey(_) => Some("key"),
+            _ => None,
+        }
+    }
+
     /// Sets the timeout that a busy error reports.
     pub(crate) fn with_timeout(self, ms: u64) -> LedgerError {
         match self {
@@ -65,17 +107,45 @@ impl LedgerError {
     }
 }
 
-impl From<rusqlite::Error> for LedgerError {
-    fn from(e: rusqlite::Error) -> LedgerError {
-        use rusqlite::ffi::ErrorCode;
-        match e.sqlite_error_code() {
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
-                LedgerError::Busy { timeout_ms: 0 }
-            }
-            _ => LedgerError::Sqlite(e),
-        }
-    }
-}
-
 /// Results of ledger operations.
 pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_and_distinct() {
+        let all = [
+            LedgerError::input("credits", "x"),
+            LedgerError::File {
+                path: "p".into(),
+                message: "m".into(),
+            },
+            LedgerError::UnknownUser("u".into()),
+            LedgerError::UnknownKey("k".into()),
+            LedgerError::KeyConflict {
+                key: "k".into(),
+                field: "f".into(),
+                first: "1".into(),
+                now: "2".into(),
+            },
+            LedgerError::Conflict("c".into()),
+            LedgerError::Busy { timeout_ms: 5 },
+            LedgerError::Corrupt("x".into()),
+            LedgerError::Backend {
+                message: "m".into(),
+                source: "driver".into(),
+            },
+            LedgerError::Io("io".into()),
+        ];
+        let codes: std::collections::BTreeSet<&str> = all.iter().map(LedgerError::code).collect();
+        assert_eq!(codes.len(), all.len());
+        assert_eq!(all[0].code(), "invalid_input");
+        assert_eq!(all[0].field(), Some("credits"));
+        assert_eq!(all[6].code(), "busy");
+        // The driver's error stays reachable as the source.
+        let src = std::error::Error::source(&all[8]).map(ToString::to_string);
+        assert_eq!(src.as_deref(), Some("driver"));
+    }
+}

@@ -1,4 +1,5 @@
-//! The append-only, hash-chained journal.
+//! The append-only, hash-chained journal: entries as stored, their
+//! canonical content and the chain hash.
 //!
 //! Every change to the ledger is one [`Entry`]. Its *canonical content* is a
 //! compact JSON object of its fields with keys in sorted order:
@@ -12,14 +13,16 @@
 //! `prev_hash` is the previous entry's 32-byte hash (32 zero bytes for the
 //! first entry). Changing, removing, inserting or reordering any entry
 //! breaks the chain from that entry on; `verify` walks it.
+//!
+//! This module is plain data and hashing: what an entry *means* is
+//! [`Event`](super::event::Event), and where entries are kept is the
+//! store's business (`store.rs`).
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::amount::Micros;
-use super::error::Result;
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: [u8; 32] = [0; 32];
@@ -45,55 +48,37 @@ pub struct Entry {
     pub hash: Vec<u8>,
 }
 
-/// An entry about to be appended (the journal fills in seq, time, hashes).
-#[derive(Clone, Debug)]
-pub(crate) struct NewEntry<'a> {
-    pub kind: &'static str,
-    pub user: Option<&'a str>,
-    pub key: Option<&'a str>,
-    pub model: Option<&'a str>,
-    pub day: Option<&'a str>,
-    pub credits: Option<Micros>,
-    pub over: Option<Micros>,
-    pub data: Value,
-}
-
-impl<'a> NewEntry<'a> {
-    /// An entry of `kind` with only `data`.
-    pub fn new(kind: &'static str, data: Value) -> NewEntry<'a> {
-        NewEntry {
-            kind,
-            user: None,
-            key: None,
-            model: None,
-            day: None,
-            credits: None,
-            over: None,
-            data,
-        }
-    }
-}
-
 impl Entry {
     /// The canonical content that the hash covers.
     pub fn canonical(&self) -> String {
-        canonical_entry(
+        let s = |v: Option<&str>| v.map_or_else(|| "null".to_string(), json_str);
+        let m =
+            |v: Option<Micros>| v.map_or_else(|| "null".to_string(), |m| json_str(&m.to_string()));
+        format!(
+            "{{\"at\":{},\"credits\":{},\"data\":{},\"day\":{},\"key\":{},\"kind\":{},\"model\":{},\"over\":{},\"seq\":{},\"user\":{}}}",
+            json_str(&self.at),
+            m(self.credits),
+            self.data,
+            s(self.day.as_deref()),
+            s(self.key.as_deref()),
+            json_str(&self.kind),
+            s(self.model.as_deref()),
+            m(self.over),
             self.seq,
-            &self.at,
-            &self.kind,
-            self.user.as_deref(),
-            self.key.as_deref(),
-            self.model.as_deref(),
-            self.day.as_deref(),
-            self.credits,
-            self.over,
-            &self.data,
+            s(self.user.as_deref())
         )
     }
 
     /// The hash this entry should carry given its `prev_hash`.
     pub fn expected_hash(&self) -> [u8; 32] {
         chain_hash(&self.prev_hash, &self.canonical())
+    }
+
+    /// Fills in `prev_hash` and `hash` for an entry that follows `head`.
+    pub(crate) fn seal(mut self, head: &Head) -> Entry {
+        self.prev_hash = head.hash.clone();
+        self.hash = self.expected_hash().to_vec();
+        self
     }
 
     /// The parsed `data` object.
@@ -113,57 +98,6 @@ impl Entry {
         ));
         line
     }
-
-    pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<Entry> {
-        Ok(Entry {
-            seq: row.get(0)?,
-            at: row.get(1)?,
-            kind: row.get(2)?,
-            user: row.get(3)?,
-            key: row.get(4)?,
-            model: row.get(5)?,
-            day: row.get(6)?,
-            credits: row.get::<_, Option<i64>>(7)?.map(Micros),
-            over: row.get::<_, Option<i64>>(8)?.map(Micros),
-            data: row.get(9)?,
-            prev_hash: row.get(10)?,
-            hash: row.get(11)?,
-        })
-    }
-}
-
-/// Columns in the order [`Entry::from_row`] reads them.
-pub(crate) const COLUMNS: &str =
-    "seq, at, kind, user, key, model, day, credits, over, data, prev_hash, hash";
-
-#[allow(clippy::too_many_arguments)]
-fn canonical_entry(
-    seq: i64,
-    at: &str,
-    kind: &str,
-    user: Option<&str>,
-    key: Option<&str>,
-    model: Option<&str>,
-    day: Option<&str>,
-    credits: Option<Micros>,
-    over: Option<Micros>,
-    data: &str,
-) -> String {
-    let s = |v: Option<&str>| v.map_or_else(|| "null".to_string(), json_str);
-    let m = |v: Option<Micros>| v.map_or_else(|| "null".to_string(), |m| json_str(&m.to_string()));
-    format!(
-        "{{\"at\":{},\"credits\":{},\"data\":{},\"day\":{},\"key\":{},\"kind\":{},\"model\":{},\"over\":{},\"seq\":{},\"user\":{}}}",
-        json_str(at),
-        m(credits),
-        data,
-        s(day),
-        s(key),
-        json_str(kind),
-        s(model),
-        m(over),
-        seq,
-        s(user)
-    )
 }
 
 fn json_str(s: &str) -> String {
@@ -175,10 +109,7 @@ pub fn chain_hash(prev: &[u8], canonical: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev);
     h.update(canonical.as_bytes());
-    let out = h.finalize();
-    let mut hash = [0u8; 32];
-    hash.copy_from_slice(&out);
-    hash
+    h.finalize().into()
 }
 
 /// Compact JSON with object keys sorted at every level, whatever map type
@@ -232,84 +163,14 @@ pub struct Head {
     pub hash: Vec<u8>,
 }
 
-/// Reads the head; `seq` 0 and the genesis hash for an empty journal.
-pub(crate) fn head(conn: &Connection) -> Result<Head> {
-    let head = conn
-        .prepare_cached("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")?
-        .query_row([], |r| {
-            Ok(Head {
-                seq: r.get(0)?,
-                hash: r.get(1)?,
-            })
-        })
-        .optional()?;
-    Ok(head.unwrap_or(Head {
-        seq: 0,
-        hash: GENESIS.to_vec(),
-    }))
-}
-
-/// Appends an entry after `head` and moves `head` to it. Returns its seq.
-pub(crate) fn append(
-    conn: &Connection,
-    head: &mut Head,
-    at: DateTime<Utc>,
-    e: &NewEntry<'_>,
-) -> Result<i64> {
-    let seq = head.seq + 1;
-    let at = time_text(at);
-    let data = canonical_json(&e.data);
-    let canonical = canonical_entry(
-        seq, &at, e.kind, e.user, e.key, e.model, e.day, e.credits, e.over, &data,
-    );
-    let hash = chain_hash(&head.hash, &canonical);
-    conn.prepare_cached(
-        "INSERT INTO journal (seq, at, kind, user, key, model, day, credits, over, data, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?
-    .execute(params![
-        seq,
-        at,
-        e.kind,
-        e.user,
-        e.key,
-        e.model,
-        e.day,
-        e.credits.map(|m| m.0),
-        e.over.map(|m| m.0),
-        data,
-        head.hash,
-        &hash[..],
-    ])?;
-    *head = Head {
-        seq,
-        hash: hash.to_vec(),
-    };
-    Ok(seq)
-}
-
-/// Reads one entry by seq.
-pub(crate) fn entry(conn: &Connection, seq: i64) -> Result<Option<Entry>> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM journal WHERE seq = ?1"))?
-        .query_row([seq], Entry::from_row)
-        .optional()?)
-}
-
-/// Calls `f` with every entry after `after`, in seq order, streaming.
-pub(crate) fn for_each_after(
-    conn: &Connection,
-    after: i64,
-    mut f: impl FnMut(Entry) -> Result<()>,
-) -> Result<()> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM journal WHERE seq > ?1 ORDER BY seq"
-    ))?;
-    let mut rows = stmt.query([after])?;
-    while let Some(row) = rows.next()? {
-        f(Entry::from_row(row)?)?;
+impl Head {
+    /// The head of an empty journal.
+    pub fn genesis() -> Head {
+        Head {
+            seq: 0,
+            hash: GENESIS.to_vec(),
+        }
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -356,5 +217,7 @@ mod tests {
         h.update([0u8; 32]);
         h.update(c.as_bytes());
         assert_eq!(e.expected_hash().to_vec(), h.finalize().to_vec());
+        let sealed = e.clone().seal(&Head::genesis());
+        assert_eq!(sealed.hash, e.expected_hash().to_vec());
     }
 }

@@ -1,89 +1,154 @@
-//! The budget-guard ledger (`genbudget ledger …`, spec `ledger.md`): per-user
-//! and org credit caps for expensive generation, in one SQLite file that
-//! many processes share.
+//! The budget-guard ledger (`genbudget ledger …`): per-user and org credit
+//! caps for expensive generation, on a store that many processes share.
 //!
 //! An app asks for a **hold** before a job ([`Ledger::reserve`]), then
 //! **settles** the actual cost ([`Ledger::settle`]) or **releases** it
 //! ([`Ledger::release`]). Every check and the write it guards run in one
-//! `BEGIN IMMEDIATE` transaction, so no two processes can both take the last
-//! credits. Every change is an entry in an append-only, SHA-256-chained
-//! journal; the other tables are caches updated in the same transaction and
-//! recomputed by [`Ledger::verify`].
+//! write transaction ordered after every other writer, so no two processes
+//! can both take the last credits. Every change is an entry in an
+//! append-only, SHA-256-chained journal; the other tables are caches updated
+//! in the same transaction and recomputed by [`Ledger::verify`].
 //!
-//! Layout: `store` (file, pragmas, migrations), `schema`, `journal` (the
-//! chain), `state` (cache rows), `limits` (available credits and denials),
-//! `reserve`/`settle`/`grant`/`config` (the operations), `tx` (one write
-//! transaction and the expiry sweep), `replay`/`verify` (deriving the
-//! ledger from its journal), `report` (status, holds, report), `docs`
-//! (result documents) and `sheets` (their tables).
+//! The data takes one road: a request ([`HoldRequest`], priced by
+//! [`price_request`] when it names a model) → the operations in `ops/`,
+//! which read the store and let the pure rules decide (`rules::limits`) →
+//! one typed [`Event`] → the store, which appends its journal entry and
+//! books its effects with [`rules::apply`] — the same function `verify`'s
+//! [`replay::Replay`] runs over the journal alone.
+//!
+//! Layout: `event` (typed journal events), `journal` (entries, canonical
+//! form, chain hash), `state` (derived state as plain data), `rules`
+//! (booking and limits, pure), `ops` (the operations), `price` (a request
+//! in credits), `store` (the storage seam), `sqlite` (the SQLite backend),
+//! `replay`/`verify` (deriving the ledger from its journal), `report`
+//! (status, holds, report), `docs` (result documents) and `sheets` (their
+//! tables).
+//!
+//! ```
+//! use genbudget::ledger::{Cost, Decision, HoldRequest, Ledger, Limits, OpenOptions, Settings};
+//! use genbudget::ledger::{amount::Micros, period::Period};
+//! use rust_decimal::Decimal;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let now = "2026-11-26T09:00:00Z".parse().unwrap();
+//! let path = dir.path().join("ledger.db");
+//! let (mut ledger, _) = Ledger::init(&path, &Settings::default(), now, &OpenOptions::default()).unwrap();
+//! let cap = Limits { cap: Some(Micros::parse("500").unwrap()), period: Period::Month, max_holds: None };
+//! ledger.add_user(now, "alice", &cap).unwrap();
+//!
+//! // Hold 40 credits for a job, then settle its actual cost of 25.
+//! let req = HoldRequest {
+//!     user: "alice".into(),
+//!     key: "job-1".into(),
+//!     cost: Cost::Credits(Decimal::from(40)),
+//!     ttl: None,
+//! };
+//! let Decision::Granted(hold) = ledger.reserve(now, &req).unwrap() else { panic!("denied") };
+//! assert_eq!(hold.available.unwrap().to_string(), "460"); // 500 − 40 held
+//! let done = ledger.settle(now, "job-1", Some(&Cost::Credits(Decimal::from(25)))).unwrap();
+//! assert_eq!(done.available.unwrap().to_string(), "475"); // 500 − 25 spent
+//! assert!(ledger.verify().unwrap().ok);
+//! ```
 
 pub mod amount;
-mod config;
 pub mod docs;
 mod error;
-mod grant;
-mod hold;
+pub mod event;
 pub mod input;
 pub mod journal;
-mod limits;
+mod ops;
 pub mod period;
+mod price;
 pub mod replay;
 mod report;
-mod reserve;
-mod schema;
-mod settle;
+pub mod rules;
+mod settings;
 pub mod sheets;
-mod state;
-mod store;
-mod tx;
+pub mod sqlite;
+pub mod state;
+pub mod store;
 mod verify;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use chrono::{DateTime, Utc};
-use rusqlite::{Connection, TransactionBehavior};
+use chrono::{DateTime, NaiveDate, Utc};
 
-pub use config::{LimitsChange, Settings};
+use crate::pricing::PriceBook;
+
 pub use docs::*;
 pub use error::{LedgerError, Result};
-pub use grant::GrantRequest;
+pub use event::{Event, HoldKind};
 pub use journal::Entry;
+pub use ops::config::LimitsChange;
+pub use ops::grant::{GrantRequest, MAX_NOTE_LEN};
+pub use ops::reserve::HoldRequest;
+pub use ops::token::{SECRET_PREFIX, secret_hash};
+pub use price::{Cost, MAX_IMAGES, MAX_SECONDS, ModelRequest, Priced, Spec, price_request};
 pub use report::{ReportBy, ReportQuery};
-pub use reserve::{Cost, HoldRequest};
-pub use schema::{APPLICATION_ID, Migration, SCHEMA_VERSION};
-pub use state::{Counters, Limits};
-pub use store::{Durability, OpenOptions};
+pub use settings::Settings;
+pub use sqlite::schema::{APPLICATION_ID, Migration, SCHEMA_VERSION};
+pub use sqlite::{Durability, OpenOptions};
+pub use state::{Counters, Limits, Role};
 
-use reserve::Kind;
-use tx::Tx;
+use ops::Tx;
+use store::Store;
 
-/// An open ledger file.
+/// An open ledger.
 pub struct Ledger {
-    conn: Connection,
+    store: Box<dyn Store>,
     settings: Settings,
-    path: PathBuf,
-    timeout_ms: u64,
 }
 
 impl std::fmt::Debug for Ledger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ledger").field("path", &self.path).finish()
+        f.debug_struct("Ledger")
+            .field("location", &self.store.location())
+            .finish()
+    }
+}
+
+/// Entry times have microsecond precision, as the caches keep them.
+fn micros(now: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+/// Writes the `migrate` entry of a schema upgrade.
+fn record_migration(
+    now: DateTime<Utc>,
+) -> impl FnMut(&mut dyn store::StoreTx, i32, i32) -> Result<()> {
+    move |st, from, to| {
+        let settings = st.settings()?;
+        Tx::new(st, &settings)
+            .append(now, &Event::Migrate { from, to })
+            .map(|_| ())
     }
 }
 
 impl Ledger {
-    /// Creates a ledger at `path` with `settings`, or opens the existing one
-    /// if it has the same settings (an error names the first that differs).
+    /// Creates a ledger file at `path` with `settings`, or opens the
+    /// existing one if it has the same settings (an error names the first
+    /// that differs).
     pub fn init(
         path: &Path,
         settings: &Settings,
         now: DateTime<Utc>,
         opts: &OpenOptions,
     ) -> Result<(Ledger, InitDoc)> {
+        let now = micros(now);
         settings.validate()?;
-        let created = store::create(path, settings, now)?;
-        let ledger = Ledger::open(path, opts)?;
+        let created = sqlite::SqliteStore::create(path, now, &mut |st| {
+            Tx::new(st, settings)
+                .append(
+                    now,
+                    &Event::Init {
+                        settings: settings.clone(),
+                        schema: SCHEMA_VERSION,
+                    },
+                )
+                .map(|_| ())
+        })?;
+        let ledger = Ledger::open(path, opts, now)?;
         if let Some((field, ours, asked)) = ledger.settings.difference(settings) {
             return Err(LedgerError::Conflict(format!(
                 "{}: a ledger already exists here with {field} {ours}, not {asked} (field `{field}`); settings are fixed at init",
@@ -104,10 +169,11 @@ impl Ledger {
         Ok((ledger, doc))
     }
 
-    /// Opens an existing ledger, migrating an older schema (in one
-    /// transaction) and refusing files that are not ledgers or are newer.
-    pub fn open(path: &Path, opts: &OpenOptions) -> Result<Ledger> {
-        Ledger::open_with(path, opts, schema::MIGRATIONS, SCHEMA_VERSION)
+    /// Opens an existing ledger file, migrating an older schema (in one
+    /// transaction, with a `migrate` entry at `now`) and refusing files
+    /// that are not ledgers or are newer.
+    pub fn open(path: &Path, opts: &OpenOptions, now: DateTime<Utc>) -> Result<Ledger> {
+        Ledger::open_with(path, opts, sqlite::schema::MIGRATIONS, SCHEMA_VERSION, now)
     }
 
     /// [`Ledger::open`] with an explicit migration list (for tests of the
@@ -118,23 +184,23 @@ impl Ledger {
         opts: &OpenOptions,
         steps: &[Migration],
         target: i32,
+        now: DateTime<Utc>,
     ) -> Result<Ledger> {
-        let ms = u64::try_from(opts.busy_timeout.as_millis()).unwrap_or(u64::MAX);
-        let inner = || -> Result<Ledger> {
-            store::check_file(path, !opts.read_only, target)?;
-            let mut conn = store::connect(path, opts, target)?;
-            if !opts.read_only && store::version(&conn)? < target {
-                store::migrate(&mut conn, steps, target, Utc::now())?;
-            }
-            let settings = Settings::load(&conn)?;
-            Ok(Ledger {
-                conn,
-                settings,
-                path: path.to_path_buf(),
-                timeout_ms: ms,
-            })
-        };
-        inner().map_err(|e| e.with_timeout(ms))
+        let mut record = record_migration(micros(now));
+        let store = sqlite::SqliteStore::open(path, opts, steps, target, &mut record)?;
+        Ledger::on(Box::new(store))
+    }
+
+    /// A ledger on any store.
+    pub fn on(mut store: Box<dyn Store>) -> Result<Ledger> {
+        let mut settings = None;
+        store.read(&mut |st| {
+            settings = Some(st.settings()?);
+            Ok(())
+        })?;
+        let settings =
+            settings.ok_or_else(|| LedgerError::Corrupt("the settings row is missing".into()))?;
+        Ok(Ledger { store, settings })
     }
 
     /// The settings fixed at `init`.
@@ -142,61 +208,67 @@ impl Ledger {
         &self.settings
     }
 
-    /// The file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The file or URL.
+    pub fn location(&self) -> String {
+        self.store.location()
     }
 
-    /// The schema version of the file.
-    pub fn schema_version(&self) -> Result<i32> {
-        store::version(&self.conn)
+    /// Closes the ledger. An error means every change is committed but the
+    /// store could not tidy up (SQLite: the `-wal` file still holds changes
+    /// that belong with the database file); report it as a warning.
+    pub fn close(self) -> Result<()> {
+        self.store.close()
     }
 
-    /// Runs `f` in one `BEGIN IMMEDIATE` transaction; commits if `keep`
-    /// says so (a denial writes nothing).
+    /// The schema version of the database.
+    pub fn schema_version(&mut self) -> Result<i32> {
+        self.store.schema_version()
+    }
+
+    /// Runs `f` in one write transaction; commits if `keep` says so (a
+    /// denial writes nothing).
     fn write<T>(
         &mut self,
         keep: fn(&T) -> bool,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T>,
     ) -> Result<T> {
-        let ms = self.timeout_ms;
-        let run = || -> Result<T> {
-            let t = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = f(&mut Tx::new(&t, &self.settings))?;
-            if keep(&out) {
-                t.commit()?;
-            }
-            Ok(out)
-        };
-        run().map_err(|e| e.with_timeout(ms))
+        let settings = &self.settings;
+        let mut f = Some(f);
+        let mut out = None;
+        self.store.write(&mut |st| {
+            let f = f.take().expect("a store runs a transaction's body once");
+            let v = f(&mut Tx::new(st, settings))?;
+            let k = keep(&v);
+            out = Some(v);
+            Ok(k)
+        })?;
+        Ok(out.expect("the body ran"))
     }
 
     /// Records expired holds, then runs `f` over one read snapshot.
     fn read<T>(
         &mut self,
         now: DateTime<Utc>,
-        f: impl FnOnce(&Connection, &Settings) -> Result<T>,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T>,
     ) -> Result<T> {
-        if hold::any_overdue(&self.conn, now)? {
+        if self.store.any_overdue(now)? {
             self.write(|_| true, |t| t.sweep(now))?;
         }
-        let ms = self.timeout_ms;
-        let run = || -> Result<T> {
-            let t = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Deferred)?;
-            let out = f(&t, &self.settings)?;
-            t.finish()?;
-            Ok(out)
-        };
-        run().map_err(|e| e.with_timeout(ms))
+        let settings = &self.settings;
+        let mut f = Some(f);
+        let mut out = None;
+        self.store.read(&mut |st| {
+            let f = f.take().expect("a store runs a transaction's body once");
+            out = Some(f(&mut Tx::new(st, settings))?);
+            Ok(())
+        })?;
+        Ok(out.expect("the body ran"))
     }
 
     /// Adds a user with limits.
     pub fn add_user(&mut self, now: DateTime<Utc>, id: &str, limits: &Limits) -> Result<UsersDoc> {
-        let u = self.write(|_| true, |t| config::add_user(t, now, id, limits))?;
+        let now = micros(now);
+        let u = self.write(|_| true, |t| ops::config::add_user(t, now, id, limits))?;
         Ok(UsersDoc {
             schema: "genbudget.users/1",
             users: vec![u],
@@ -210,7 +282,8 @@ impl Ledger {
         id: &str,
         change: &LimitsChange,
     ) -> Result<UsersDoc> {
-        let u = self.write(|_| true, |t| config::set_user(t, now, id, change))?;
+        let now = micros(now);
+        let u = self.write(|_| true, |t| ops::config::set_user(t, now, id, change))?;
         Ok(UsersDoc {
             schema: "genbudget.users/1",
             users: vec![u],
@@ -219,14 +292,16 @@ impl Ledger {
 
     /// Every user's limits.
     pub fn users(&mut self, now: DateTime<Utc>) -> Result<UsersDoc> {
-        self.read(now, |c, _| {
-            let users = state::users(c)?
-                .into_iter()
-                .map(|u| UserLimits {
-                    limits: config::limits_doc(&u.limits),
-                    user: u.id,
-                })
-                .collect();
+        let now = micros(now);
+        self.read(now, |t| {
+            let users =
+                t.st.users()?
+                    .into_iter()
+                    .map(|u| UserLimits {
+                        limits: ops::config::limits_doc(&u.limits),
+                        user: u.id,
+                    })
+                    .collect();
             Ok(UsersDoc {
                 schema: "genbudget.users/1",
                 users,
@@ -236,7 +311,8 @@ impl Ledger {
 
     /// Changes the org's limits.
     pub fn set_org(&mut self, now: DateTime<Utc>, change: &LimitsChange) -> Result<OrgDoc> {
-        let limits = self.write(|_| true, |t| config::set_org(t, now, change))?;
+        let now = micros(now);
+        let limits = self.write(|_| true, |t| ops::config::set_org(t, now, change))?;
         Ok(OrgDoc {
             schema: "genbudget.org/1",
             limits,
@@ -245,17 +321,24 @@ impl Ledger {
 
     /// Gives a user extra credits.
     pub fn grant(&mut self, now: DateTime<Utc>, req: &GrantRequest) -> Result<GrantDoc> {
-        self.write(|_| true, |t| grant::grant(t, now, req))
+        let now = micros(now);
+        self.write(|_| true, |t| ops::grant::grant(t, now, req))
     }
 
     /// Asks for a hold.
     pub fn reserve(&mut self, now: DateTime<Utc>, req: &HoldRequest) -> Result<Decision> {
-        self.write(keep_granted, |t| reserve::run(t, now, req, Kind::Hold))
+        let now = micros(now);
+        self.write(keep_granted, |t| {
+            ops::reserve::run(t, now, req, HoldKind::Hold)
+        })
     }
 
     /// Holds and settles in one step.
     pub fn charge(&mut self, now: DateTime<Utc>, req: &HoldRequest) -> Result<Decision> {
-        self.write(keep_granted, |t| reserve::run(t, now, req, Kind::Charge))
+        let now = micros(now);
+        self.write(keep_granted, |t| {
+            ops::reserve::run(t, now, req, HoldKind::Charge)
+        })
     }
 
     /// Settles a hold for `cost` (default: the amount held).
@@ -265,7 +348,81 @@ impl Ledger {
         key: &str,
         cost: Option<&Cost>,
     ) -> Result<HoldDoc> {
-        self.write(|_| true, |t| settle::settle(t, now, key, cost))
+        let now = micros(now);
+        self.write(|_| true, |t| ops::settle::settle(t, now, key, cost))
+    }
+
+    /// Prices `req` in this ledger's credits (see [`price_request`]).
+    pub fn price(
+        &self,
+        book: &PriceBook,
+        as_of: NaiveDate,
+        req: &ModelRequest,
+        allow_retired: bool,
+    ) -> Result<Priced> {
+        price_request(book, &self.settings, as_of, req, allow_retired)
+    }
+
+    /// The model and request a hold was reserved with (`None` for a hold of
+    /// credits), or an error for an unknown key. A settle by request takes
+    /// the fields it is not given from here.
+    pub fn hold_request(&mut self, key: &str) -> Result<Option<ModelRequest>> {
+        input::check_key(key)?;
+        let mut found = None;
+        let settings = &self.settings;
+        self.store.read(&mut |st| {
+            let mut t = Tx::new(st, settings);
+            let h =
+                t.st.hold(key)?
+                    .ok_or_else(|| LedgerError::UnknownKey(key.into()))?;
+            let Event::Open(o) = t.event(h.seq)? else {
+                return Err(LedgerError::Corrupt(format!(
+                    "journal entry {} does not open hold `{key}`",
+                    h.seq
+                )));
+            };
+            found = match o.request.model.clone() {
+                None => Some(None),
+                Some(model) => {
+                    let spec = event::RequestRecord {
+                        model: None,
+                        ..o.request.clone()
+                    };
+                    let spec = Spec::from_record(&spec).map_err(|m| {
+                        LedgerError::Corrupt(format!("journal entry {}: {m}", h.seq))
+                    })?;
+                    Some(Some(ModelRequest { model, spec }))
+                }
+            };
+            Ok(())
+        })?;
+        Ok(found.flatten())
+    }
+
+    /// Prices a settle's request with its hold's model, taking the fields
+    /// `given` leaves out from the hold's own request (`--seconds 4` on an
+    /// 8-second 720p hold prices 4 s at 720p).
+    pub fn settle_request(
+        &mut self,
+        key: &str,
+        given: &Spec,
+        book: &PriceBook,
+        as_of: NaiveDate,
+        allow_retired: bool,
+    ) -> Result<Priced> {
+        let Some(held) = self.hold_request(key)? else {
+            return Err(LedgerError::input(
+                "credits",
+                format!(
+                    "hold `{key}` was reserved by credits, so there is no model to price a request with; settle it with credits"
+                ),
+            ));
+        };
+        let req = ModelRequest {
+            spec: given.over(&held.spec),
+            model: held.model,
+        };
+        self.price(book, as_of, &req, allow_retired)
     }
 
     /// Releases a hold.
@@ -275,72 +432,100 @@ impl Ledger {
         key: &str,
         reason: Option<&str>,
     ) -> Result<HoldDoc> {
-        self.write(|_| true, |t| settle::release(t, now, key, reason))
+        let now = micros(now);
+        self.write(|_| true, |t| ops::settle::release(t, now, key, reason))
     }
 
     /// Records every hold past its TTL as expired. Returns how many.
     pub fn expire(&mut self, now: DateTime<Utc>) -> Result<usize> {
+        let now = micros(now);
         self.write(|_| true, |t| t.sweep(now))
-    }
-
-    /// The model a hold was reserved for (`None` for credits), or an error
-    /// for an unknown key.
-    pub fn hold_model(&mut self, key: &str) -> Result<Option<String>> {
-        input::check_key(key)?;
-        hold::get(&self.conn, key)?
-            .map(|h| h.model)
-            .ok_or_else(|| LedgerError::UnknownKey(key.into()))
     }
 
     /// Caps, period, spent, held, grants and available of every user (or one).
     pub fn status(&mut self, now: DateTime<Utc>, user: Option<&str>) -> Result<StatusDoc> {
-        self.read(now, |c, s| report::status(c, s, now, user))
+        let now = micros(now);
+        self.read(now, |t| report::status(t, now, user))
     }
 
-    /// Open holds (all states with `all`), optionally of one user.
+    /// Open holds (every hold and charge with `all`), optionally of one user.
     pub fn holds(&mut self, now: DateTime<Utc>, user: Option<&str>, all: bool) -> Result<HoldsDoc> {
-        self.read(now, |c, _| report::holds(c, user, all))
+        let now = micros(now);
+        self.read(now, |t| report::holds(t, user, all))
     }
 
     /// Settled spending grouped by user, model or date.
     pub fn report(&mut self, now: DateTime<Utc>, q: &ReportQuery) -> Result<ReportDoc> {
-        self.read(now, |c, s| report::report(c, s, q))
+        let now = micros(now);
+        self.read(now, |t| report::report(t, q))
+    }
+
+    /// Adds a service token with `role` (bound to `user` for role `user`).
+    /// The returned document carries the secret: it is shown this once.
+    pub fn token_add(
+        &mut self,
+        now: DateTime<Utc>,
+        name: &str,
+        role: Role,
+        user: Option<&str>,
+    ) -> Result<TokenDoc> {
+        let now = micros(now);
+        self.write(|_| true, |t| ops::token::add(t, now, name, role, user))
+    }
+
+    /// Revokes a token: it stops working on the next request.
+    pub fn token_revoke(&mut self, now: DateTime<Utc>, name: &str) -> Result<TokenDoc> {
+        let now = micros(now);
+        self.write(|_| true, |t| ops::token::revoke(t, now, name))
+    }
+
+    /// Every token, revoked ones too (never a secret).
+    pub fn tokens(&mut self, now: DateTime<Utc>) -> Result<TokensDoc> {
+        let now = micros(now);
+        self.read(now, ops::token::list)
+    }
+
+    /// The active token whose secret `secret` is, if any (compared in
+    /// constant time; see `ops/token.rs`).
+    pub fn authenticate(&mut self, secret: &str) -> Result<Option<state::Token>> {
+        let settings = &self.settings;
+        let mut found = None;
+        self.store.read(&mut |st| {
+            found = ops::token::authenticate(&mut Tx::new(st, settings), secret)?;
+            Ok(())
+        })?;
+        Ok(found)
     }
 
     /// Checks integrity, chain, caches and limits (never writes).
     pub fn verify(&mut self) -> Result<VerifyDoc> {
-        let ms = self.timeout_ms;
-        let mut run = || -> Result<VerifyDoc> {
-            let t = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Deferred)?;
-            let doc = verify::verify(&t)?;
-            t.finish()?;
-            Ok(doc)
-        };
-        run().map_err(|e| e.with_timeout(ms))
+        let mut doc = None;
+        self.store.read(&mut |st| {
+            doc = Some(verify::verify(st)?);
+            Ok(())
+        })?;
+        Ok(doc.expect("the body ran"))
     }
 
     /// Writes the whole journal as JSON lines (one entry per line, see
     /// [`Entry::export_line`]).
     pub fn export(&mut self, out: &mut dyn Write) -> Result<()> {
-        let t = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)?;
-        journal::for_each_after(&t, 0, |e| {
-            writeln!(out, "{}", e.export_line()).map_err(|e| LedgerError::Io(e.to_string()))
-        })?;
-        t.finish()?;
-        Ok(())
+        self.store.read(&mut |st| {
+            st.entries(0, &mut |e| {
+                writeln!(out, "{}", e.export_line()).map_err(|e| LedgerError::Io(e.to_string()))
+            })
+        })
     }
 
     /// Entries after `seq`, in order (for tests and tools that follow the
     /// journal).
-    pub fn entries_after(&self, seq: i64) -> Result<Vec<Entry>> {
+    pub fn entries_after(&mut self, seq: i64) -> Result<Vec<Entry>> {
         let mut v = Vec::new();
-        journal::for_each_after(&self.conn, seq, |e| {
-            v.push(e);
-            Ok(())
+        self.store.read(&mut |st| {
+            st.entries(seq, &mut |e| {
+                v.push(e);
+                Ok(())
+            })
         })?;
         Ok(v)
     }
@@ -364,16 +549,16 @@ pub struct Batch<'a, 'c> {
 
 impl Batch<'_, '_> {
     pub fn add_user(&mut self, now: DateTime<Utc>, id: &str, limits: &Limits) -> Result<()> {
-        config::add_user(self.tx, now, id, limits).map(|_| ())
+        ops::config::add_user(self.tx, micros(now), id, limits).map(|_| ())
     }
     pub fn grant(&mut self, now: DateTime<Utc>, req: &GrantRequest) -> Result<GrantDoc> {
-        grant::grant(self.tx, now, req)
+        ops::grant::grant(self.tx, micros(now), req)
     }
     pub fn reserve(&mut self, now: DateTime<Utc>, req: &HoldRequest) -> Result<Decision> {
-        reserve::run(self.tx, now, req, Kind::Hold)
+        ops::reserve::run(self.tx, micros(now), req, HoldKind::Hold)
     }
     pub fn charge(&mut self, now: DateTime<Utc>, req: &HoldRequest) -> Result<Decision> {
-        reserve::run(self.tx, now, req, Kind::Charge)
+        ops::reserve::run(self.tx, micros(now), req, HoldKind::Charge)
     }
     pub fn settle(
         &mut self,
@@ -381,7 +566,7 @@ impl Batch<'_, '_> {
         key: &str,
         cost: Option<&Cost>,
     ) -> Result<HoldDoc> {
-        settle::settle(self.tx, now, key, cost)
+        ops::settle::settle(self.tx, micros(now), key, cost)
     }
     pub fn release(
         &mut self,
@@ -389,6 +574,6 @@ impl Batch<'_, '_> {
         key: &str,
         reason: Option<&str>,
     ) -> Result<HoldDoc> {
-        settle::release(self.tx, now, key, reason)
+        ops::settle::release(self.tx, micros(now), key, reason)
     }
 }

@@ -1,44 +1,50 @@
 //! Rebuilding the ledger from its journal alone.
 //!
-//! [`Replay`] reads entries in order, checks the hash chain, derives every
-//! balance (users, org, per-day counters, grants, holds) from the entries'
-//! recorded amounts and allocations, and checks that no entry without an
-//! overrun flag took anyone past a limit in force at the time. `verify`
+//! [`Replay`] reads entries in order, checks the hash chain, decodes each
+//! entry strictly into an [`Event`], books it with the same
+//! [`rules::apply`] the write path uses (on in-memory state: [`Replay`]
+//! implements [`Books`]), and checks what only a reader of the whole
+//! history can: that entries refer to users, holds and grants that exist,
+//! that days are the local dates of their times, and that no entry without
+//! an overrun flag took anyone past a limit in force at the time. `verify`
 //! runs it over the whole journal and compares the result with the caches;
 //! the model-based test feeds it entry by entry.
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::Value;
+use chrono::NaiveDate;
 
 use super::amount::Micros;
-use super::config::{Settings, limits_from_json};
 use super::docs::Problem;
-use super::hold::{Allocation, HoldState};
+use super::error::{LedgerError, Result};
+use super::event::{Event, HoldKind};
 use super::journal::{Entry, GENESIS, canonical_json};
-use super::period::{day_text, local_day, parse_day};
-use super::state::{Counters, Limits};
+use super::period::local_day;
+use super::rules::{self, Books};
+use super::settings::Settings;
+use super::state::{Counters, Delta, Grant, Hold, HoldState, Limits, Token};
 
 /// A user or the org as the journal describes it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Party {
     pub limits: Limits,
+    /// The entry that set `limits`.
+    pub limits_seq: i64,
     pub open_holds: i64,
     pub totals: Counters,
     /// Counters per local day.
-    pub days: BTreeMap<String, Counters>,
+    pub days: BTreeMap<NaiveDate, Counters>,
 }
 
 impl Party {
     /// Counters over the period (by this party's current setting) that
     /// contains `day`.
-    pub fn period(&self, day: &str) -> Counters {
-        let bounds = parse_day(day).and_then(|d| self.limits.period.bounds(d));
-        match bounds {
+    pub fn period(&self, day: NaiveDate) -> Counters {
+        match self.limits.period.bounds(day) {
             None => self.totals,
             Some((s, e)) => {
                 let mut c = Counters::default();
-                for (_, d) in self.days.range(day_text(s)..day_text(e)) {
+                for (_, d) in self.days.range(s..e) {
                     c.add(d);
                 }
                 c
@@ -46,40 +52,11 @@ impl Party {
         }
     }
 
-    fn apply(&mut self, day: &str, c: &Counters, open: i64) {
+    fn add(&mut self, day: NaiveDate, c: &Counters, open: i64) {
         self.open_holds += open;
         self.totals.add(c);
-        self.days.entry(day.to_string()).or_default().add(c);
+        self.days.entry(day).or_default().add(c);
     }
-}
-
-/// A grant as the journal describes it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GrantState {
-    pub user: String,
-    pub credits: i64,
-    pub expires: Option<String>,
-    pub spent: i64,
-    pub held: i64,
-    pub seq: i64,
-}
-
-/// A hold or charge as the journal describes it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReplayedHold {
-    pub kind: String,
-    pub user: String,
-    pub model: Option<String>,
-    pub day: String,
-    pub credits: i64,
-    pub alloc: Allocation,
-    pub created_at: String,
-    pub expires_at: Option<String>,
-    pub state: HoldState,
-    pub settled: Option<i64>,
-    pub overrun: bool,
-    pub seq: i64,
-    pub end_seq: Option<i64>,
 }
 
 /// The ledger derived from its journal.
@@ -88,8 +65,9 @@ pub struct Replay {
     pub settings: Option<Settings>,
     pub users: BTreeMap<String, Party>,
     pub org: Party,
-    pub grants: BTreeMap<String, GrantState>,
-    pub holds: HashMap<String, ReplayedHold>,
+    pub grants: BTreeMap<String, Grant>,
+    pub holds: HashMap<String, Hold>,
+    pub tokens: BTreeMap<String, Token>,
     pub entries: i64,
     pub head_seq: i64,
     pub head_hash: Vec<u8>,
@@ -103,6 +81,132 @@ impl Default for Replay {
     }
 }
 
+impl Books for Replay {
+    fn init(&mut self, settings: &Settings) -> Result<()> {
+        if self.settings.is_some() {
+            return Err(LedgerError::Corrupt("a second `init` entry".into()));
+        }
+        self.settings = Some(settings.clone());
+        self.org.limits_seq = 1;
+        Ok(())
+    }
+
+    fn add_user(&mut self, id: &str, limits: &Limits, seq: i64) -> Result<()> {
+        if self.users.contains_key(id) {
+            return Err(LedgerError::Corrupt(format!("user_add of user `{id}`")));
+        }
+        self.users.insert(
+            id.to_string(),
+            Party {
+                limits: *limits,
+                limits_seq: seq,
+                ..Party::default()
+            },
+        );
+        Ok(())
+    }
+
+    fn set_limits(&mut self, user: Option<&str>, limits: &Limits, seq: i64) -> Result<()> {
+        let party = match user {
+            None => &mut self.org,
+            Some(id) => self
+                .users
+                .get_mut(id)
+                .ok_or_else(|| LedgerError::Corrupt(format!("user_set of user `{id}`")))?,
+        };
+        party.limits = *limits;
+        party.limits_seq = seq;
+        Ok(())
+    }
+
+    fn add_grant(&mut self, g: &Grant) -> Result<()> {
+        if !self.users.contains_key(&g.user) || self.grants.contains_key(&g.key) {
+            return Err(LedgerError::Corrupt(format!(
+                "grant `{}` to unknown user `{}` or repeated",
+                g.key, g.user
+            )));
+        }
+        self.grants.insert(g.key.clone(), g.clone());
+        Ok(())
+    }
+
+    fn use_grant(&mut self, key: &str, spent: i64, held: i64) -> Result<()> {
+        if let Some(g) = self.grants.get_mut(key) {
+            g.spent += spent;
+            g.held += held;
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, user: &str, day: NaiveDate, d: &Delta) -> Result<()> {
+        self.users
+            .entry(user.to_string())
+            .or_default()
+            .add(day, &d.c, d.open_holds);
+        self.org.add(day, &d.c.for_org(), d.open_holds);
+        Ok(())
+    }
+
+    fn hold(&mut self, key: &str) -> Result<Option<Hold>> {
+        Ok(self.holds.get(key).cloned())
+    }
+
+    fn open_hold(&mut self, h: &Hold) -> Result<()> {
+        if !self.users.contains_key(&h.user) || self.holds.contains_key(&h.key) {
+            return Err(LedgerError::Corrupt(format!(
+                "`{}` for unknown user `{}` or repeated key",
+                h.key, h.user
+            )));
+        }
+        self.holds.insert(h.key.clone(), h.clone());
+        Ok(())
+    }
+
+    fn token(&mut self, name: &str) -> Result<Option<Token>> {
+        Ok(self.tokens.get(name).cloned())
+    }
+
+    fn add_token(&mut self, token: &Token) -> Result<()> {
+        if let Some(u) = &token.user {
+            if !self.users.contains_key(u) {
+                return Err(LedgerError::Corrupt(format!(
+                    "token `{}` for unknown user `{u}`",
+                    token.name
+                )));
+            }
+        }
+        self.tokens.insert(token.name.clone(), token.clone());
+        Ok(())
+    }
+
+    fn revoke_token(&mut self, name: &str, seq: i64, at: &str) -> Result<()> {
+        if let Some(t) = self.tokens.get_mut(name) {
+            t.revoked_seq = Some(seq);
+            t.revoked_at = Some(at.to_string());
+        }
+        Ok(())
+    }
+
+    fn end_hold(
+        &mut self,
+        key: &str,
+        state: HoldState,
+        settled: Option<i64>,
+        overrun: bool,
+        end_seq: i64,
+    ) -> Result<()> {
+        if let Some(h) = self.holds.get_mut(key) {
+            h.state = state;
+            if state == HoldState::Settled {
+                h.settled = settled;
+                h.overrun = overrun;
+            }
+            h.end_seq = Some(end_seq);
+        }
+        Ok(())
+    }
+}
+
 impl Replay {
     /// Before the first entry.
     pub fn new() -> Replay {
@@ -112,6 +216,7 @@ impl Replay {
             org: Party::default(),
             grants: BTreeMap::new(),
             holds: HashMap::new(),
+            tokens: BTreeMap::new(),
             entries: 0,
             head_seq: 0,
             head_hash: GENESIS.to_vec(),
@@ -131,17 +236,24 @@ impl Replay {
     pub fn apply(&mut self, e: &Entry) {
         self.entries += 1;
         self.check_chain(e);
-        let data: Value = match serde_json::from_str(&e.data) {
-            Ok(v) => v,
+        match serde_json::from_str::<serde_json::Value>(&e.data) {
+            Ok(v) if canonical_json(&v) != e.data => {
+                self.problem(e.seq, "its data is not in canonical form".into());
+            }
+            Ok(_) => {}
             Err(_) => {
                 self.problem(e.seq, "its data is not JSON".into());
                 return;
             }
-        };
-        if canonical_json(&data) != e.data {
-            self.problem(e.seq, "its data is not in canonical form".into());
         }
-        if let Err(m) = self.effects(e, &data) {
+        let event = match Event::from_entry(e) {
+            Ok(ev) => ev,
+            Err(m) => {
+                self.problem(e.seq, m);
+                return;
+            }
+        };
+        if let Err(m) = self.effects(e, &event) {
             self.problem(e.seq, m);
         }
     }
@@ -176,295 +288,91 @@ impl Replay {
         self.head_hash = e.hash.clone();
     }
 
-    fn effects(&mut self, e: &Entry, data: &Value) -> Result<(), String> {
-        let user = e.user.clone().unwrap_or_default();
-        let key = e.key.clone().unwrap_or_default();
-        let day = e.day.clone().unwrap_or_default();
-        let credits = e.credits.map_or(0, |m| m.0);
-        match e.kind.as_str() {
-            "init" => {
-                if e.seq != 1 || self.settings.is_some() {
-                    return Err("a second `init` entry".into());
+    /// Checks what the rules cannot see, books the event, then checks the
+    /// limits it may have crossed.
+    fn effects(&mut self, e: &Entry, event: &Event) -> Result<(), String> {
+        let corrupt = |err: LedgerError| match err {
+            LedgerError::Corrupt(m) => m,
+            other => other.to_string(),
+        };
+        match event {
+            Event::Init { .. } if e.seq != 1 => return Err("a second `init` entry".into()),
+            Event::Open(o) => {
+                if let Some(tz) = self.settings.as_ref().map(|s| s.timezone) {
+                    let at = chrono::DateTime::parse_from_rfc3339(&e.at).map_err(|_| "bad time")?;
+                    if local_day(tz, at.to_utc()) != o.day {
+                        return Err(format!("day {} is not the local date of {}", o.day, e.at));
+                    }
                 }
-                self.settings = Some(Settings::from_json(data).ok_or("bad settings")?);
-            }
-            "migrate" => {}
-            "user_add" | "user_set" => {
-                let limits = limits_from_json(data).ok_or("bad limits")?;
-                let exists = self.users.contains_key(&user);
-                if exists == (e.kind == "user_add") {
-                    return Err(format!("{} of user `{user}`", e.kind));
+                let before = self.usage(&o.user, o.day);
+                rules::apply(self, e.seq, &e.at, event).map_err(corrupt)?;
+                for (g, _) in &o.alloc.grants {
+                    if let Some(gs) = self.grants.get(g) {
+                        if gs.expires.is_some_and(|x| x < o.day) {
+                            return Err(format!(
+                                "`{}` drew on grant `{g}` after it expired",
+                                o.key
+                            ));
+                        }
+                    }
                 }
-                self.users.entry(user).or_default().limits = limits;
+                let is_hold = o.kind == HoldKind::Hold;
+                return self
+                    .check_limits(&o.user, o.day, is_hold, before)
+                    .map_err(|m| {
+                        format!(
+                            "{} `{}` {m} without an overrun flag",
+                            o.kind.as_str(),
+                            o.key
+                        )
+                    });
             }
-            "org_set" => self.org.limits = limits_from_json(data).ok_or("bad limits")?,
-            "grant" => {
-                if !self.users.contains_key(&user) || self.grants.contains_key(&key) {
+            Event::Settle(s) => {
+                let h = self
+                    .holds
+                    .get(&s.key)
+                    .cloned()
+                    .ok_or(format!("settle of unknown hold `{}`", s.key))?;
+                let before = self.usage(&h.user, h.day);
+                rules::apply(self, e.seq, &e.at, event).map_err(corrupt)?;
+                if !s.overrun
+                    && !s.late
+                    && (s.credits.0 > h.credits || s.spend != h.alloc.consume(s.credits.0))
+                {
                     return Err(format!(
-                        "grant `{key}` to unknown user `{user}` or repeated"
+                        "settle of `{}` spends outside its hold without an overrun flag",
+                        s.key
                     ));
                 }
-                let expires = data
-                    .get("expires")
-                    .and_then(Value::as_str)
-                    .map(String::from);
-                let g = GrantState {
-                    user,
-                    credits,
-                    expires,
-                    spent: 0,
-                    held: 0,
-                    seq: e.seq,
-                };
-                self.grants.insert(key, g);
-            }
-            "hold" | "charge" => self.open(e, data, user, key, day, credits)?,
-            "settle" => self.settle(e, data, &key, credits)?,
-            "release" | "expire" => self.close(e, &key, credits)?,
-            other => return Err(format!("unknown kind `{other}`")),
-        }
-        Ok(())
-    }
-
-    fn open(
-        &mut self,
-        e: &Entry,
-        data: &Value,
-        user: String,
-        key: String,
-        day: String,
-        credits: i64,
-    ) -> Result<(), String> {
-        let alloc = Allocation::from_json(data).ok_or("bad allocation")?;
-        if alloc.total() != credits {
-            return Err(format!(
-                "allocation {} ≠ credits {}",
-                Micros(alloc.total()),
-                Micros(credits)
-            ));
-        }
-        if !self.users.contains_key(&user) || self.holds.contains_key(&key) {
-            return Err(format!("`{key}` for unknown user `{user}` or repeated key"));
-        }
-        if let Some(tz) = self.settings.as_ref().map(|s| s.timezone) {
-            let at = chrono::DateTime::parse_from_rfc3339(&e.at).map_err(|_| "bad time")?;
-            if day_text(local_day(tz, at.to_utc())) != day {
-                return Err(format!("day {day} is not the local date of {}", e.at));
-            }
-        }
-        let is_hold = e.kind == "hold";
-        let (c, open) = if is_hold {
-            (
-                Counters {
-                    held: credits,
-                    allow_held: alloc.allow,
-                    ..Counters::default()
-                },
-                1,
-            )
-        } else {
-            (
-                Counters {
-                    spent: credits,
-                    allow_spent: alloc.allow,
-                    ..Counters::default()
-                },
-                0,
-            )
-        };
-        let before = self.usage(&user, &day);
-        self.book(&user, &day, &c, open, &alloc.grants, !is_hold);
-        self.holds.insert(
-            key.clone(),
-            ReplayedHold {
-                kind: e.kind.clone(),
-                user: user.clone(),
-                model: e.model.clone(),
-                day: day.clone(),
-                credits,
-                alloc: alloc.clone(),
-                created_at: e.at.clone(),
-                expires_at: data
-                    .get("expires_at")
-                    .and_then(Value::as_str)
-                    .map(String::from),
-                state: if is_hold {
-                    HoldState::Open
-                } else {
-                    HoldState::Settled
-                },
-                settled: (!is_hold).then_some(credits),
-                overrun: false,
-                seq: e.seq,
-                end_seq: (!is_hold).then_some(e.seq),
-            },
-        );
-        let grants_day = day.clone();
-        for (g, _) in &alloc.grants {
-            if let Some(gs) = self.grants.get(g) {
-                if gs.expires.as_ref().is_some_and(|x| *x < grants_day) {
-                    return Err(format!("`{key}` drew on grant `{g}` after it expired"));
+                self.overruns += i64::from(s.overrun);
+                if s.late && !s.overrun {
+                    self.check_limits(&h.user, h.day, false, before)
+                        .map_err(|m| {
+                            format!("late settle of `{}` {m} without an overrun flag", s.key)
+                        })?;
                 }
+                return Ok(());
             }
+            _ => {}
         }
-        self.check_limits(&user, &day, is_hold, before)
-            .map_err(|m| format!("{} `{key}` {m} without an overrun flag", e.kind))
-    }
-
-    fn settle(&mut self, e: &Entry, data: &Value, key: &str, credits: i64) -> Result<(), String> {
-        let h = self
-            .holds
-            .get(key)
-            .cloned()
-            .ok_or(format!("settle of unknown hold `{key}`"))?;
-        let spend = Allocation::from_json(data).ok_or("bad allocation")?;
-        if spend.total() != credits {
-            return Err(format!(
-                "allocation {} ≠ credits {}",
-                Micros(spend.total()),
-                Micros(credits)
-            ));
-        }
-        let overrun = data
-            .get("overrun")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let late = data.get("late").and_then(Value::as_bool).unwrap_or(false);
-        if overrun != e.over.is_some() {
-            return Err("overrun flag and overrun amount disagree".into());
-        }
-        match (h.state, late) {
-            (HoldState::Open, false) => self.give_back(&h),
-            (HoldState::Expired, true) => {}
-            (s, _) => {
-                return Err(format!(
-                    "settle of `{key}` while {} (late: {late})",
-                    s.as_str()
-                ));
-            }
-        }
-        if !overrun && !late && (credits > h.credits || spend != h.alloc.consume(credits)) {
-            return Err(format!(
-                "settle of `{key}` spends outside its hold without an overrun flag"
-            ));
-        }
-        let c = Counters {
-            spent: credits,
-            allow_spent: spend.allow,
-            overruns: i64::from(overrun),
-            ..Counters::default()
-        };
-        let before = self.usage(&h.user, &h.day);
-        self.book(&h.user, &h.day, &c, 0, &spend.grants, true);
-        self.overruns += i64::from(overrun);
-        let hs = self.holds.get_mut(key).expect("looked up above");
-        hs.state = HoldState::Settled;
-        hs.settled = Some(credits);
-        hs.overrun = overrun;
-        hs.end_seq = Some(e.seq);
-        if late && !overrun {
-            self.check_limits(&h.user, &h.day, false, before)
-                .map_err(|m| format!("late settle of `{key}` {m} without an overrun flag"))?;
-        }
-        Ok(())
-    }
-
-    fn close(&mut self, e: &Entry, key: &str, credits: i64) -> Result<(), String> {
-        let h = self
-            .holds
-            .get(key)
-            .cloned()
-            .ok_or(format!("{} of unknown hold `{key}`", e.kind))?;
-        let returned = match h.state {
-            HoldState::Open => {
-                self.give_back(&h);
-                h.credits
-            }
-            HoldState::Expired if e.kind == "release" => 0,
-            s => return Err(format!("{} of `{key}` while {}", e.kind, s.as_str())),
-        };
-        if returned != credits {
-            return Err(format!(
-                "returns {} but the hold held {}",
-                Micros(credits),
-                Micros(returned)
-            ));
-        }
-        let hs = self.holds.get_mut(key).expect("looked up above");
-        hs.state = if e.kind == "expire" {
-            HoldState::Expired
-        } else {
-            HoldState::Released
-        };
-        hs.end_seq = Some(e.seq);
-        Ok(())
-    }
-
-    fn give_back(&mut self, h: &ReplayedHold) {
-        let c = Counters {
-            held: -h.credits,
-            allow_held: -h.alloc.allow,
-            ..Counters::default()
-        };
-        let grants: Vec<(String, i64)> = h
-            .alloc
-            .grants
-            .iter()
-            .map(|(k, a)| (k.clone(), -a))
-            .collect();
-        self.book(&h.user, &h.day, &c, -1, &grants, false);
-    }
-
-    fn book(
-        &mut self,
-        user: &str,
-        day: &str,
-        c: &Counters,
-        open: i64,
-        grants: &[(String, i64)],
-        spent: bool,
-    ) {
-        self.users
-            .entry(user.to_string())
-            .or_default()
-            .apply(day, c, open);
-        let org = Counters {
-            allow_spent: 0,
-            allow_held: 0,
-            ..*c
-        };
-        self.org.apply(day, &org, open);
-        for (k, a) in grants {
-            if let Some(g) = self.grants.get_mut(k) {
-                if spent {
-                    g.spent += a;
-                } else {
-                    g.held += a;
-                }
-            }
-        }
+        rules::apply(self, e.seq, &e.at, event).map_err(corrupt)
     }
 
     /// What counts against the caps in the period containing `day`: the
     /// user's draw on its allowance, and the org's spent + held.
-    fn usage(&self, user: &str, day: &str) -> (i64, i64) {
+    fn usage(&self, user: &str, day: NaiveDate) -> (i64, i64) {
         let u = self.users.get(user).map_or(0, |u| {
             let p = u.period(day);
             p.allow_spent + p.allow_held
         });
-        let o = self.org.period(day);
-        (u, o.spent + o.held)
+        let p = self.org.period(day);
+        (u, p.spent + p.held)
     }
 
-    /// Whether the entry just booked kept the user and the org within their
-    /// limits in force for the period containing `day`. `before` is
-    /// [`Replay::usage`] before the entry: a period can already be past a
-    /// cap without any fault (an overrun, or a cap lowered mid-period), and
-    /// then only an entry that draws on the cap *further* breaks it.
     fn check_limits(
         &self,
         user: &str,
-        day: &str,
+        day: NaiveDate,
         slot: bool,
         before: (i64, i64),
     ) -> Result<(), String> {
@@ -476,7 +384,7 @@ impl Replay {
                 return Err(format!(
                     "took {user} past the {} cap ({} > {cap})",
                     u.limits.period,
-                    Micros(p.allow_spent + p.allow_held)
+                    Micros(now)
                 ));
             }
         }
@@ -492,7 +400,7 @@ impl Replay {
                 return Err(format!(
                     "took the org past its {} cap ({} > {cap})",
                     self.org.limits.period,
-                    Micros(p.spent + p.held)
+                    Micros(now)
                 ));
             }
         }

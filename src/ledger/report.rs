@@ -2,25 +2,23 @@
 //!
 //! `status` shows each party in its current period from the caches (no
 //! history is scanned); `report` aggregates settled spending straight from
-//! the journal's `settle` and `charge` entries with one SQL `GROUP BY`,
-//! folding days into ISO weeks or months afterwards.
+//! the journal's `settle` and `charge` entries (the store groups them, e.g.
+//! with one SQL `GROUP BY`), folding days into ISO weeks or months
+//! afterwards.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use rusqlite::{Connection, params};
-
 use crate::money::{Money, plain};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use super::amount::Micros;
-use super::config::Settings;
 use super::docs::{HoldLine, HoldsDoc, PartyStatus, ReportDoc, ReportRow, StatusDoc};
 use super::error::{LedgerError, Result};
-use super::hold;
 use super::journal::time_text;
-use super::limits::{OrgView, UserView};
+use super::ops::{Tx, micros_text};
 use super::period::{day_text, local_day, parse_day};
-use super::state;
+use super::rules::limits::UserView;
+use super::store::{SpendColumn, SpendQuery};
 
 fn cr(m: i64) -> crate::money::Credits {
     Micros(m).credits()
@@ -45,24 +43,18 @@ fn user_status(v: &UserView) -> PartyStatus {
 }
 
 /// `status [USER]`.
-pub(crate) fn status(
-    conn: &Connection,
-    settings: &Settings,
-    now: DateTime<Utc>,
-    user: Option<&str>,
-) -> Result<StatusDoc> {
+pub(crate) fn status(tx: &mut Tx<'_>, now: DateTime<Utc>, user: Option<&str>) -> Result<StatusDoc> {
+    let settings = tx.settings;
     let today = local_day(settings.timezone, now);
     let rows = match user {
-        Some(id) => {
-            vec![state::user(conn, id)?.ok_or_else(|| LedgerError::UnknownUser(id.into()))?]
-        }
-        None => state::users(conn)?,
+        Some(id) => vec![tx.user_row(id)?],
+        None => tx.st.users()?,
     };
     let mut users = Vec::with_capacity(rows.len());
     for row in rows {
-        users.push(user_status(&UserView::load(conn, row, today, today)?));
+        users.push(user_status(&tx.user_view(row, today, today)?));
     }
-    let org = OrgView::load(conn, state::org(conn)?, today)?;
+    let org = tx.org_view(today)?;
     let o = &org.period;
     Ok(StatusDoc {
         schema: "genbudget.status/1",
@@ -89,19 +81,19 @@ pub(crate) fn status(
 }
 
 /// `holds [--user U] [--all]`.
-pub(crate) fn holds(conn: &Connection, user: Option<&str>, all: bool) -> Result<HoldsDoc> {
+pub(crate) fn holds(tx: &mut Tx<'_>, user: Option<&str>, all: bool) -> Result<HoldsDoc> {
     if let Some(id) = user {
-        if state::user(conn, id)?.is_none() {
-            return Err(LedgerError::UnknownUser(id.into()));
-        }
+        tx.user_row(id)?;
     }
-    let holds = hold::list(conn, user, all)?
+    let holds = tx
+        .st
+        .holds(user, all)?
         .into_iter()
         .map(|h| HoldLine {
             state: h.state.as_str(),
             credits: cr(h.credits),
             settled: h.settled.map(cr),
-            expires_at: h.expires_at.map(hold::micros_text),
+            expires_at: h.expires_at.map(micros_text),
             key: h.key,
             user: h.user,
             model: h.model,
@@ -169,7 +161,7 @@ fn group_of(by: ReportBy, key: Option<String>) -> String {
 }
 
 /// `report`.
-pub(crate) fn report(conn: &Connection, settings: &Settings, q: &ReportQuery) -> Result<ReportDoc> {
+pub(crate) fn report(tx: &mut Tx<'_>, q: &ReportQuery) -> Result<ReportDoc> {
     if let (Some(f), Some(t)) = (q.from, q.to) {
         if f > t {
             return Err(LedgerError::input(
@@ -182,32 +174,29 @@ pub(crate) fn report(conn: &Connection, settings: &Settings, q: &ReportQuery) ->
             ));
         }
     }
-    let col = match q.by {
-        ReportBy::User => "user",
-        ReportBy::Model => "model",
-        _ => "day",
+    let by = match q.by {
+        ReportBy::User => SpendColumn::User,
+        ReportBy::Model => SpendColumn::Model,
+        _ => SpendColumn::Day,
     };
-    let sql = format!(
-        "SELECT {col}, count(*), sum(credits), count(over), coalesce(sum(over), 0) FROM journal
-         WHERE kind IN ('settle', 'charge')
-           AND (?1 IS NULL OR day >= ?1) AND (?2 IS NULL OR day <= ?2) AND (?3 IS NULL OR user = ?3)
-         GROUP BY {col}"
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query(params![q.from.map(day_text), q.to.map(day_text), q.user])?;
+    let spend = tx.st.spending(&SpendQuery {
+        by,
+        from: q.from,
+        to: q.to,
+        user: q.user.clone(),
+    })?;
     let mut groups: BTreeMap<String, Sums> = BTreeMap::new();
     let mut total = Sums::default();
-    while let Some(r) = rows.next()? {
-        let s = groups.entry(group_of(q.by, r.get(0)?)).or_default();
-        let (jobs, credits, overruns, over): (i64, i64, i64, i64) =
-            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+    for g in spend {
+        let s = groups.entry(group_of(q.by, g.key)).or_default();
         for t in [&mut *s, &mut total] {
-            t.jobs += jobs;
-            t.credits += credits;
-            t.overruns += overruns;
-            t.over += over;
+            t.jobs += g.jobs;
+            t.credits += g.credits;
+            t.overruns += g.overruns;
+            t.over += g.over;
         }
     }
+    let settings = tx.settings;
     let row = |group: String, s: &Sums| ReportRow {
         group,
         jobs: s.jobs,

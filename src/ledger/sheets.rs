@@ -233,3 +233,31 @@ pub fn verify(d: &VerifyDoc) -> Sheet {
         .push(format!("head: entry {} hash {}", d.head_seq, d.head_hash));
     s
 }
+
+/// `token add` and `token revoke`.
+pub fn token(d: &TokenDoc) -> Sheet {
+    let mut s = tokens(std::slice::from_ref(d));
+    if let Some(secret) = &d.secret {
+        s.notes.push(format!("secret: {secret}"));
+        s.notes.push(
+            "shown this once: the ledger keeps only its SHA-256; send it as `Authorization: Bearer <secret>`"
+                .into(),
+        );
+    }
+    s
+}
+
+/// `token list`.
+pub fn tokens(list: &[TokenDoc]) -> Sheet {
+    let mut s = Sheet::new(["name", "role", "user", "created_at", "revoked_at"]);
+    for t in list {
+        s.row([
+            t.name.clone(),
+            t.role.to_string(),
+            opt(&t.user),
+            t.created_at.clone(),
+            opt(&t.revoked_at),
+        ]);
+    }
+    s
+}

@@ -1,26 +1,23 @@
-//! `verify`: SQLite's integrity check, the append-only triggers, the hash
-//! chain from the first entry, the caches against balances derived from the
-//! journal, and the limits (via [`Replay`]). Prints the head hash.
+//! `verify`: the store's own checks (SQLite's integrity check, the
+//! append-only guards), the hash chain from the first entry, the caches
+//! against balances derived from the journal, and the limits (via
+//! [`Replay`]). Prints the head hash.
 //!
 //! Everything is read in one read transaction, so `verify` sees a
-//! consistent snapshot while other processes keep writing.
+//! consistent snapshot while other processes keep writing. A cache row that
+//! cannot even be read (a value of the wrong type, a state outside its set)
+//! is a problem like any other, not an error.
 
 use std::collections::BTreeMap;
 
-use rusqlite::Connection;
+use chrono::NaiveDate;
 
 use super::amount::Micros;
-use super::config::Settings;
 use super::docs::{Problem, VerifyDoc};
-use super::error::Result;
-use super::hold::{self, HoldRow};
-use super::journal;
-use super::replay::{Party, Replay};
-use super::schema::TRIGGERS;
-use super::state::{self, Counters};
-
-/// A grant's user, credits, expiry, spent, held and seq, for comparison.
-type GrantFields = (String, i64, Option<String>, i64, i64, i64);
+use super::error::{LedgerError, Result};
+use super::replay::Replay;
+use super::state::{Counters, Grant, Hold, PartyRow, Token};
+use super::store::StoreTx;
 
 fn cache_problem(problems: &mut Vec<Problem>, what: String) {
     problems.push(Problem {
@@ -43,39 +40,24 @@ fn show(c: &Counters) -> String {
 }
 
 /// Runs every check.
-pub(crate) fn verify(conn: &Connection) -> Result<VerifyDoc> {
-    let mut problems = Vec::new();
-    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-    let lines: Vec<String> = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    if lines != ["ok"] {
-        for l in lines {
-            problems.push(Problem {
-                entry: None,
-                message: format!("SQLite integrity check: {l}"),
-            });
-        }
-    }
-    for t in TRIGGERS {
-        let n: i64 = conn.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?1 AND tbl_name = 'journal'",
-            [t],
-            |r| r.get(0),
-        )?;
-        if n == 0 {
-            problems.push(Problem {
-                entry: None,
-                message: format!("the journal's append-only trigger `{t}` is missing: the journal could have been edited"),
-            });
-        }
-    }
+pub(crate) fn verify(st: &mut dyn StoreTx) -> Result<VerifyDoc> {
+    let mut problems: Vec<Problem> = st
+        .check_storage()?
+        .into_iter()
+        .map(|message| Problem {
+            entry: None,
+            message,
+        })
+        .collect();
     let mut replay = Replay::new();
-    journal::for_each_after(conn, 0, |e| {
+    let walked = st.entries(0, &mut |e| {
         replay.apply(&e);
         Ok(())
-    })?;
-    compare_caches(conn, &replay, &mut problems)?;
+    });
+    if let Err(e) = walked {
+        unreadable(&mut problems, "journal", e)?;
+    }
+    compare_caches(st, &replay, &mut problems)?;
     let overruns = replay.overruns;
     let mut all = replay.problems;
     all.append(&mut problems);
@@ -90,205 +72,208 @@ pub(crate) fn verify(conn: &Connection) -> Result<VerifyDoc> {
     })
 }
 
-fn compare_caches(conn: &Connection, r: &Replay, problems: &mut Vec<Problem>) -> Result<()> {
-    match (Settings::load(conn), &r.settings) {
-        (Ok(s), Some(j)) if s == *j => {}
+/// A table whose rows cannot be read is a problem; any other error stops
+/// `verify`.
+fn unreadable(problems: &mut Vec<Problem>, table: &str, e: LedgerError) -> Result<()> {
+    match e {
+        LedgerError::Corrupt(m) => {
+            problems.push(Problem {
+                entry: None,
+                message: format!("{table}: {m}"),
+            });
+            Ok(())
+        }
+        other => Err(other),
+    }
+}
+
+fn read<T>(problems: &mut Vec<Problem>, table: &str, r: Result<T>) -> Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) => unreadable(problems, table, e).map(|()| None),
+    }
+}
+
+fn limits_text(p: &PartyRow) -> String {
+    let l = &p.limits;
+    format!(
+        "cap {} per {}, max_holds {} (set by entry {})",
+        l.cap.map_or("none".to_string(), |c| c.to_string()),
+        l.period,
+        l.max_holds.map_or("none".to_string(), |m| m.to_string()),
+        p.limits_seq
+    )
+}
+
+fn compare_caches(st: &mut dyn StoreTx, r: &Replay, problems: &mut Vec<Problem>) -> Result<()> {
+    match (read(problems, "settings", st.settings())?, &r.settings) {
+        (Some(s), Some(j)) if s == *j => {}
         _ => cache_problem(problems, "settings do not match the `init` entry".into()),
     }
-    // Users and their per-day counters.
-    let rows = state::users(conn)?;
-    let mut seen = 0;
-    for row in &rows {
-        let Some(p) = r.users.get(&row.id) else {
+    if let Some(rows) = read(problems, "users", st.users())? {
+        let mut seen = 0;
+        for row in &rows {
+            let Some(p) = r.users.get(&row.id) else {
+                cache_problem(
+                    problems,
+                    format!("users: `{}` is not in the journal", row.id),
+                );
+                continue;
+            };
+            seen += 1;
+            let journal = PartyRow {
+                id: row.id.clone(),
+                limits: p.limits,
+                limits_seq: p.limits_seq,
+                open_holds: p.open_holds,
+                totals: p.totals,
+            };
+            party_problem(problems, &format!("users.{}", row.id), row, &journal);
+        }
+        if seen != r.users.len() {
+            cache_problem(problems, "users: a user in the journal has no row".into());
+        }
+    }
+    if let Some(org) = read(problems, "org", st.org())? {
+        let journal = PartyRow {
+            id: String::new(),
+            limits: r.org.limits,
+            limits_seq: r.org.limits_seq,
+            open_holds: r.org.open_holds,
+            totals: r.org.totals.for_org(),
+        };
+        party_problem(problems, "org", &org, &journal);
+    }
+    if let Some(days) = read(problems, "day counters", st.day_rows())? {
+        let mut derived = BTreeMap::new();
+        for (u, p) in &r.users {
+            for (d, c) in &p.days {
+                derived.insert((u.clone(), *d), *c);
+            }
+        }
+        if let Some((u, d)) = first_diff(&days.users, &derived) {
             cache_problem(
                 problems,
-                format!("users: `{}` is not in the journal", row.id),
+                format!("user_days.{u}.{d} differs from the journal"),
             );
-            continue;
-        };
-        seen += 1;
-        if row.limits != p.limits || row.open_holds != p.open_holds || row.totals != p.totals {
+        }
+        let derived: BTreeMap<NaiveDate, Counters> =
+            r.org.days.iter().map(|(d, c)| (*d, c.for_org())).collect();
+        if let Some(d) = first_diff(&days.org, &derived) {
+            cache_problem(problems, format!("org_days.{d} differs from the journal"));
+        }
+    }
+    if let Some(grants) = read(problems, "grants", st.grants())? {
+        let cached: BTreeMap<&str, &Grant> = grants.iter().map(|g| (g.key.as_str(), g)).collect();
+        let derived: BTreeMap<&str, &Grant> =
+            r.grants.iter().map(|(k, g)| (k.as_str(), g)).collect();
+        if let Some(bad) = cached
+            .keys()
+            .chain(derived.keys())
+            .find(|k| cached.get(*k) != derived.get(*k))
+        {
+            cache_problem(problems, format!("grants.{bad} differs from the journal"));
+        }
+    }
+    if let Some(tokens) = read(problems, "tokens", st.tokens())? {
+        let derived: Vec<&Token> = r.tokens.values().collect();
+        let cached: Vec<&Token> = tokens.iter().collect();
+        if cached != derived {
+            let bad = tokens
+                .iter()
+                .map(|t| t.name.as_str())
+                .chain(r.tokens.keys().map(String::as_str))
+                .find(|n| tokens.iter().find(|t| t.name == *n) != r.tokens.get(*n))
+                .unwrap_or_default()
+                .to_string();
+            cache_problem(problems, format!("tokens.{bad} differs from the journal"));
+        }
+    }
+    if let Some(holds) = read(problems, "holds", st.holds(None, true))? {
+        if holds.len() != r.holds.len() {
             cache_problem(
                 problems,
                 format!(
-                    "users.{}: {} open holds, {} but the journal gives {} open holds, {}",
-                    row.id,
-                    row.open_holds,
-                    show(&row.totals),
-                    p.open_holds,
-                    show(&p.totals)
+                    "holds: {} rows but the journal has {}",
+                    holds.len(),
+                    r.holds.len()
                 ),
             );
         }
-    }
-    if seen != r.users.len() {
-        cache_problem(problems, "users: a user in the journal has no row".into());
-    }
-    let org = state::org(conn)?;
-    let org_totals = Counters {
-        allow_spent: 0,
-        allow_held: 0,
-        ..r.org.totals
-    };
-    if org.limits != r.org.limits || org.open_holds != r.org.open_holds || org.totals != org_totals
-    {
-        cache_problem(
-            problems,
-            format!(
-                "org: {} but the journal gives {}",
-                show(&org.totals),
-                show(&org_totals)
-            ),
-        );
-    }
-    compare_days(conn, r, problems)?;
-    // Grants.
-    let mut stmt =
-        conn.prepare("SELECT key, user, credits, expires, spent, held, seq FROM grants")?;
-    let grants: BTreeMap<String, GrantFields> = stmt
-        .query_map([], |x| {
-            Ok((
-                x.get(0)?,
-                (
-                    x.get(1)?,
-                    x.get(2)?,
-                    x.get(3)?,
-                    x.get(4)?,
-                    x.get(5)?,
-                    x.get(6)?,
-                ),
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let derived: BTreeMap<String, GrantFields> = r
-        .grants
-        .iter()
-        .map(|(k, g)| {
-            (
-                k.clone(),
-                (
-                    g.user.clone(),
-                    g.credits,
-                    g.expires.clone(),
-                    g.spent,
-                    g.held,
-                    g.seq,
-                ),
-            )
-        })
-        .collect();
-    if grants != derived {
-        let bad = grants
-            .keys()
-            .chain(derived.keys())
-            .find(|k| grants.get(*k) != derived.get(*k))
-            .cloned()
-            .unwrap_or_default();
-        cache_problem(problems, format!("grants.{bad} differs from the journal"));
-    }
-    // Holds.
-    let holds = hold::list_all(conn)?;
-    if holds.len() != r.holds.len() {
-        cache_problem(
-            problems,
-            format!(
-                "holds: {} rows but the journal has {}",
-                holds.len(),
-                r.holds.len()
-            ),
-        );
-    }
-    for h in holds {
-        if !same_hold(&h, r) {
-            cache_problem(
-                problems,
-                format!("holds.{} differs from the journal", h.key),
-            );
+        for h in holds {
+            if r.holds.get(&h.key) != Some(&h) {
+                cache_problem(
+                    problems,
+                    format!(
+                        "holds.{} {}",
+                        h.key,
+                        hold_difference(&h, r.holds.get(&h.key))
+                    ),
+                );
+            }
         }
     }
     Ok(())
 }
 
-fn same_hold(h: &HoldRow, r: &Replay) -> bool {
-    let Some(j) = r.holds.get(&h.key) else {
-        return false;
-    };
-    h.kind == j.kind
-        && h.user == j.user
-        && h.model == j.model
-        && h.day == j.day
-        && h.credits == j.credits
-        && h.alloc == j.alloc
-        && h.created_at == j.created_at
-        && h.expires_at.map(hold::micros_text) == j.expires_at
-        && h.state == j.state
-        && h.settled == j.settled
-        && h.overrun == j.overrun
-        && h.seq == j.seq
-        && h.end_seq == j.end_seq
-}
-
-fn compare_days(conn: &Connection, r: &Replay, problems: &mut Vec<Problem>) -> Result<()> {
-    let mut stmt = conn.prepare(
-        "SELECT user, day, spent, held, allow_spent, allow_held, overruns FROM user_days ORDER BY user, day",
-    )?;
-    let mut rows = stmt.query([])?;
-    let mut cached: BTreeMap<(String, String), Counters> = BTreeMap::new();
-    while let Some(x) = rows.next()? {
-        let c = Counters {
-            spent: x.get(2)?,
-            held: x.get(3)?,
-            allow_spent: x.get(4)?,
-            allow_held: x.get(5)?,
-            overruns: x.get(6)?,
-        };
-        cached.insert((x.get(0)?, x.get(1)?), c);
-    }
-    let mut derived = BTreeMap::new();
-    for (u, p) in &r.users {
-        for (d, c) in &p.days {
-            derived.insert((u.clone(), d.clone()), *c);
-        }
-    }
-    if let Some((u, d)) = first_diff(&cached, &derived) {
+/// Says which of a party's figures differ, with both values.
+fn party_problem(problems: &mut Vec<Problem>, name: &str, cached: &PartyRow, journal: &PartyRow) {
+    if cached.limits != journal.limits || cached.limits_seq != journal.limits_seq {
         cache_problem(
             problems,
-            format!("user_days.{u}.{d} differs from the journal"),
+            format!(
+                "{name}: limits are {} but the journal gives {}",
+                limits_text(cached),
+                limits_text(journal)
+            ),
         );
     }
-    let mut stmt = conn.prepare("SELECT day, spent, held, overruns FROM org_days ORDER BY day")?;
-    let mut rows = stmt.query([])?;
-    let mut cached: BTreeMap<String, Counters> = BTreeMap::new();
-    while let Some(x) = rows.next()? {
-        let c = Counters {
-            spent: x.get(1)?,
-            held: x.get(2)?,
-            overruns: x.get(3)?,
-            ..Counters::default()
-        };
-        cached.insert(x.get(0)?, c);
+    if cached.open_holds != journal.open_holds || cached.totals != journal.totals {
+        cache_problem(
+            problems,
+            format!(
+                "{name}: {} open holds, {} but the journal gives {} open holds, {}",
+                cached.open_holds,
+                show(&cached.totals),
+                journal.open_holds,
+                show(&journal.totals)
+            ),
+        );
     }
-    let derived = org_days(&r.org);
-    if let Some(d) = first_diff(&cached, &derived) {
-        cache_problem(problems, format!("org_days.{d} differs from the journal"));
-    }
-    Ok(())
 }
 
-fn org_days(p: &Party) -> BTreeMap<String, Counters> {
-    p.days
-        .iter()
-        .map(|(d, c)| {
-            (
-                d.clone(),
-                Counters {
-                    allow_spent: 0,
-                    allow_held: 0,
-                    ..*c
-                },
-            )
-        })
-        .collect()
+fn hold_difference(cached: &Hold, journal: Option<&Hold>) -> String {
+    let Some(j) = journal else {
+        return "is not in the journal".into();
+    };
+    let fields: [(&str, String, String); 6] = [
+        (
+            "state",
+            cached.state.as_str().into(),
+            j.state.as_str().into(),
+        ),
+        (
+            "credits",
+            Micros(cached.credits).to_string(),
+            Micros(j.credits).to_string(),
+        ),
+        ("user", cached.user.clone(), j.user.clone()),
+        (
+            "settled",
+            format!("{:?}", cached.settled.map(Micros)),
+            format!("{:?}", j.settled.map(Micros)),
+        ),
+        ("day", cached.day.to_string(), j.day.to_string()),
+        (
+            "expires_at",
+            format!("{:?}", cached.expires_at),
+            format!("{:?}", j.expires_at),
+        ),
+    ];
+    match fields.iter().find(|(_, a, b)| a != b) {
+        Some((f, a, b)) => format!("differs from the journal: {f} is {a}, the journal gives {b}"),
+        None => "differs from the journal".into(),
+    }
 }
 
 /// The first key whose counters differ (a missing row counts as zero).

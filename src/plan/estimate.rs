@@ -247,7 +247,7 @@ fn price_cached<'b>(
         .or_insert_with(|| book.resolve(&item.model, opts.as_of, opts.allow_retired))
         .clone();
     match resolved {
-        Ok(r) => price_item(plan, item, r, swaps),
+        Ok(r) => price_item(plan, item, r, swaps, opts.as_of),
         Err(e) => Err(plan.item_error(item, Some("model"), &e.to_string())),
     }
 }
@@ -257,6 +257,7 @@ fn price_item<'b>(
     item: &Item,
     mut r: Resolved<'b>,
     swaps: &[SwapTo<'b>],
+    as_of: NaiveDate,
 ) -> Result<ItemReport, InputError> {
     let err = |field: Option<&str>, msg: String| plan.item_error(item, field, &msg);
     let mut swapped_from = None;
@@ -421,6 +422,11 @@ fn price_item<'b>(
         Quantity::PerDay { per_day, days } => (Some(per_day), Some(days)),
         Quantity::Count(_) => (None, None),
     };
+    if let (Some(d), None, Some(off)) = (days, r.retired, model.retired) {
+        if let Some(w) = retires_during(as_of, d, off) {
+            warnings.push(format!("{}{}", r.id(), w));
+        }
+    }
     let limits = item.limits.as_ref().or(model.limits.as_ref());
     let mut timing_out = (None, None, None);
     if let Some(limits) = limits {
@@ -482,6 +488,21 @@ fn price_item<'b>(
     })
 }
 
+/// A `per_day` item's work runs `days` days from `as_of` (the last day is
+/// `as_of + days − 1`). When the model is retired (`off`, its first day
+/// gone) before that, says how many of those days it can't run.
+fn retires_during(as_of: NaiveDate, days: u64, off: NaiveDate) -> Option<String> {
+    let days_i = i64::try_from(days).ok()?;
+    let last = as_of.checked_add_signed(chrono::Duration::try_days(days_i - 1)?)?;
+    if off > last || off <= as_of {
+        return None;
+    }
+    let lost = (last - off).num_days() + 1;
+    Some(format!(
+        " retires on {off}, but this per_day item runs {days} days, {as_of} to {last}: its last {lost} day(s) can't run on it; plan a successor or fewer days"
+    ))
+}
+
 /// Whole jobs for `n` units with retries: ceil(n × (1 + retry_rate)).
 fn jobs_for(n: Decimal, retry_rate: Decimal) -> u64 {
     use rust_decimal::prelude::ToPrimitive;
@@ -507,16 +528,7 @@ fn credit_value(plan: &Plan, r: &Resolved<'_>, unit: &str) -> Option<(Decimal, &
     if let Some(cv) = plan.credit_value.iter().find(|c| c.unit == unit) {
         return Some((cv.value, "plan"));
     }
-    let cu = r.table.credits.get(unit)?;
-    let v = cu.value_per_credit()?;
-    Some((
-        v,
-        if cu.packs.is_empty() {
-            "subscription"
-        } else {
-            "pack"
-        },
-    ))
+    r.table.credit_value(unit)
 }
 
 /// Credits and money per credit unit; each money total is the exact sum of
@@ -665,5 +677,20 @@ mod tests {
                 .sum();
             prop_assert_eq!(exact, sum);
         }
+    }
+
+    #[test]
+    fn retires_during_counts_the_days_a_per_day_item_loses() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // 14 days from 2026-11-10 end on 2026-11-23; retired 2026-11-17 loses
+        // 11-17 … 11-23 = 7 days.
+        let w = retires_during(d("2026-11-10"), 14, d("2026-11-17")).unwrap();
+        assert!(w.contains("its last 7 day(s)"), "{w}");
+        assert!(w.contains("2026-11-10 to 2026-11-23"), "{w}");
+        // Retiring the day after the last day costs nothing.
+        assert_eq!(retires_during(d("2026-11-10"), 14, d("2026-11-24")), None);
+        // Retiring on the last day loses one day.
+        let w = retires_during(d("2026-11-10"), 14, d("2026-11-23")).unwrap();
+        assert!(w.contains("its last 1 day(s)"), "{w}");
     }
 }

@@ -1,7 +1,7 @@
 //! Image-input tokens for reference images sent with an image request.
 //!
-//! The rule is OpenAI's for gpt-image-1 (its images-and-vision guide, OAI-VIS
-//! in docs/pricing-tables.md):
+//! The rule is OpenAI's for gpt-image-1 (OpenAI's images-and-vision guide, OAI-VIS in
+//! docs/pricing-tables.md):
 //! the image is scaled down to fit within 2048×2048, then scaled down so its
 //! short side is 512 px, and cut into 512-px tiles. At low input fidelity
 //! (the default) it costs `65 + 129 × tiles` tokens — a 1024×1024 input is

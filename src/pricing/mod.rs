@@ -5,16 +5,19 @@
 //! (whole-file rules) — into [`Table`]s. A [`PriceBook`] holds every version
 //! and answers which table is in force on a date and which model a name
 //! means; [`quote`] prices one unit of work. `diff` and `check` back the
-//! `rates` commands.
+//! `rates` commands; `import` and `table_text` turn LiteLLM's price
+//! file into tables (`rates import litellm`).
 
 mod book;
 pub mod check;
 pub mod diff;
+pub mod import;
 pub mod listing;
 mod load;
 mod model;
 mod quote;
 mod raw;
+pub mod table_text;
 mod validate;
 
 pub use book::{BookError, LookupError, PriceBook, Resolved};

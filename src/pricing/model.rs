@@ -86,6 +86,23 @@ impl Table {
         format!("{}@{}", self.provider, self.effective)
     }
 
+    /// The money value of one credit of `unit` in this table, and where it
+    /// comes from (`"pack"` or `"subscription"`): the cheapest pack's price
+    /// per credit, else the cheapest subscription's. `estimate` and the
+    /// ledger value vendor credits by this one rule.
+    pub fn credit_value(&self, unit: &str) -> Option<(Decimal, &'static str)> {
+        let cu = self.credits.get(unit)?;
+        let v = cu.value_per_credit()?;
+        Some((
+            v,
+            if cu.packs.is_empty() {
+                "subscription"
+            } else {
+                "pack"
+            },
+        ))
+    }
+
     /// The model called `name` here, by id or alias.
     pub fn model(&self, name: &str) -> Option<&Model> {
         self.models.get(name).or_else(|| {
@@ -107,6 +124,8 @@ pub struct Model {
     /// The credit unit (in this table) its prices are in; `None` = money.
     pub price_unit: Option<String>,
     pub tokens: TokenPrices,
+    /// Higher token prices for requests with long input, where the vendor has them.
+    pub long_context: Option<LongContext>,
     pub image: Option<ImagePrices>,
     pub video: Option<VideoPrices>,
     /// Clip lengths the API offers, in seconds (empty = any).
@@ -149,6 +168,31 @@ impl TokenPrices {
     /// True when no token price is set.
     pub fn is_empty(&self) -> bool {
         self.entries().is_empty()
+    }
+}
+
+/// A long-context tier: a request whose input tokens (plain plus cached)
+/// are more than `above` is priced wholly at these prices; a price not set
+/// here stays the model's base price.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LongContext {
+    pub above: u64,
+    pub input: Option<Decimal>,
+    pub cached_input: Option<Decimal>,
+    pub output: Option<Decimal>,
+}
+
+impl LongContext {
+    /// The prices that are set, with their file key, in a fixed order.
+    pub fn entries(&self) -> Vec<(&'static str, Decimal)> {
+        [
+            ("input", self.input),
+            ("cached_input", self.cached_input),
+            ("output", self.output),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
     }
 }
 
@@ -270,6 +314,11 @@ impl Model {
         }
         for (k, p) in self.tokens.entries() {
             out.push((format!("tokens {k} /1M"), p));
+        }
+        if let Some(lc) = &self.long_context {
+            for (k, p) in lc.entries() {
+                out.push((format!("tokens {k} above {} /1M", lc.above), p));
+            }
         }
         out
     }

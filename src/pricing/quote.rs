@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 
 use super::book::Resolved;
-use super::model::{ImagePrices, Kind, Model, QualityPrice, Size, Table, VideoPrices};
+use super::model::{ImagePrices, Kind, LongContext, Model, QualityPrice, Size, Table, VideoPrices};
 use crate::money::{Currency, plain};
 
 /// What one unit of work asks for. Fields that don't apply to the model's
@@ -366,26 +366,36 @@ fn video(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
 fn text(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
     let name = &model.name;
     let t = &model.tokens;
+    // A request whose input (plain plus cached) passes the long-context
+    // threshold is priced wholly at the tier's prices, as the vendors bill it.
+    let sent = spec
+        .input_tokens
+        .unwrap_or(0)
+        .saturating_add(spec.cached_input_tokens.unwrap_or(0));
+    let tier = model.long_context.as_ref().filter(|lc| sent > lc.above);
+    let pick = |base: Option<Decimal>, long: fn(&LongContext) -> Option<Decimal>| {
+        tier.and_then(long).or(base)
+    };
     let parts = [
         (
             "input_tokens",
             "input",
             spec.input_tokens,
-            t.input.or(t.text_input),
+            pick(t.input.or(t.text_input), |lc| lc.input),
             "in",
         ),
         (
             "cached_input_tokens",
             "cached_input",
             spec.cached_input_tokens,
-            t.cached_input.or(t.cached_text_input),
+            pick(t.cached_input.or(t.cached_text_input), |lc| lc.cached_input),
             "cached",
         ),
         (
             "output_tokens",
             "output",
             spec.output_tokens,
-            t.output,
+            pick(t.output, |lc| lc.output),
             "out",
         ),
     ];
@@ -419,5 +429,248 @@ fn text(model: &Model, spec: &RequestSpec) -> Result<Priced, QuoteError> {
         }
         let _ = write!(label, "{n} {short}");
     }
+    if let Some(lc) = tier {
+        let _ = write!(label, " (long context, input above {})", lc.above);
+    }
     Ok((total, label, "request", Vec::new()))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Quoting one unit directly, on the frozen fixture book
+    //! (tests/fixtures/book/openai/2026-01-01.toml).
+
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::pricing::fixture_book;
+
+    fn model(name: &str) -> (&'static Table, &'static Model) {
+        let t = fixture_book().versions("openai").last().unwrap();
+        (t, t.model(name).unwrap())
+    }
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn an_image_is_priced_by_quality_and_size() {
+        let (t, m) = model("gpt-image-1");
+        let spec = RequestSpec {
+            quality: Some("high".into()),
+            size: Some("1024x1536".into()),
+            ..RequestSpec::default()
+        };
+        let q = quote(t, m, &spec).unwrap();
+        assert_eq!(q.unit_price, dec("0.25"));
+        assert_eq!(q.spec, "high 1024x1536");
+        assert_eq!(q.unit, "image");
+        assert_eq!(q.price_unit, PriceUnit::Money(Currency::USD));
+        // 2,000 prompt tokens at 5.00/M add 0.01: 0.25 + 0.01 = 0.26.
+        let q = quote(
+            t,
+            m,
+            &RequestSpec {
+                prompt_tokens: Some(2000),
+                ..spec
+            },
+        )
+        .unwrap();
+        assert_eq!(q.unit_price, dec("0.26"));
+        assert_eq!(q.spec, "high 1024x1536 +2000 prompt tokens");
+    }
+
+    #[test]
+    fn a_missing_or_unoffered_choice_lists_the_valid_ones() {
+        let (t, m) = model("gpt-image-1");
+        let e = quote(t, m, &RequestSpec::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`quality` is missing; gpt-image-1 needs it (valid: high, low, medium)"
+        );
+        let spec = RequestSpec {
+            quality: Some("ultra".into()),
+            ..RequestSpec::default()
+        };
+        let e = quote(t, m, &spec).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "gpt-image-1 does not offer quality `ultra`; offered: high, low, medium"
+        );
+        let spec = RequestSpec {
+            quality: Some("low".into()),
+            size: Some("512x512".into()),
+            ..RequestSpec::default()
+        };
+        let e = quote(t, m, &spec).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("offered: 1024x1024, 1024x1536, 1536x1024"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_clip_is_seconds_times_the_resolution_rate() {
+        let (t, m) = model("sora-2-pro");
+        let spec = RequestSpec {
+            seconds: Some(dec("8")),
+            resolution: Some("1792x1024".into()),
+            ..RequestSpec::default()
+        };
+        // 0.50/s × 8 s = 4.00.
+        let q = quote(t, m, &spec).unwrap();
+        assert_eq!(q.unit_price, dec("4.00"));
+        assert_eq!(q.spec, "8s 1792x1024");
+        assert!(q.warnings.is_empty());
+        // `720p` names both 720x1280 and 1280x720, priced alike (0.30/s).
+        assert_eq!(
+            match_resolution(m, "720p").unwrap(),
+            ("720p".into(), dec("0.30"))
+        );
+        // `1024p` names 1024x1792 and 1792x1024 (0.50/s each); `4k` none.
+        assert_eq!(match_resolution(m, "1024p").unwrap().1, dec("0.50"));
+        let e = match_resolution(m, "4k").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                QuoteError::NotOffered {
+                    field: "resolution",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = match_resolution(m, "wide").unwrap_err();
+        assert!(e.to_string().contains("is not a resolution"), "{e}");
+        let e = quote(
+            t,
+            m,
+            &RequestSpec {
+                seconds: Some(dec("-1")),
+                ..spec
+            },
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                QuoteError::Invalid {
+                    field: "seconds",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn text_adds_each_token_part() {
+        let (t, m) = model("gpt-5");
+        // 2,000,000 in × 1.25 + 100,000 cached × 0.125 + 50,000 out × 12.00,
+        // per million: 2.50 + 0.0125 + 0.60 = 3.1125.
+        let spec = RequestSpec {
+            input_tokens: Some(2_000_000),
+            cached_input_tokens: Some(100_000),
+            output_tokens: Some(50_000),
+            ..RequestSpec::default()
+        };
+        let q = quote(t, m, &spec).unwrap();
+        assert_eq!(q.unit_price, dec("3.1125"));
+        assert_eq!(q.spec, "2000000 in + 100000 cached + 50000 out");
+        assert_eq!(q.unit, "request");
+        let e = quote(t, m, &RequestSpec::default()).unwrap_err();
+        assert!(matches!(
+            e,
+            QuoteError::Missing {
+                field: "input_tokens",
+                ..
+            }
+        ));
+        // u64::MAX tokens × a price overflows nothing silently.
+        let huge = RequestSpec {
+            input_tokens: Some(u64::MAX),
+            ..RequestSpec::default()
+        };
+        let q = quote(t, m, &huge).unwrap();
+        assert!(q.unit_price > Decimal::ZERO);
+    }
+}
+
+#[cfg(test)]
+mod long_context_tests {
+    //! Long-context token tiers.
+
+    use super::*;
+    use crate::pricing::parse_table;
+    use rust_decimal_macros::dec;
+
+    const TABLE: &str = r#"schema = 1
+provider = "acme"
+effective = 2026-01-01
+currency = "USD"
+source = "test"
+
+[models.t]
+kind = "text"
+tokens = { input = "2.50", cached_input = "0.25", output = "15.00" }
+long_context = { above = 272000, input = "5.00", output = "22.50" }
+"#;
+
+    fn request(input: u64, cached: u64, output: u64) -> RequestSpec {
+        RequestSpec {
+            input_tokens: Some(input),
+            cached_input_tokens: Some(cached),
+            output_tokens: Some(output),
+            ..RequestSpec::default()
+        }
+    }
+
+    #[test]
+    fn long_context_prices_the_whole_request_past_the_threshold() {
+        let t = parse_table("t.toml", TABLE, None).unwrap();
+        let m = &t.models["t"];
+        // At the threshold (272,000 in all): base prices.
+        // 270,000 × 2.50/1M = 0.675; 2,000 × 0.25/1M = 0.0005; 1,000 × 15/1M = 0.015
+        // → 0.6905.
+        let q = quote(&t, m, &request(270_000, 2_000, 1_000)).unwrap();
+        assert_eq!(q.unit_price, dec!(0.6905));
+        assert!(!q.spec.contains("long context"), "{}", q.spec);
+        // One token more: every token at the tier. 270,001 × 5/1M = 1.350005;
+        // cached has no tier price, so stays 0.25: 2,000 × 0.25/1M = 0.0005;
+        // 1,000 × 22.50/1M = 0.0225 → 1.373005.
+        let q = quote(&t, m, &request(270_001, 2_000, 1_000)).unwrap();
+        assert_eq!(q.unit_price, dec!(1.373005));
+        assert_eq!(
+            q.spec,
+            "270001 in + 2000 cached + 1000 out (long context, input above 272000)"
+        );
+    }
+
+    #[test]
+    fn long_context_is_refused_on_image_models_and_needs_a_price() {
+        let bad = TABLE.replace(
+            "[models.t]\nkind = \"text\"",
+            "[models.t]\nkind = \"image\"\nimage = \"0.04\"",
+        );
+        let errs = parse_table("t.toml", &bad, None).unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|e| e.field.as_deref() == Some("models.t.long_context")
+                    && e.message.contains("text models")),
+            "{errs:?}"
+        );
+        let empty = TABLE.replace(
+            "long_context = { above = 272000, input = \"5.00\", output = \"22.50\" }",
+            "long_context = { above = 0 }",
+        );
+        let errs = parse_table("t.toml", &empty, None).unwrap_err();
+        let fields: Vec<_> = errs.iter().filter_map(|e| e.field.clone()).collect();
+        assert!(
+            fields.contains(&"models.t.long_context.above".to_string())
+                && fields.contains(&"models.t.long_context".to_string()),
+            "{errs:?}"
+        );
+    }
 }

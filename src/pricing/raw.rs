@@ -82,6 +82,7 @@ pub struct RawModel {
     pub retired: Option<RawDate>,
     pub price_unit: Option<Spanned<String>>,
     pub tokens: Option<Spanned<RawTokens>>,
+    pub long_context: Option<Spanned<RawLongContext>>,
     pub image: Option<Spanned<RawImage>>,
     pub video: Option<Spanned<RawVideo>>,
     pub durations: Option<Vec<Spanned<u32>>>,
@@ -109,6 +110,18 @@ pub struct RawTokens {
     pub image_input: Option<RawAmount>,
     pub cached_image_input: Option<RawAmount>,
     pub image_output: Option<RawAmount>,
+}
+
+/// `long_context`: the token prices of a request whose input (plain and
+/// cached) is more than `above` tokens — every token of such a request is
+/// priced here, as the vendors bill it.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawLongContext {
+    pub above: Spanned<u64>,
+    pub input: Option<RawAmount>,
+    pub cached_input: Option<RawAmount>,
+    pub output: Option<RawAmount>,
 }
 
 #[derive(Deserialize, Debug)]

@@ -343,6 +343,37 @@ fn model(
             format!("`video` prices are for video models; this model is kind = \"{kind}\""),
         );
     }
+    let long_context = raw.long_context.map(|lc| {
+        let span = lc.span();
+        let lc = lc.into_inner();
+        if kind != Kind::Text {
+            p.at(
+                span.clone(),
+                format!("{field}.long_context"),
+                format!("`long_context` prices are for text models; this model is kind = \"{kind}\""),
+            );
+        }
+        if *lc.above.get_ref() == 0 {
+            p.at(
+                lc.above.span(),
+                format!("{field}.long_context.above"),
+                "`above` is the input-token count past which the long-context prices apply; it is at least 1",
+            );
+        }
+        if lc.input.is_none() && lc.cached_input.is_none() && lc.output.is_none() {
+            p.at(
+                span,
+                format!("{field}.long_context"),
+                "`long_context` needs at least one of `input`, `cached_input`, `output` (per 1M tokens)",
+            );
+        }
+        LongContext {
+            above: *lc.above.get_ref(),
+            input: lc.input.map(|a| a.0),
+            cached_input: lc.cached_input.map(|a| a.0),
+            output: lc.output.map(|a| a.0),
+        }
+    });
     let image = raw.image.map(|i| match i.into_inner() {
         RawImage::Single(a) => ImagePrices::Single(a.0),
         RawImage::ByQuality(qs) => ImagePrices::ByQuality(
@@ -467,6 +498,7 @@ fn model(
         retired: raw.retired.map(|d| d.0),
         price_unit: raw.price_unit.map(Spanned::into_inner),
         tokens,
+        long_context,
         image,
         video,
         durations,

@@ -8,6 +8,7 @@ use super::{Format, Sheet};
 use crate::money::plain;
 use crate::pricing::check::CheckReport;
 use crate::pricing::diff::DiffReport;
+use crate::pricing::import::ImportReport;
 use crate::pricing::listing::{ListReport, ShowReport};
 
 /// `rates list`.
@@ -199,6 +200,42 @@ pub fn diff(r: &DiffReport, format: Format) -> Vec<Sheet> {
     vec![models, prices]
 }
 
+/// `rates import`: what was written per provider, and what was skipped.
+pub fn import(r: &ImportReport) -> Vec<Sheet> {
+    let mut written = Sheet::new(["provider", "file", "models", "image", "video", "text"])
+        .titled(format!(
+            "{} models imported from {} ({} entries), effective {}",
+            r.imported, r.file, r.entries, r.effective
+        ))
+        .right_aligned(&[2, 3, 4, 5]);
+    for p in &r.providers {
+        written.row([
+            p.provider.clone(),
+            p.file.clone(),
+            p.models.to_string(),
+            p.image.to_string(),
+            p.video.to_string(),
+            p.text.to_string(),
+        ]);
+    }
+    let mut skipped = Sheet::new(["reason", "entries", "example", "why"])
+        .titled(format!("{} entries skipped", r.skipped.len()))
+        .right_aligned(&[1]);
+    for (reason, n) in &r.skipped_by_reason {
+        let ex = r.skipped.iter().find(|s| s.reason == *reason);
+        skipped.row([
+            reason.to_string(),
+            n.to_string(),
+            ex.map(|s| s.key.clone()).unwrap_or_default(),
+            ex.map(|s| s.detail.clone()).unwrap_or_default(),
+        ]);
+    }
+    skipped
+        .notes
+        .push("Every skipped entry, with why: --format json (`skipped`).".into());
+    vec![written, skipped]
+}
+
 /// `rates check`.
 pub fn check(r: &CheckReport, format: Format) -> Vec<Sheet> {
     let mut s = Sheet::new(["file", "line", "column", "field", "problem"]).titled(if r.ok {
@@ -229,5 +266,29 @@ pub fn check(r: &CheckReport, format: Format) -> Vec<Sheet> {
             p.message.clone(),
         ]);
     }
-    vec![s]
+    let mut out = vec![s];
+    if let Some(days) = r.stale_after_days {
+        let mut st = Sheet::new(["provider", "newest table", "age (days)"])
+            .titled(if r.stale.is_empty() {
+                format!("no provider's newest table is older than {days} days")
+            } else {
+                format!(
+                    "{} provider(s) with no table in the last {days} days",
+                    r.stale.len()
+                )
+            })
+            .right_aligned(&[2]);
+        for x in &r.stale {
+            st.row([
+                x.provider.clone(),
+                x.newest.to_string(),
+                x.age_days.to_string(),
+            ]);
+        }
+        if st.rows.is_empty() {
+            st.headers.clear();
+        }
+        out.push(st);
+    }
+    out
 }

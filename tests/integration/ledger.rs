@@ -15,6 +15,8 @@ mod bad_input;
 mod basics;
 #[path = "ledger/crash.rs"]
 mod crash;
+#[path = "ledger/fixture.rs"]
+mod fixture;
 #[path = "ledger/idempotency.rs"]
 mod idempotency;
 #[path = "ledger/model.rs"]
@@ -25,8 +27,14 @@ mod periods;
 mod races;
 #[path = "ledger/schema.rs"]
 mod schema;
+#[path = "ledger/seam.rs"]
+mod seam;
+#[path = "ledger/storage.rs"]
+mod storage;
 #[path = "ledger/tamper.rs"]
 mod tamper;
+#[path = "ledger/tokens.rs"]
+mod tokens;
 
 /// The fixed clock of `common::cmd`.
 pub const NOW: &str = "2026-04-20T09:00:00Z";

@@ -8,6 +8,11 @@ use serde_json::Value;
 
 use crate::common::{run, run_json};
 
+#[path = "rates/book.rs"]
+mod book;
+#[path = "rates/import.rs"]
+mod import;
+
 const FIXTURES: &str = "tests/fixtures/book";
 
 fn fixture_args<'a>(rest: &[&'a str]) -> Vec<&'a str> {
@@ -64,7 +69,7 @@ fn walk(dir: &Path) -> usize {
 #[test]
 fn spot_prices_match_their_sources() {
     // (model, as of, price label, expected) — from docs/pricing-tables.md,
-    // each row checked against the source its table cites.
+    // each row checked against the sources named there.
     let spots = [
         (
             "openai/gpt-image-1",
@@ -137,7 +142,7 @@ fn spot_prices_match_their_sources() {
         ("openai/gpt-5", "2025-09-01", "tokens output /1M", "10"),
         ("openai/gpt-5.2", "2026-01-01", "tokens output /1M", "14"),
         ("openai/gpt-5.5", "2026-09-01", "tokens input /1M", "5"),
-        ("kie/gpt-image-2", "2026-04-20", "image", "12"), // S001: 12 credits an image
+        ("kie/gpt-image-2", "2026-04-20", "image", "12"), // third-party article: 12 credits an image
         ("chatgpt/sora", "2026-05-01", "video 1280x720 /s", "16"), // 80 credits per 5 s
         (
             "google/veo-3.1-fast-generate-001",

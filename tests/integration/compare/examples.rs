@@ -1,8 +1,9 @@
 //! Transcripts of the shipped examples (`examples/compare-*.toml`) on the
 //! shipped price tables, with `GENBUDGET_NOW` fixed (the profiles carry
-//! their own `as_of = 2026-05-01`, so the clock only has to be still).
+//! their own `as_of = 2026-04-21`, so the clock only has to be still).
 //!
-//! Prices used, all in force on 2026-05-01 (`pricing/`):
+//! Prices used, all in force on 2026-04-21 (`pricing/`; chatgpt/sora retires
+//! 2026-04-26, so the profiles are dated just before):
 //!
 //! - kie/gpt-image-2: 12 KIE credits an image; one pack, 1,000 credits for
 //!   5.00, no expiry (so leftovers serve every later month).
@@ -23,9 +24,17 @@ fn transcript(file: &str, extra: &[&str]) -> Run {
     args.extend_from_slice(extra);
     let r = run(&args);
     assert_eq!(r.code, 0, "{file}: {}", r.stderr);
-    assert_eq!(r.stderr, "", "{file}: no warnings expected");
+    // Sora's ChatGPT credits ended 2026-04-26, before the 2026-05 horizon:
+    // compare says so (and nothing else).
+    assert_eq!(
+        r.stderr, SORA_GONE,
+        "{file}: only the Sora warning expected"
+    );
     r
 }
+
+/// The one warning every example prints: chatgpt/sora retired 2026-04-26.
+const SORA_GONE: &str = "warning: chatgpt/sora retires on 2026-04-26, before the horizon begins (2026-05); it is priced as if it stayed\n";
 
 fn json(file: &str) -> Value {
     let (r, v) = run_json(&["compare", file, "--format", "json"]);
@@ -155,7 +164,7 @@ fn quarterly_sprints_packs_win() {
 
     let r = transcript("examples/compare-quarterly-sprints.toml", &["--monthly"]);
     for line in [
-        "Quarterly campaign sprints: 12 months from 2026-05 at prices of 2026-05-01, 1 seat, USD",
+        "Quarterly campaign sprints: 12 months from 2026-05 at prices of 2026-04-21, 1 seat, USD",
         &format!("Cheapest: {best} — 154.00 USD over 12 months."),
         "6 strategies compared in 2 independent groups.",
         "│ 2026-05 ┆ 34.00 ┆       210.00 ┆         54.60 ┆ 2× pack-1000 │",
@@ -282,7 +291,7 @@ fn team_seats_flip_the_winner() {
     let r = transcript("examples/compare-team-seats.toml", &[]);
     assert!(
         r.stdout.lines().any(|l| l
-            == "Daily content engine, three seats: 12 months from 2026-05 at prices of 2026-05-01, 3 seats, USD"),
+            == "Daily content engine, three seats: 12 months from 2026-05 at prices of 2026-04-21, 3 seats, USD"),
         "{}",
         r.stdout
     );

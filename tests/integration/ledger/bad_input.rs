@@ -374,7 +374,7 @@ fn a_newer_schema_is_refused() {
     refused(
         &db,
         &["reserve", "alice", "--key", "k", "--credits", "1"],
-        "was written by a newer genbudget (ledger schema 7; this genbudget reads up to 1); upgrade genbudget",
+        "was written by a newer genbudget (ledger schema 7; this genbudget reads up to 2); upgrade genbudget",
     );
 }
 

@@ -1155,9 +1155,8 @@ fn compare_state(
         replay.problems
     );
     // Balances derived from the journal alone equal the model's.
-    let day = genbudget::ledger::period::day_text(today);
     for (u, l) in &model.users {
-        let p = replay.users[u].period(&day);
+        let p = replay.users[u].period(today);
         let s = model.sums(Some(u), l.period, today);
         assert_eq!(
             (p.spent, p.held, p.allow_spent, p.allow_held, p.overruns),

@@ -374,3 +374,82 @@ fn an_edited_cache_is_reported() {
     let (v, _) = refused(&db);
     assert!(v["problems"].to_string().contains("user_days.alice"), "{v}");
 }
+
+#[test]
+fn a_raised_cap_in_the_cache_is_named_by_verify_and_refused_by_writes() {
+    let (db, _) = ledger();
+    // Someone multiplies alice's cap (500) by 100 in the cache only.
+    db.sqlite()
+        .execute("UPDATE users SET cap = cap * 100", [])
+        .unwrap();
+    let (v, _) = refused(&db);
+    let problems = v["problems"].to_string();
+    // verify says which figure differs, with both values: 50000 vs 500,
+    // set by entry 2 (the user_add).
+    assert!(
+        problems.contains("users.alice: limits are cap 50000 per month, max_holds none (set by entry 2) but the journal gives cap 500 per month, max_holds none (set by entry 2)"),
+        "{problems}"
+    );
+    // A write does not trust the cache: a charge the forged cap would allow
+    // (alice has 500 − 35 spent = 465 left) is refused, nothing written.
+    let before = db.bytes();
+    let r = db.run(&["charge", "alice", "--key", "big", "--credits", "1000"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.stderr,
+        "error: the ledger is damaged: users row `alice` has cap 50000 per month, max_holds none but entry 2 set cap 500 per month, max_holds none; the cache was changed; run `genbudget ledger verify`\n"
+    );
+    assert!(db.bytes() == before, "the refused charge wrote");
+    // Reading commands refuse it too, rather than show a forged cap.
+    assert_eq!(db.run(&["status", "alice"]).code, 2);
+}
+
+#[test]
+fn a_state_outside_its_set_is_named_not_defaulted() {
+    let (db, _) = ledger();
+    // Schema 2's CHECK refuses it; a hand edit that drops the check (here:
+    // writable_schema off, a row rewritten through a copy) is what verify
+    // and every reader must still catch. Simulate with the CHECK-free way
+    // SQLite allows: `PRAGMA ignore_check_constraints`.
+    let c = db.sqlite();
+    c.execute_batch("PRAGMA ignore_check_constraints = ON; UPDATE holds SET state = 'pending' WHERE key = 'job-2';")
+        .unwrap();
+    drop(c);
+    let (v, _) = refused(&db);
+    let problems = v["problems"].to_string();
+    assert!(
+        problems.contains(
+            "holds row `job-2`: state `pending` is not open, settled, released or expired"
+        ),
+        "{problems}"
+    );
+    let r = db.run(&["settle", "job-2"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("holds row `job-2`: state `pending`"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_zeroed_schema_version_is_a_problem_not_ok() {
+    let (db, _) = ledger();
+    db.sqlite().pragma_update(None, "user_version", 0).unwrap();
+    let (v, _) = refused(&db);
+    assert!(
+        v["problems"].to_string().contains("user_version) is 0"),
+        "{v}"
+    );
+    // Writes are refused up front, naming the file, not failing later.
+    let before = db.bytes();
+    let r = db.run(&["charge", "alice", "--key", "x", "--credits", "1"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("has ledger schema version 0"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains(db.path.to_str().unwrap()), "{}", r.stderr);
+    assert!(db.bytes() == before);
+}

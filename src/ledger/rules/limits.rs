@@ -1,5 +1,5 @@
 //! What a user and the org can still spend, and the checks that grant or
-//! deny a hold.
+//! deny a hold — from plain data, with no storage in sight.
 //!
 //! A user's *allowance* in a period is `cap − allow_spent − allow_held` (the
 //! parts of spending and holds drawn on the cap); *grants* are the user's
@@ -7,57 +7,28 @@
 //! `max(0, allowance) + grants`. The org has no grants: its available is
 //! `cap − spent − held` over its own period. Checks run in this order and
 //! the first that refuses is reported: user cap, user `max_holds`, org cap,
-//! org `max_holds`.
+//! org `max_holds`. The operations (`ops/`) load a [`UserView`] and an
+//! [`OrgView`] from the store and ask [`check`].
 
 use chrono::NaiveDate;
-use rusqlite::Connection;
 
-use super::amount::Micros;
-use super::docs::Denial;
-use super::error::Result;
-use super::hold::Allocation;
-use super::period::Period;
-use super::state::{self, Counters, GrantRow, OrgRow, UserRow};
+use crate::ledger::amount::Micros;
+use crate::ledger::docs::Denial;
+use crate::ledger::period::Period;
+use crate::ledger::state::{Allocation, Counters, Grant, PartyRow};
 
 /// A user's position in the period containing some day.
 #[derive(Clone, Debug)]
-pub(crate) struct UserView {
-    pub row: UserRow,
+pub struct UserView {
+    pub row: PartyRow,
     pub bounds: Option<(NaiveDate, NaiveDate)>,
     /// Counters over the period.
     pub period: Counters,
     /// Usable grants with credits left, in spending order.
-    pub grants: Vec<GrantRow>,
+    pub grants: Vec<Grant>,
 }
 
 impl UserView {
-    /// Loads the view of `row` for the period containing `day`, with grants
-    /// usable on `today`.
-    pub fn load(
-        conn: &Connection,
-        row: UserRow,
-        day: NaiveDate,
-        today: NaiveDate,
-    ) -> Result<UserView> {
-        let bounds = row.limits.period.bounds(day);
-        let period = match bounds {
-            Some((s, e)) => state::user_days(conn, &row.id, s, e)?,
-            None => row.totals,
-        };
-        // Grants only matter above a cap.
-        let grants = if row.limits.cap.is_some() {
-            state::usable_grants(conn, &row.id, today)?
-        } else {
-            Vec::new()
-        };
-        Ok(UserView {
-            row,
-            bounds,
-            period,
-            grants,
-        })
-    }
-
     /// Cap left in the period (negative after an overrun); `None` = no cap.
     pub fn allowance(&self) -> Option<i64> {
         let cap = self.row.limits.cap?.0;
@@ -66,7 +37,7 @@ impl UserView {
 
     /// Grant credits free to draw on.
     pub fn grants_free(&self) -> i64 {
-        self.grants.iter().map(GrantRow::free).sum()
+        self.grants.iter().map(Grant::free).sum()
     }
 
     /// What the user can still be granted; `None` = no cap.
@@ -113,26 +84,13 @@ impl UserView {
 
 /// The org's position in the period containing some day.
 #[derive(Clone, Debug)]
-pub(crate) struct OrgView {
-    pub row: OrgRow,
+pub struct OrgView {
+    pub row: PartyRow,
     pub bounds: Option<(NaiveDate, NaiveDate)>,
     pub period: Counters,
 }
 
 impl OrgView {
-    pub fn load(conn: &Connection, row: OrgRow, day: NaiveDate) -> Result<OrgView> {
-        let bounds = row.limits.period.bounds(day);
-        let period = match bounds {
-            Some((s, e)) => state::org_days(conn, s, e)?,
-            None => row.totals,
-        };
-        Ok(OrgView {
-            row,
-            bounds,
-            period,
-        })
-    }
-
     /// Cap left (negative after an overrun); `None` = no cap.
     pub fn free(&self) -> Option<i64> {
         let cap = self.row.limits.cap?.0;
@@ -158,13 +116,7 @@ fn cap_name(period: Period) -> String {
 
 /// Checks a request for `asked` credits; `slot` when it needs a hold slot
 /// (`max_holds`). Returns the first limit that refuses.
-pub(crate) fn check(
-    user: &UserView,
-    org: &OrgView,
-    key: &str,
-    asked: i64,
-    slot: bool,
-) -> Option<Denial> {
+pub fn check(user: &UserView, org: &OrgView, key: &str, asked: i64, slot: bool) -> Option<Denial> {
     let id = &user.row.id;
     let deny = |limit: &'static str, reason: String, available: Option<i64>| Denial {
         schema: "genbudget.denial/1",

@@ -2,23 +2,22 @@
 //! optional last day of use and a note.
 //!
 //! A grant is drawn on only after the period allowance is used up, earliest
-//! expiry first (`limits.rs`); the part a hold takes stays reserved for that
-//! hold even if the grant expires before the hold is settled. Grants are
-//! keyed like holds, so repeating a grant is idempotent.
+//! expiry first (`rules::limits`); the part a hold takes stays reserved for
+//! that hold even if the grant expires before the hold is settled. Grants
+//! are keyed like holds, so repeating a grant is idempotent.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
 
-use super::amount::Micros;
-use super::docs::GrantDoc;
-use super::error::{LedgerError, Result};
-use super::hold;
-use super::input;
-use super::journal::{self, NewEntry};
-use super::period::day_text;
-use super::state::{self, GrantRow};
-use super::tx::Tx;
+use crate::ledger::amount::Micros;
+use crate::ledger::docs::GrantDoc;
+use crate::ledger::error::{LedgerError, Result};
+use crate::ledger::event::{Event, Granted};
+use crate::ledger::input;
+use crate::ledger::period::day_text;
+use crate::ledger::state::Grant;
+
+use super::Tx;
 
 /// Longest note on a grant.
 pub const MAX_NOTE_LEN: usize = 500;
@@ -68,18 +67,16 @@ pub(crate) fn grant(tx: &mut Tx<'_>, now: DateTime<Utc>, req: &GrantRequest) -> 
         ));
     }
     tx.sweep(now)?;
-    if let Some(existing) = state::grant(tx.conn, &req.key)? {
+    if let Some(existing) = tx.st.grant(&req.key)? {
         return replay(tx, &existing, req, credits);
     }
-    if hold::get(tx.conn, &req.key)?.is_some() {
+    if tx.st.hold(&req.key)?.is_some() {
         return Err(LedgerError::Conflict(format!(
             "key `{}` names a hold or charge, not a grant; use another key",
             req.key
         )));
     }
-    if state::user(tx.conn, &req.user)?.is_none() {
-        return Err(LedgerError::UnknownUser(req.user.clone()));
-    }
+    tx.user_row(&req.user)?;
     let today = tx.day(now);
     if let Some(e) = req.expires {
         if e < today {
@@ -93,33 +90,22 @@ pub(crate) fn grant(tx: &mut Tx<'_>, now: DateTime<Utc>, req: &GrantRequest) -> 
             ));
         }
     }
-    let data = json!({"expires": req.expires.map(day_text), "note": req.note});
-    let e = NewEntry {
-        user: Some(&req.user),
-        key: Some(&req.key),
-        credits: Some(credits),
-        ..NewEntry::new("grant", data)
-    };
-    let seq = tx.append(now, &e)?;
-    state::insert_grant(
-        tx.conn,
-        &GrantRow {
-            key: req.key.clone(),
-            user: req.user.clone(),
-            credits: credits.0,
-            expires: req.expires,
-            spent: 0,
-            held: 0,
-            seq,
-        },
-    )?;
+    let e = Event::Grant(Granted {
+        user: req.user.clone(),
+        key: req.key.clone(),
+        credits,
+        expires: req.expires,
+        note: req.note.clone(),
+    });
+    tx.append(now, &e)?;
     Ok(doc(req, credits, false))
 }
 
-fn replay(tx: &Tx<'_>, g: &GrantRow, req: &GrantRequest, credits: Micros) -> Result<GrantDoc> {
-    let note = journal::entry(tx.conn, g.seq)?
-        .and_then(|e| e.data_value())
-        .and_then(|d| d.get("note").and_then(Value::as_str).map(String::from));
+fn replay(tx: &mut Tx<'_>, g: &Grant, req: &GrantRequest, credits: Micros) -> Result<GrantDoc> {
+    let note = match tx.event(g.seq)? {
+        Event::Grant(first) => first.note,
+        _ => None,
+    };
     let show = |v: Option<String>| v.unwrap_or_else(|| "(not given)".into());
     let diffs = [
         ("user", Some(g.user.clone()), Some(req.user.clone())),
