@@ -542,6 +542,80 @@ fn keep_granted(d: &Decision) -> bool {
     matches!(d, Decision::Granted(_))
 }
 
+/// One write in a [`Ledger::group`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    Reserve(HoldRequest),
+    Charge(HoldRequest),
+    Settle { key: String, cost: Option<Cost> },
+    Release { key: String, reason: Option<String> },
+    Grant(GrantRequest),
+}
+
+/// What one write in a group came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Done {
+    /// A reserve or charge: granted or denied.
+    Decided(Decision),
+    /// A settle or release.
+    Ended(HoldDoc),
+    Granted(GrantDoc),
+}
+
+impl Ledger {
+    /// Group commit: runs `ops` in one write transaction with one commit
+    /// (one fsync), each in a savepoint of its own, so each keeps its own
+    /// outcome: a denial or an error undoes that operation only, exactly
+    /// as if it had run alone at that point. The outer error is the commit
+    /// failing, which undoes them all (nothing was acknowledged).
+    pub fn group(&mut self, now: DateTime<Utc>, ops: &[Op]) -> Result<Vec<Result<Done>>> {
+        let now = micros(now);
+        self.write(
+            |_| true,
+            |t| {
+                let mut out = Vec::with_capacity(ops.len());
+                for op in ops {
+                    let done = match op {
+                        Op::Reserve(r) => t
+                            .part(keep_granted, |t| {
+                                ops::reserve::run(t, now, r, HoldKind::Hold)
+                            })
+                            .map(Done::Decided),
+                        Op::Charge(r) => t
+                            .part(keep_granted, |t| {
+                                ops::reserve::run(t, now, r, HoldKind::Charge)
+                            })
+                            .map(Done::Decided),
+                        Op::Settle { key, cost } => t
+                            .part(
+                                |_| true,
+                                |t| ops::settle::settle(t, now, key, cost.as_ref()),
+                            )
+                            .map(Done::Ended),
+                        Op::Release { key, reason } => t
+                            .part(
+                                |_| true,
+                                |t| ops::settle::release(t, now, key, reason.as_deref()),
+                            )
+                            .map(Done::Ended),
+                        Op::Grant(g) => t
+                            .part(|_| true, |t| ops::grant::grant(t, now, g))
+                            .map(Done::Granted),
+                    };
+                    // A storage failure is not one operation's outcome: it
+                    // ends the group.
+                    if let Err(e @ (LedgerError::Backend { .. } | LedgerError::Busy { .. })) = done
+                    {
+                        return Err(e);
+                    }
+                    out.push(done);
+                }
+                Ok(out)
+            },
+        )
+    }
+}
+
 /// Operations inside one [`Ledger::batch`] transaction.
 pub struct Batch<'a, 'c> {
     tx: &'a mut Tx<'c>,

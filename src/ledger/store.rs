@@ -111,6 +111,15 @@ pub trait StoreTx: Books {
     fn grants(&mut self) -> Result<Vec<Grant>>;
     /// Every service token, revoked ones too, by name.
     fn tokens(&mut self) -> Result<Vec<Token>>;
+
+    /// Marks a point inside the transaction that [`StoreTx::rollback_to`]
+    /// can return to (group commit: one request's failure must not undo
+    /// the others in its batch).
+    fn savepoint(&mut self) -> Result<()>;
+    /// Keeps everything since the last savepoint.
+    fn release(&mut self) -> Result<()>;
+    /// Undoes everything since the last savepoint.
+    fn rollback_to(&mut self) -> Result<()>;
 }
 
 /// A ledger's database.

@@ -98,6 +98,26 @@ impl<'a> Tx<'a> {
         local_day(self.settings.timezone, now)
     }
 
+    /// Runs `f` as one part of a larger transaction: kept if it returns
+    /// `Ok` and `keep` says so, undone (and nothing else with it) if not.
+    pub fn part<T>(
+        &mut self,
+        keep: impl FnOnce(&T) -> bool,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.st.savepoint()?;
+        let out = f(self);
+        if matches!(&out, Ok(v) if keep(v)) {
+            self.st.release()?;
+        } else {
+            self.st.rollback_to()?;
+            // What was cached about the undone writes is gone with them.
+            self.head = None;
+            self.checked.clear();
+        }
+        out
+    }
+
     /// Records every open hold whose TTL has run out as expired (rule 5).
     /// Returns how many.
     pub fn sweep(&mut self, now: DateTime<Utc>) -> Result<usize> {

@@ -283,7 +283,7 @@ impl Store for SqliteStore {
     }
 
     /// Copies committed pages from the `-wal` file into the database file
-    /// (`wal_checkpoint(TRUNCATE)`) and closes. Another process reading at
+    /// (`wal_checkpoint(PASSIVE)`; closing removes the `-wal` file) and closes. Another process reading at
     /// the same time can keep the copy from finishing; that is not an error
     /// (the last connection to close copies the rest). A failure to write
     /// (a full disk) is: the changes are safe in the `-wal` file, which must
@@ -307,10 +307,8 @@ impl Store for SqliteStore {
             }
         };
         if !read_only {
-            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .map_err(unfinished)?;
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0))
+                .map_err(unfinished)?;
         }
         conn.close().map_err(|(_, e)| unfinished(e))
     }

@@ -731,6 +731,21 @@ impl StoreTx for SqliteTx<'_> {
         Ok(out)
     }
 
+    fn savepoint(&mut self) -> Result<()> {
+        self.conn.execute_batch("SAVEPOINT op")?;
+        Ok(())
+    }
+
+    fn release(&mut self) -> Result<()> {
+        self.conn.execute_batch("RELEASE op")?;
+        Ok(())
+    }
+
+    fn rollback_to(&mut self) -> Result<()> {
+        self.conn.execute_batch("ROLLBACK TO op; RELEASE op")?;
+        Ok(())
+    }
+
     fn tokens(&mut self) -> Result<Vec<Token>> {
         if self.legacy {
             return Ok(Vec::new());

@@ -194,3 +194,67 @@ fn only_the_sqlite_backend_names_its_driver_and_only_the_cli_reads_the_clock() {
     // And the backend folder does exist (the check above is not vacuous).
     assert!(!files_naming(&src.join("ledger/sqlite"), "rusqlite").is_empty());
 }
+
+#[test]
+fn a_group_commits_once_and_each_write_keeps_its_own_outcome() {
+    use genbudget::ledger::{
+        Cost, Decision, Done, HoldRequest, Ledger, LedgerError, Op, OpenOptions,
+    };
+    use rust_decimal::Decimal;
+    let db = alice(); // alice: cap 500 per month
+    let now = super::NOW.parse().unwrap();
+    let mut l = Ledger::open(&db.path, &OpenOptions::default(), now).unwrap();
+    let hold = |key: &str, user: &str, credits: i64| HoldRequest {
+        user: user.into(),
+        key: key.into(),
+        cost: Cost::Credits(Decimal::from(credits)),
+        ttl: None,
+    };
+    let ops = [
+        Op::Reserve(hold("a", "alice", 300)),
+        // Unknown user: an error for this one only.
+        Op::Reserve(hold("b", "nobody", 1)),
+        // 300 held + 250 > 500: denied, nothing written.
+        Op::Reserve(hold("c", "alice", 250)),
+        // Settling the first one inside the same batch sees it.
+        Op::Settle {
+            key: "a".into(),
+            cost: Some(Cost::Credits(Decimal::from(100))),
+        },
+        // Now 100 spent + 250 fits.
+        Op::Charge(hold("c", "alice", 250)),
+    ];
+    let out = l.group(now, &ops).unwrap();
+    assert!(
+        matches!(&out[0], Ok(Done::Decided(Decision::Granted(_)))),
+        "{:?}",
+        out[0]
+    );
+    assert!(
+        matches!(&out[1], Err(LedgerError::UnknownUser(u)) if u == "nobody"),
+        "{:?}",
+        out[1]
+    );
+    match &out[2] {
+        Ok(Done::Decided(Decision::Denied(d))) => assert_eq!(d.limit, "user.cap"),
+        other => panic!("{other:?}"),
+    }
+    match &out[3] {
+        Ok(Done::Ended(h)) => assert_eq!(h.available.as_ref().unwrap().to_string(), "400"),
+        other => panic!("{other:?}"),
+    }
+    // 500 − 100 − 250 = 150 left.
+    match &out[4] {
+        Ok(Done::Decided(Decision::Granted(h))) => {
+            assert_eq!(h.available.as_ref().unwrap().to_string(), "150")
+        }
+        other => panic!("{other:?}"),
+    }
+    drop(l);
+    // Only the three kept writes are in the journal (init, user_add, then
+    // hold a, settle a, charge c), and everything verifies.
+    let v = db.verified();
+    assert_eq!(v["entries"], 5);
+    let st = db.ok(&["status", "alice"]);
+    assert_eq!(s(&st["users"][0], "spent"), "350");
+}
