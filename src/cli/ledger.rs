@@ -201,6 +201,7 @@ struct UserAddArgs {
 // (instead of clap's "unexpected argument '-5'").
 #[command(allow_negative_numbers = true)]
 struct UserSetArgs {
+    /// The user whose limits change
     #[arg(value_parser = user_arg)]
     user: String,
     #[command(flatten)]
@@ -267,6 +268,7 @@ impl From<PeriodArg> for period::Period {
 // (instead of clap's "unexpected argument '-5'").
 #[command(allow_negative_numbers = true)]
 struct GrantArgs {
+    /// The user who gets the credits
     #[arg(value_parser = user_arg)]
     user: String,
     /// Credits to grant
@@ -332,6 +334,7 @@ impl SpecArgs {
 // (instead of clap's "unexpected argument '-5'").
 #[command(allow_negative_numbers = true)]
 struct ReserveArgs {
+    /// The user the job runs for
     #[arg(value_parser = user_arg)]
     user: String,
     /// The job id: repeating a request with it returns the original result
@@ -358,8 +361,10 @@ struct ReserveArgs {
 // (instead of clap's "unexpected argument '-5'").
 #[command(allow_negative_numbers = true)]
 struct ChargeArgs {
+    /// The user the job ran for
     #[arg(value_parser = user_arg)]
     user: String,
+    /// The job id: repeating a request with it returns the original result
     #[arg(long, value_parser = key_arg)]
     key: String,
     /// Credits to charge
@@ -397,6 +402,7 @@ struct SettleArgs {
 
 #[derive(Args, Debug)]
 struct ReleaseArgs {
+    /// The hold's key
     #[arg(value_parser = key_arg)]
     key: String,
     /// Why the job did not run
@@ -691,6 +697,12 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
             }
         }
         LedgerCommand::Export => {
+            if matches!(ctx.format, Format::Csv | Format::Markdown) {
+                bail!(
+                    "--format {}: export writes the journal as JSON lines; use --format json or leave --format out",
+                    ctx.format.name()
+                );
+            }
             let mut out = Vec::new();
             with(ctx, true, |l| l.export(&mut out))?;
             render::emit(&String::from_utf8_lossy(&out)).context("writing to stdout")?;

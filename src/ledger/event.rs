@@ -509,7 +509,8 @@ impl Event {
     }
 
     /// The entry that records this event as entry `seq` at `at` (not yet
-    /// chained: see [`Entry::seal`]).
+    /// chained: its `prev_hash` and `hash` are filled in when it is
+    /// appended).
     pub fn to_entry(&self, seq: i64, at: DateTime<Utc>) -> Entry {
         let c = self.columns();
         Entry {

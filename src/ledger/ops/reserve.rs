@@ -101,10 +101,18 @@ pub(crate) fn run(
         alloc,
         request: req.record(),
         available,
-        expires_at: (kind == HoldKind::Hold).then(|| now + Duration::seconds(ttl)),
+        // Whole seconds, rounded up: a hold never lasts less than its TTL,
+        // and its expiry reads without a fraction.
+        expires_at: (kind == HoldKind::Hold).then(|| whole_second_up(now + Duration::seconds(ttl))),
     };
     tx.append(now, &Event::Open(opened.clone()))?;
     Ok(Decision::Granted(doc(&opened, false)))
+}
+
+/// `t` rounded up to a whole second.
+fn whole_second_up(t: DateTime<Utc>) -> DateTime<Utc> {
+    let secs = t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0);
+    DateTime::from_timestamp(secs, 0).unwrap_or(t)
 }
 
 /// The document for a hold or charge as it was created.

@@ -199,11 +199,22 @@ impl SqliteStore {
     ) -> Result<bool> {
         check_dir(path)?;
         if fs::symlink_metadata(path).is_ok() {
+            if fs::metadata(path).is_err() {
+                let target =
+                    fs::read_link(path).map_or_else(|_| "?".into(), |t| t.display().to_string());
+                return Err(file_err(
+                    path,
+                    format!(
+                        "is a symbolic link to {target}, which does not exist; init does not create a ledger through a link: remove the link, or give --db the target's path"
+                    ),
+                ));
+            }
             return Ok(false);
         }
         let name = path
             .file_name()
             .map_or("ledger".into(), |n| n.to_string_lossy().into_owned());
+        sweep_stale_inits(path, &name);
         let tmp = parent(path).join(format!(
             ".{name}.init-{}-{}",
             std::process::id(),
@@ -361,6 +372,12 @@ fn check_file(path: &Path, need_write: bool, max_version: i32) -> Result<()> {
     if meta.is_dir() {
         return Err(file_err(path, "is a directory, not a ledger file"));
     }
+    if !meta.is_file() {
+        return Err(file_err(
+            path,
+            "is not a regular file (a FIFO, socket or device), so not a genbudget ledger; it was left untouched",
+        ));
+    }
     let mut header = Vec::with_capacity(100);
     fs::File::open(path)
         .and_then(|f| f.take(100).read_to_end(&mut header))
@@ -447,6 +464,30 @@ fn connect(path: &Path, opts: &OpenOptions, max_version: i32) -> Result<Connecti
         conn.pragma_update(None, "synchronous", sync)?;
     }
     Ok(conn)
+}
+
+/// Removes what an `init` killed half-way left behind: its temporary file
+/// `.NAME.init-PID-NANOS` (and that file's `-journal`) when process PID is
+/// gone. Only where `/proc` tells which processes live (Linux).
+fn sweep_stale_inits(path: &Path, name: &str) {
+    let dir = parent(path);
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{name}.init-");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file.strip_prefix(&prefix) else {
+            continue;
+        };
+        let pid = rest.split('-').next().unwrap_or_default();
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Whether a `-wal` file with committed changes sits next to the ledger.

@@ -161,3 +161,68 @@ fn a_full_disk_never_loses_an_acknowledged_charge() {
         assert!(l.ends_with(" 2"), "{l}");
     }
 }
+
+#[test]
+fn special_files_links_and_leftovers_are_handled() {
+    // A FIFO as --db is refused unread (reading it would wait forever).
+    let db = Db::empty();
+    let fifo = db.dir.path().join("pipe.db");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let r: common::Run = common::cmd(&["--db", fifo.to_str().unwrap(), "ledger", "status"])
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(r.code, 2);
+        assert!(r.stderr.contains("is not a regular file"), "{}", r.stderr);
+    }
+    // init through a dangling symbolic link says so.
+    let link = db.dir.path().join("link.db");
+    std::os::unix::fs::symlink(db.dir.path().join("missing/target.db"), &link).unwrap();
+    let r: common::Run = common::cmd(&["--db", link.to_str().unwrap(), "ledger", "init"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("is a symbolic link to"), "{}", r.stderr);
+    assert!(r.stderr.contains("which does not exist"), "{}", r.stderr);
+    // What a killed init left behind (its process is gone: PID 4194304 is
+    // above Linux's pid_max) is removed by the next init.
+    let stale = db.dir.path().join(".ledger.db.init-4194304-1");
+    let stale_journal = db.dir.path().join(".ledger.db.init-4194304-1-journal");
+    std::fs::write(&stale, b"half").unwrap();
+    std::fs::write(&stale_journal, b"half").unwrap();
+    db.ok(&["init"]);
+    assert!(
+        !stale.exists() && !stale_journal.exists(),
+        "{:?}",
+        names(&db)
+    );
+    // export writes JSON lines; a table format is refused, not ignored.
+    let r = db.run(&["export", "--format", "csv"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("export writes the journal as JSON lines"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(db.run(&["export", "--format", "json"]).code, 0);
+}
+
+#[test]
+fn a_hold_expires_on_a_whole_second() {
+    let db = Db::init(&["--hold-ttl", "15m"]);
+    db.ok(&["user", "add", "alice"]);
+    // 09:00:00.250 + 15 min = 09:15:00.250, rounded up to 09:15:01.
+    let h = db.ok_at(
+        "2026-04-20T09:00:00.250Z",
+        &["reserve", "alice", "--key", "k", "--credits", "1"],
+    );
+    assert_eq!(h["expires_at"], "2026-04-20T09:15:01Z");
+    // Still open at 09:15:00.9, expired at 09:15:01.
+    let open = db.ok_at("2026-04-20T09:15:00.900Z", &["holds"]);
+    assert_eq!(open["holds"].as_array().unwrap().len(), 1);
+    let gone = db.ok_at("2026-04-20T09:15:01Z", &["holds"]);
+    assert_eq!(gone["holds"].as_array().unwrap().len(), 0);
+    db.verified();
+}
