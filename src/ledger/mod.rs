@@ -98,6 +98,10 @@ use store::Store;
 pub struct Ledger {
     store: Box<dyn Store>,
     settings: Settings,
+    /// Rows whose limits committed transactions checked against the
+    /// entries that set them (see `Tx::check_limits`): a row read again
+    /// with the same entry and limits needs no second look.
+    checked: Vec<(String, i64, Limits)>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -200,7 +204,11 @@ impl Ledger {
         })?;
         let settings =
             settings.ok_or_else(|| LedgerError::Corrupt("the settings row is missing".into()))?;
-        Ok(Ledger { store, settings })
+        Ok(Ledger {
+            store,
+            settings,
+            checked: Vec::new(),
+        })
     }
 
     /// The settings fixed at `init`.
@@ -235,13 +243,22 @@ impl Ledger {
         let settings = &self.settings;
         let mut f = Some(f);
         let mut out = None;
+        // Taken for the transaction and given back only if it commits: what
+        // a rolled-back transaction checked may not hold afterwards.
+        let mut checked = std::mem::take(&mut self.checked);
         self.store.write(&mut |st| {
             let f = f.take().expect("a store runs a transaction's body once");
-            let v = f(&mut Tx::new(st, settings))?;
+            let mut tx = Tx::new(st, settings);
+            tx.checked = std::mem::take(&mut checked);
+            let v = f(&mut tx)?;
             let k = keep(&v);
+            if k {
+                checked = std::mem::take(&mut tx.checked);
+            }
             out = Some(v);
             Ok(k)
         })?;
+        self.checked = checked;
         Ok(out.expect("the body ran"))
     }
 

@@ -33,9 +33,11 @@ pub(crate) struct Tx<'a> {
     pub st: &'a mut dyn StoreTx,
     pub settings: &'a Settings,
     head: Option<Head>,
-    /// Rows (id, `limits_seq`, limits) already checked in this
-    /// transaction.
-    checked: Vec<(String, i64, Limits)>,
+    /// Rows (id, `limits_seq`, limits) already checked against their
+    /// entries: in this transaction, or (handed over by the `Ledger`) in an
+    /// earlier committed one; a row that differs in any of the three is
+    /// checked again.
+    pub checked: Vec<(String, i64, Limits)>,
 }
 
 impl<'a> Tx<'a> {
