@@ -71,7 +71,7 @@ pub fn run(args: CompareArgs, ctx: &Context) -> Result<Outcome> {
     };
     let report = compare::compare(&profile, &source, &book, &settings)?;
     for w in &report.warnings {
-        eprintln!("warning: {w}");
+        crate::cli::say!("warning: {w}");
     }
     if let (Some(path), Some(data)) = (&args.chart, &report.chart) {
         let svg = compare::chart::svg(data).map_err(anyhow::Error::msg)?;

@@ -55,7 +55,7 @@ pub fn run(args: EstimateArgs, ctx: &Context) -> Result<Outcome> {
     };
     let mut estimate = plan::estimate(&plan, &book, &opts)?;
     for w in estimate.all_warnings() {
-        eprintln!("warning: {w}");
+        crate::cli::say!("warning: {w}");
     }
     let outcome = if estimate.over_budget() {
         Outcome::Negative

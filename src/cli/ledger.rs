@@ -500,7 +500,7 @@ fn with<T>(
 /// file) is a warning that says which files to keep together.
 fn close(l: Ledger) {
     if let Err(e) = l.close() {
-        eprintln!("warning: {e}");
+        crate::cli::say!("warning: {e}");
     }
 }
 
@@ -779,7 +779,7 @@ fn cost(
 
 fn warn(warnings: &[String]) {
     for w in warnings {
-        eprintln!("warning: {w}");
+        crate::cli::say!("warning: {w}");
     }
 }
 
@@ -803,7 +803,7 @@ fn decided(ctx: &Context, d: Decision) -> Result<Outcome> {
 
 fn hold_result(ctx: &Context, doc: &HoldDoc) -> Result<()> {
     if doc.overrun {
-        eprintln!(
+        crate::cli::say!(
             "warning: hold `{}` overran: {} credits settled for a hold of {} (past the hold or, after it expired, past a limit); recorded and flagged overrun",
             doc.key,
             doc.settled

@@ -21,6 +21,16 @@ use clap::{Args, Parser, Subcommand};
 use crate::pricing::PriceBook;
 use crate::render::Format;
 
+/// Writes one line to stderr, ignoring a closed or full stderr (a warning
+/// that cannot be shown is no reason to panic: the command's work is done).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+pub(crate) use say;
+
 /// What a command concluded. Errors are `Err`, not outcomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -226,7 +236,7 @@ fn report_error(e: &anyhow::Error) {
         }
     }
     for line in text.lines() {
-        eprintln!("error: {line}");
+        crate::cli::say!("error: {line}");
     }
 }
 

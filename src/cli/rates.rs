@@ -148,11 +148,11 @@ pub fn run(args: RatesArgs, ctx: &Context) -> Result<Outcome> {
             )?;
             out(render::json(&report), render::rates::check(&report, fmt))?;
             for s in &report.stale {
-                eprintln!("warning: {}", s.text);
+                crate::cli::say!("warning: {}", s.text);
             }
             if !report.ok {
                 for p in &report.problems {
-                    eprintln!("error: {}", p.text);
+                    crate::cli::say!("error: {}", p.text);
                 }
                 return Ok(Outcome::Negative);
             }

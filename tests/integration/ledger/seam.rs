@@ -258,3 +258,24 @@ fn a_group_commits_once_and_each_write_keeps_its_own_outcome() {
     let st = db.ok(&["status", "alice"]);
     assert_eq!(s(&st["users"][0], "spent"), "350");
 }
+
+#[test]
+fn a_warning_on_a_closed_stderr_does_not_panic() {
+    // sora-2 priced after its retirement warns on stderr; with stderr
+    // closed the charge still completes (exit 0, its document on stdout).
+    let db = alice();
+    let script = format!(
+        "\"$GB\" --db {} ledger charge alice --key w --model sora-2 --seconds 8 --resolution 720p --allow-retired --format json 2>&-",
+        db.path.display()
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .env("GB", common::bin())
+        .env("GENBUDGET_NOW", "2026-11-26T12:00:00Z")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["settled"], "80");
+    db.verified();
+}
