@@ -59,7 +59,7 @@ enum LedgerCommand {
     Charge(ChargeArgs),
     /// Caps, period, spent, held, grants and available credits
     Status(StatusArgs),
-    /// Open holds (all states with --all)
+    /// Open holds (every hold and charge, in any state, with --all)
     Holds(HoldsArgs),
     /// Settled spending grouped by user, model, day, week or month
     Report(ReportArgs),
