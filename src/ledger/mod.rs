@@ -124,7 +124,7 @@ fn record_migration(
     move |st, from, to| {
         let settings = st.settings()?;
         Tx::new(st, &settings)
-            .append(now, &Event::Migrate { from, to })
+            .append(now, Event::Migrate { from, to })
             .map(|_| ())
     }
 }
@@ -145,7 +145,7 @@ impl Ledger {
             Tx::new(st, settings)
                 .append(
                     now,
-                    &Event::Init {
+                    Event::Init {
                         settings: settings.clone(),
                         schema: SCHEMA_VERSION,
                     },
@@ -271,6 +271,11 @@ impl Ledger {
         if self.store.any_overdue(now)? {
             self.write(|_| true, |t| t.sweep(now))?;
         }
+        self.snapshot(f)
+    }
+
+    /// Runs `f` over one read snapshot, as it is (no expiry sweep).
+    fn snapshot<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         let settings = &self.settings;
         let mut f = Some(f);
         let mut out = None;
@@ -385,10 +390,7 @@ impl Ledger {
     /// the fields it is not given from here.
     pub fn hold_request(&mut self, key: &str) -> Result<Option<ModelRequest>> {
         input::check_key(key)?;
-        let mut found = None;
-        let settings = &self.settings;
-        self.store.read(&mut |st| {
-            let mut t = Tx::new(st, settings);
+        self.snapshot(|t| {
             let h =
                 t.st.hold(key)?
                     .ok_or_else(|| LedgerError::UnknownKey(key.into()))?;
@@ -398,22 +400,14 @@ impl Ledger {
                     h.seq
                 )));
             };
-            found = match o.request.model.clone() {
-                None => Some(None),
-                Some(model) => {
-                    let spec = event::RequestRecord {
-                        model: None,
-                        ..o.request.clone()
-                    };
-                    let spec = Spec::from_record(&spec).map_err(|m| {
-                        LedgerError::Corrupt(format!("journal entry {}: {m}", h.seq))
-                    })?;
-                    Some(Some(ModelRequest { model, spec }))
-                }
+            let Some(model) = o.request.model.clone() else {
+                return Ok(None);
             };
-            Ok(())
-        })?;
-        Ok(found.flatten())
+            // `from_record` reads the spec's fields; the model is apart.
+            let spec = Spec::from_record(&o.request)
+                .map_err(|m| LedgerError::Corrupt(format!("journal entry {}: {m}", h.seq)))?;
+            Ok(Some(ModelRequest { model, spec }))
+        })
     }
 
     /// Prices a settle's request with its hold's model, taking the fields
@@ -505,30 +499,19 @@ impl Ledger {
     /// The active token whose secret `secret` is, if any (compared in
     /// constant time; see `ops/token.rs`).
     pub fn authenticate(&mut self, secret: &str) -> Result<Option<state::Token>> {
-        let settings = &self.settings;
-        let mut found = None;
-        self.store.read(&mut |st| {
-            found = ops::token::authenticate(&mut Tx::new(st, settings), secret)?;
-            Ok(())
-        })?;
-        Ok(found)
+        self.snapshot(|t| ops::token::authenticate(t, secret))
     }
 
     /// Checks integrity, chain, caches and limits (never writes).
     pub fn verify(&mut self) -> Result<VerifyDoc> {
-        let mut doc = None;
-        self.store.read(&mut |st| {
-            doc = Some(verify::verify(st)?);
-            Ok(())
-        })?;
-        Ok(doc.expect("the body ran"))
+        self.snapshot(|t| verify::verify(t.st))
     }
 
     /// Writes the whole journal as JSON lines (one entry per line, see
     /// [`Entry::export_line`]).
     pub fn export(&mut self, out: &mut dyn Write) -> Result<()> {
-        self.store.read(&mut |st| {
-            st.entries(0, &mut |e| {
+        self.snapshot(|t| {
+            t.st.entries(0, &mut |e| {
                 writeln!(out, "{}", e.export_line()).map_err(|e| LedgerError::Io(e.to_string()))
             })
         })
@@ -537,14 +520,14 @@ impl Ledger {
     /// Entries after `seq`, in order (for tests and tools that follow the
     /// journal).
     pub fn entries_after(&mut self, seq: i64) -> Result<Vec<Entry>> {
-        let mut v = Vec::new();
-        self.store.read(&mut |st| {
-            st.entries(seq, &mut |e| {
+        self.snapshot(|t| {
+            let mut v = Vec::new();
+            t.st.entries(seq, &mut |e| {
                 v.push(e);
                 Ok(())
-            })
-        })?;
-        Ok(v)
+            })?;
+            Ok(v)
+        })
     }
 
     /// Runs many operations in one transaction (bulk loading, benchmarks).

@@ -63,6 +63,20 @@ pub struct Limits {
     pub max_holds: Option<i64>,
 }
 
+/// As a person reads them: `cap 500 per month, max_holds none`.
+impl std::fmt::Display for Limits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.cap {
+            Some(c) => write!(f, "cap {c} per {}", self.period)?,
+            None => write!(f, "cap none per {}", self.period)?,
+        }
+        match self.max_holds {
+            Some(m) => write!(f, ", max_holds {m}"),
+            None => write!(f, ", max_holds none"),
+        }
+    }
+}
+
 /// A user (`id` set) or the org (`id` empty): limits, open holds and
 /// all-time totals.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

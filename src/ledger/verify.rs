@@ -95,14 +95,7 @@ fn read<T>(problems: &mut Vec<Problem>, table: &str, r: Result<T>) -> Result<Opt
 }
 
 fn limits_text(p: &PartyRow) -> String {
-    let l = &p.limits;
-    format!(
-        "cap {} per {}, max_holds {} (set by entry {})",
-        l.cap.map_or("none".to_string(), |c| c.to_string()),
-        l.period,
-        l.max_holds.map_or("none".to_string(), |m| m.to_string()),
-        p.limits_seq
-    )
+    format!("{} (set by entry {})", p.limits, p.limits_seq)
 }
 
 fn compare_caches(st: &mut dyn StoreTx, r: &Replay, problems: &mut Vec<Problem>) -> Result<()> {
@@ -167,25 +160,15 @@ fn compare_caches(st: &mut dyn StoreTx, r: &Replay, problems: &mut Vec<Problem>)
         let cached: BTreeMap<&str, &Grant> = grants.iter().map(|g| (g.key.as_str(), g)).collect();
         let derived: BTreeMap<&str, &Grant> =
             r.grants.iter().map(|(k, g)| (k.as_str(), g)).collect();
-        if let Some(bad) = cached
-            .keys()
-            .chain(derived.keys())
-            .find(|k| cached.get(*k) != derived.get(*k))
-        {
+        if let Some(bad) = first_mismatch(&cached, &derived) {
             cache_problem(problems, format!("grants.{bad} differs from the journal"));
         }
     }
     if let Some(tokens) = read(problems, "tokens", st.tokens())? {
-        let derived: Vec<&Token> = r.tokens.values().collect();
-        let cached: Vec<&Token> = tokens.iter().collect();
-        if cached != derived {
-            let bad = tokens
-                .iter()
-                .map(|t| t.name.as_str())
-                .chain(r.tokens.keys().map(String::as_str))
-                .find(|n| tokens.iter().find(|t| t.name == *n) != r.tokens.get(*n))
-                .unwrap_or_default()
-                .to_string();
+        let cached: BTreeMap<&str, &Token> = tokens.iter().map(|t| (t.name.as_str(), t)).collect();
+        let derived: BTreeMap<&str, &Token> =
+            r.tokens.iter().map(|(k, t)| (k.as_str(), t)).collect();
+        if let Some(bad) = first_mismatch(&cached, &derived) {
             cache_problem(problems, format!("tokens.{bad} differs from the journal"));
         }
     }
@@ -274,6 +257,17 @@ fn hold_difference(cached: &Hold, journal: Option<&Hold>) -> String {
         Some((f, a, b)) => format!("differs from the journal: {f} is {a}, the journal gives {b}"),
         None => "differs from the journal".into(),
     }
+}
+
+/// The first key present on one side only, or with different values.
+fn first_mismatch<'a, V: PartialEq>(
+    a: &BTreeMap<&'a str, V>,
+    b: &BTreeMap<&'a str, V>,
+) -> Option<&'a str> {
+    a.keys()
+        .chain(b.keys())
+        .find(|k| a.get(*k) != b.get(*k))
+        .copied()
 }
 
 /// The first key whose counters differ (a missing row counts as zero).

@@ -69,7 +69,7 @@ pub(crate) fn add_user(
         user: id.into(),
         limits: *l,
     };
-    tx.append(now, &e)?;
+    tx.append(now, e)?;
     Ok(UserLimits {
         user: id.to_string(),
         limits: limits_doc(l),
@@ -97,7 +97,7 @@ pub(crate) fn set_user(
         user: id.into(),
         limits: l,
     };
-    tx.append(now, &e)?;
+    tx.append(now, e)?;
     Ok(UserLimits {
         user: id.to_string(),
         limits: limits_doc(&l),
@@ -119,6 +119,6 @@ pub(crate) fn set_org(
     let org = tx.st.org()?;
     tx.check_limits(&org)?;
     let l = change.apply(org.limits);
-    tx.append(now, &Event::OrgSet { limits: l })?;
+    tx.append(now, Event::OrgSet { limits: l })?;
     Ok(limits_doc(&l))
 }

@@ -97,7 +97,7 @@ pub(crate) fn grant(tx: &mut Tx<'_>, now: DateTime<Utc>, req: &GrantRequest) -> 
         expires: req.expires,
         note: req.note.clone(),
     });
-    tx.append(now, &e)?;
+    tx.append(now, e)?;
     Ok(doc(req, credits, false))
 }
 

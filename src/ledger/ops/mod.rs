@@ -52,25 +52,14 @@ impl<'a> Tx<'a> {
 
     /// Records `event` as the next journal entry at `now` and books its
     /// effects. Returns the entry's seq.
-    pub fn append(&mut self, now: DateTime<Utc>, event: &Event) -> Result<i64> {
-        let head = match self.head.take() {
-            Some(h) => h,
-            None => self.st.head()?,
-        };
-        let seq = head.seq + 1;
-        let entry = event.to_entry(seq, now).seal(&head);
-        self.st.insert_entry(&entry)?;
-        rules::apply(self.st, seq, &entry.at, event)?;
-        self.head = Some(Head {
-            seq,
-            hash: entry.hash,
-        });
-        Ok(seq)
+    pub fn append(&mut self, now: DateTime<Utc>, event: Event) -> Result<i64> {
+        self.append_filled(now, event, |_, _| Ok(()))
+            .map(|(seq, _)| seq)
     }
 
-    /// Like [`Tx::append`], for an event that records a figure only known
-    /// once its effects are booked (the user's `available` after a settle
-    /// or release): books `event`, lets `fill` complete it (the rules do not
+    /// [`Tx::append`] for an event that records a figure only known once
+    /// its effects are booked (the user's `available` after a settle or
+    /// release): books `event`, lets `fill` complete it (the rules do not
     /// read the filled fields), then writes the entry. Returns the seq and
     /// the completed event.
     pub fn append_filled(
@@ -135,7 +124,7 @@ impl<'a> Tx<'a> {
                 },
                 expires_at: h.expires_at.and_then(DateTime::from_timestamp_micros),
             };
-            self.append(now, &e)?;
+            self.append(now, e)?;
         }
         Ok(overdue.len())
     }
@@ -178,10 +167,8 @@ impl<'a> Tx<'a> {
         };
         if set != row.limits {
             return Err(LedgerError::Corrupt(format!(
-                "{who} has {} but entry {} set {}; the cache was changed",
-                limits_text(&row.limits),
-                row.limits_seq,
-                limits_text(&set)
+                "{who} has {} but entry {} set {set}; the cache was changed",
+                row.limits, row.limits_seq
             )));
         }
         self.checked
@@ -241,16 +228,6 @@ impl<'a> Tx<'a> {
             .ok_or_else(|| LedgerError::Corrupt(format!("journal entry {seq} is missing")))?;
         Event::from_entry(&e).map_err(|m| LedgerError::Corrupt(format!("journal entry {seq}: {m}")))
     }
-}
-
-/// Limits as a person reads them.
-fn limits_text(l: &Limits) -> String {
-    format!(
-        "cap {} per {}, max_holds {}",
-        l.cap.map_or("none".to_string(), |c| c.to_string()),
-        l.period,
-        l.max_holds.map_or("none".to_string(), |m| m.to_string())
-    )
 }
 
 /// A unix-microsecond time as RFC 3339 text.

@@ -105,7 +105,7 @@ pub(crate) fn run(
         // and its expiry reads without a fraction.
         expires_at: (kind == HoldKind::Hold).then(|| whole_second_up(now + Duration::seconds(ttl))),
     };
-    tx.append(now, &Event::Open(opened.clone()))?;
+    tx.append(now, Event::Open(opened.clone()))?;
     Ok(Decision::Granted(doc(&opened, false)))
 }
 

@@ -102,7 +102,7 @@ pub(crate) fn add(
         user: user.map(String::from),
         sha256: secret_hash(&secret),
     });
-    tx.append(now, &e)?;
+    tx.append(now, e)?;
     let t = tx
         .st
         .token(name)?
@@ -120,7 +120,7 @@ pub(crate) fn revoke(tx: &mut Tx<'_>, now: DateTime<Utc>, name: &str) -> Result<
     if t.revoked_seq.is_some() {
         return Ok(doc(&t, None));
     }
-    tx.append(now, &Event::TokenRevoke { name: name.into() })?;
+    tx.append(now, Event::TokenRevoke { name: name.into() })?;
     let t = tx
         .st
         .token(name)?

@@ -151,10 +151,12 @@ impl SqliteStore {
                 read_only: opts.read_only,
                 legacy: false,
             };
-            if !opts.read_only && store.schema_version()? < target {
+            let mut version = store.schema_version()?;
+            if !opts.read_only && version < target {
                 store.migrate(steps, target, record)?;
+                version = store.schema_version()?;
             }
-            store.legacy = store.schema_version()? < 2;
+            store.legacy = version < 2;
             Ok(store)
         };
         inner().map_err(|e| locate(path, e.with_timeout(ms)))
@@ -438,11 +440,21 @@ fn check_file(path: &Path, need_write: bool, max_version: i32) -> Result<()> {
 /// opened read-only.
 fn connect(path: &Path, opts: &OpenOptions, max_version: i32) -> Result<Connection> {
     let writable = fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
-    let conn = if opts.read_only && (!writable || !wal_pending(path) && !dir_writable(path)) {
+    let conn = if opts.read_only && !writable {
         read_only_connection(path)?
     } else {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        Connection::open_with_flags(path, flags)?
+        // The first read is where a read-only mount shows: SQLite cannot make
+        // its `-shm` file there. A reading command then falls back.
+        let opened = Connection::open_with_flags(path, flags).and_then(|c| {
+            c.pragma_query_value(None, "user_version", |r| r.get::<_, i32>(0))?;
+            Ok(c)
+        });
+        match opened {
+            Ok(c) => c,
+            Err(e) if opts.read_only && cannot_write(&e) => read_only_connection(path)?,
+            Err(e) => return Err(e.into()),
+        }
     };
     conn.busy_timeout(opts.busy_timeout)?;
     // An operation runs some 20 distinct cached statements; rusqlite keeps
@@ -495,17 +507,14 @@ fn wal_pending(path: &Path) -> bool {
     fs::metadata(format!("{}-wal", path.display())).is_ok_and(|m| m.len() > 0)
 }
 
-/// Whether the ledger's directory takes new files (SQLite's `-shm` and
-/// `-wal`): false on a read-only mount.
-fn dir_writable(path: &Path) -> bool {
-    let probe = parent(path).join(format!(".genbudget-probe-{}", std::process::id()));
-    match fs::File::create(&probe) {
-        Ok(_) => {
-            let _ = fs::remove_file(&probe);
-            true
-        }
-        Err(_) => false,
-    }
+/// Whether SQLite failed for want of somewhere to write (a read-only file,
+/// directory or mount).
+fn cannot_write(e: &rusqlite::Error) -> bool {
+    use rusqlite::ffi::ErrorCode;
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly)
+    )
 }
 
 /// A connection for reading a ledger this process may not write: a file

@@ -39,6 +39,8 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
     sql: MIGRATE_1_TO_2,
 }];
 
+// The tables are spelled out again here on purpose: a migration is a frozen
+// copy of the schema it moves to, and must not change when `SCHEMA` does.
 const MIGRATE_1_TO_2: &str = r#"
 DROP TRIGGER journal_no_update;
 DROP TRIGGER journal_no_delete;

@@ -478,6 +478,7 @@ fn busy_past_a_shorter_timeout_for_every_writing_command() {
             &["grant", "alice", "1", "--key", "g"],
             &["user", "add", "bob"],
             &["org", "set", "--max-holds", "3"],
+            &["token", "add", "web", "--role", "app"],
         ] {
             let before = db.bytes();
             let mut c = db.cmd_at(NOW, args);

@@ -179,7 +179,11 @@ fn special_files_links_and_leftovers_are_handled() {
     let db = Db::empty();
     let fifo = db.dir.path().join("pipe.db");
     let made = Command::new("mkfifo").arg(&fifo).status();
-    if made.is_ok_and(|s| s.success()) {
+    assert!(
+        made.is_ok_and(|s| s.success()),
+        "mkfifo (coreutils) makes a FIFO"
+    );
+    {
         let r: common::Run = common::cmd(&["--db", fifo.to_str().unwrap(), "ledger", "status"])
             .output()
             .unwrap()
