@@ -16,3 +16,6 @@ mod estimate;
 mod ledger;
 #[path = "integration/rates.rs"]
 mod rates;
+#[cfg(unix)]
+#[path = "integration/serve.rs"]
+mod serve;

@@ -504,7 +504,7 @@ fn close(l: Ledger) {
     }
 }
 
-fn open(ctx: &Context, read_only: bool) -> Result<Ledger> {
+pub(crate) fn open(ctx: &Context, read_only: bool) -> Result<Ledger> {
     let (path, _) = db_path(ctx)?;
     Ok(Ledger::open(&path, &open_options(read_only)?, ctx.now)?)
 }

@@ -10,6 +10,7 @@ pub mod compare;
 pub mod estimate;
 pub mod ledger;
 pub mod rates;
+pub mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -107,6 +108,8 @@ enum Command {
     Ledger(ledger::LedgerArgs),
     /// Compare packs, subscriptions and pay-as-you-go for a usage profile
     Compare(compare::CompareArgs),
+    /// Serve the ledger over HTTP for web apps (tokens, group commit, OpenAPI)
+    Serve(serve::ServeArgs),
     /// Print a shell completion script to standard output
     #[command(after_help = "Install, e.g.:\n  \
         genbudget completions bash > ~/.local/share/bash-completion/completions/genbudget\n  \
@@ -223,9 +226,15 @@ pub fn main() -> ExitCode {
 /// Prints an error as `error:` lines: one per problem when the error holds
 /// several (a price book with many bad files), with its cause chain.
 fn report_error(e: &anyhow::Error) {
-    // The cause chain, without a cause that only repeats what is already
-    // said (a storage error carries its driver's message, and the driver's
-    // own error says it again: "disk is full: disk is full").
+    for line in error_text(e).lines() {
+        crate::cli::say!("error: {line}");
+    }
+}
+
+/// An error with its cause chain, without a cause that only repeats what
+/// is already said (a storage error carries its driver's message, and the
+/// driver's own error says it again: "disk is full: disk is full").
+pub(crate) fn error_text(e: &anyhow::Error) -> String {
     let mut text = e.to_string();
     for cause in e.chain().skip(1) {
         let c = cause.to_string();
@@ -235,9 +244,7 @@ fn report_error(e: &anyhow::Error) {
             text.push_str(&c);
         }
     }
-    for line in text.lines() {
-        crate::cli::say!("error: {line}");
-    }
+    text
 }
 
 /// The width terminal tables are fitted to: `COLUMNS` when set (0 = do not
@@ -269,6 +276,7 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Estimate(args) => estimate::run(args, &ctx),
         Command::Ledger(args) => ledger::run(args, &ctx),
         Command::Compare(args) => compare::run(args, &ctx),
+        Command::Serve(args) => serve::run(args, &ctx),
         Command::Completions { .. } | Command::Man if ctx.format != Format::Table => {
             anyhow::bail!(
                 "--format {}: completion scripts and the man page are written in their own formats; leave --format out",

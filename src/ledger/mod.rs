@@ -83,7 +83,7 @@ pub use journal::Entry;
 pub use ops::config::LimitsChange;
 pub use ops::grant::{GrantRequest, MAX_NOTE_LEN};
 pub use ops::reserve::HoldRequest;
-pub use ops::token::{SECRET_PREFIX, secret_hash};
+pub use ops::token::{SECRET_PREFIX, matching as matching_token, secret_hash};
 pub use price::{Cost, MAX_IMAGES, MAX_SECONDS, ModelRequest, Priced, Spec, price_request};
 pub use report::{ReportBy, ReportQuery};
 pub use settings::Settings;
@@ -500,6 +500,19 @@ impl Ledger {
     /// constant time; see `ops/token.rs`).
     pub fn authenticate(&mut self, secret: &str) -> Result<Option<state::Token>> {
         self.snapshot(|t| ops::token::authenticate(t, secret))
+    }
+
+    /// Every token not revoked, read afresh (the HTTP service reads them once
+    /// per batch of requests and matches each with [`matching_token`]).
+    pub fn active_tokens(&mut self) -> Result<Vec<state::Token>> {
+        self.snapshot(ops::token::active)
+    }
+
+    /// One hold or charge as it stands now, with its user's available
+    /// credits in the current period.
+    pub fn hold(&mut self, now: DateTime<Utc>, key: &str) -> Result<HoldDoc> {
+        let now = micros(now);
+        self.read(now, |t| ops::settle::show(t, now, key))
     }
 
     /// Checks integrity, chain, caches and limits (never writes).

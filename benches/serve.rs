@@ -1,0 +1,269 @@
+//! `genbudget serve` under load (plain `std::time`, no harness): `cargo
+//! bench --bench serve`. Never run by `cargo test`. Figures are ratios
+//! against baselines measured in the same run, so they mean something on a
+//! shared, noisy machine:
+//!
+//! 1. reserve+settle pairs/s with 64 concurrent HTTP clients on loopback
+//!    (each a thread with its own keep-alive connection, one hold then its
+//!    settle, over and over) ÷ a raw rusqlite loop of single-row durable
+//!    INSERT transactions (WAL, `synchronous=FULL`) on the same disk
+//!    (goal ≥ 10: group commit lets one fsync serve many requests);
+//! 2. p50/p99 request latency at that load (goal p99 ≤ 25 ms);
+//! 3. the server's resident memory idle and its peak under load (goals
+//!    ≤ 20 MB and ≤ 100 MB);
+//! 4. overspend: the org cap is set so the load runs into it; the org's
+//!    spent + held must never pass it, and `verify` must pass.
+//!
+//! `cargo bench --bench serve -- quick` runs for 3 s instead of 10.
+#![forbid(unsafe_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+use rust_decimal::Decimal;
+
+const CLIENTS: usize = 64;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_genbudget")
+}
+
+/// Raw single-row durable commits per second for `secs`.
+fn raw_commits(dir: &Path, secs: f64) -> f64 {
+    let p = dir.join("raw.db");
+    let c = Connection::open(&p).unwrap();
+    c.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
+        .unwrap();
+    c.pragma_update(None, "synchronous", "FULL").unwrap();
+    c.execute_batch(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, key TEXT NOT NULL, credits INTEGER NOT NULL)",
+    )
+    .unwrap();
+    let t0 = Instant::now();
+    let mut n = 0u64;
+    while t0.elapsed().as_secs_f64() < secs {
+        c.execute("BEGIN IMMEDIATE", []).unwrap();
+        c.execute(
+            "INSERT INTO t (key, credits) VALUES (?1, ?2)",
+            rusqlite::params![format!("job-{n}"), 40_000_000],
+        )
+        .unwrap();
+        c.execute("COMMIT", []).unwrap();
+        n += 1;
+    }
+    n as f64 / t0.elapsed().as_secs_f64()
+}
+
+fn genbudget(db: &Path, args: &[&str]) -> String {
+    let out = Command::new(bin())
+        .arg("--db")
+        .arg(db)
+        .args(["--format", "json", "ledger"])
+        .args(args)
+        .env_remove("GENBUDGET_NOW")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn rss_kb(pid: u32, field: &str) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() - 1) as f64 * p) as usize]
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
+    let secs = if quick { 3.0 } else { 10.0 };
+    let dir = tempfile::Builder::new()
+        .prefix("genbudget-serve-bench")
+        .tempdir_in(std::env::var("GENBUDGET_BENCH_DIR").unwrap_or_else(|_| "target".into()))
+        .unwrap();
+    let db = dir.path().join("ledger.db");
+    genbudget(&db, &["init"]);
+    // One user per client, 1,000,000 credits a month each; the org cap is
+    // what about 40% of the expected load spends, so the run hits it.
+    for c in 0..CLIENTS {
+        genbudget(
+            &db,
+            &[
+                "user",
+                "add",
+                &format!("u{c}"),
+                "--cap",
+                "1000000",
+                "--period",
+                "month",
+            ],
+        );
+    }
+    let org_cap: u64 = std::env::var("GENBUDGET_BENCH_ORG_CAP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if quick { 4_000 } else { 12_000 });
+    genbudget(
+        &db,
+        &[
+            "org",
+            "set",
+            "--cap",
+            &org_cap.to_string(),
+            "--period",
+            "month",
+        ],
+    );
+    let token: serde_json::Value =
+        serde_json::from_str(&genbudget(&db, &["token", "add", "bench", "--role", "app"])).unwrap();
+    let token = token["secret"].as_str().unwrap().to_string();
+
+    let raw_before = raw_commits(dir.path(), 2.0);
+
+    let mut child = Command::new(bin())
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("GENBUDGET_NOW")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let l = lines.next().unwrap().unwrap();
+        if let Some(rest) = l.split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    // Keep draining the request log.
+    std::thread::spawn(move || for _ in lines {});
+    let base = format!("http://{addr}");
+    std::thread::sleep(Duration::from_millis(500));
+    let idle_kb = rss_kb(child.id(), "VmRSS:");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let pairs = Arc::new(AtomicU64::new(0));
+    let denied = Arc::new(AtomicU64::new(0));
+    let latencies = Arc::new(Mutex::new(Vec::<f64>::new()));
+    let t0 = Instant::now();
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let (base, token, stop, pairs, denied, latencies) = (
+                base.clone(),
+                token.clone(),
+                stop.clone(),
+                pairs.clone(),
+                denied.clone(),
+                latencies.clone(),
+            );
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .build()
+                    .into();
+                let auth = format!("Bearer {token}");
+                let mut mine = Vec::new();
+                let mut j = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let key = format!("c{c}-{j}");
+                    j += 1;
+                    let body =
+                        serde_json::json!({"user": format!("u{c}"), "key": key, "credits": "2"});
+                    let t = Instant::now();
+                    let r = agent
+                        .post(&format!("{base}/v1/holds"))
+                        .header("Authorization", &auth)
+                        .send_json(&body)
+                        .unwrap();
+                    mine.push(t.elapsed().as_secs_f64());
+                    match r.status().as_u16() {
+                        201 => {}
+                        402 => {
+                            denied.fetch_add(1, Ordering::Relaxed);
+                            continue;
+                        }
+                        s => panic!("hold: {s}"),
+                    }
+                    let t = Instant::now();
+                    let r = agent
+                        .post(&format!("{base}/v1/holds/{key}/settle"))
+                        .header("Authorization", &auth)
+                        .send_json(serde_json::json!({"credits": "1"}))
+                        .unwrap();
+                    mine.push(t.elapsed().as_secs_f64());
+                    assert_eq!(r.status().as_u16(), 200);
+                    pairs.fetch_add(1, Ordering::Relaxed);
+                }
+                latencies.lock().unwrap().extend(mine);
+            })
+        })
+        .collect();
+    let mut peak_kb = 0;
+    while t0.elapsed().as_secs_f64() < secs {
+        std::thread::sleep(Duration::from_millis(100));
+        peak_kb = peak_kb.max(rss_kb(child.id(), "VmRSS:"));
+    }
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.join().unwrap();
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    let pairs = pairs.load(Ordering::Relaxed);
+    let denied = denied.load(Ordering::Relaxed);
+    let hwm_kb = rss_kb(child.id(), "VmHWM:");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let code = child.wait().unwrap();
+    assert!(code.success(), "the server exited with {code:?}");
+
+    let raw_after = raw_commits(dir.path(), 2.0);
+    let raw = (raw_before + raw_after) / 2.0;
+    let mut lat = latencies.lock().unwrap().clone();
+    let p50 = percentile(&mut lat, 0.50) * 1000.0;
+    let p99 = percentile(&mut lat, 0.99) * 1000.0;
+    let rate = pairs as f64 / elapsed;
+
+    let status: serde_json::Value = serde_json::from_str(&genbudget(&db, &["status"])).unwrap();
+    let credits = |f: &str| -> Decimal { status["org"][f].as_str().unwrap().parse().unwrap() };
+    let (spent, held) = (credits("spent"), credits("held"));
+    let verify: serde_json::Value = serde_json::from_str(&genbudget(&db, &["verify"])).unwrap();
+
+    println!("serve bench, {CLIENTS} clients, {elapsed:.1} s:");
+    println!(
+        "1. reserve+settle pairs/s {rate:.0} ({pairs} pairs, {denied} holds denied by the org cap) ÷ raw durable one-row commits/s {raw:.0} (before {raw_before:.0}, after {raw_after:.0}) = {:.1} (goal ≥ 10)",
+        rate / raw
+    );
+    println!(
+        "2. request latency p50 {p50:.1} ms, p99 {p99:.1} ms over {} requests (goal p99 ≤ 25 ms)",
+        lat.len()
+    );
+    println!(
+        "3. server RSS idle {:.1} MB, peak under load {:.1} MB (VmHWM {:.1} MB) (goals ≤ 20 / ≤ 100)",
+        idle_kb as f64 / 1024.0,
+        peak_kb as f64 / 1024.0,
+        hwm_kb as f64 / 1024.0
+    );
+    println!(
+        "4. org cap {org_cap}: spent {spent} + held {held} = {} (overspend {}); verify ok: {}",
+        spent + held,
+        (spent + held - Decimal::from(org_cap)).max(Decimal::ZERO),
+        verify["ok"]
+    );
+}
