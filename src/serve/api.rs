@@ -25,6 +25,25 @@ use crate::money::parse_decimal;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Amount(pub Decimal);
 
+impl utoipa::PartialSchema for Amount {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, SchemaType, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::new(Type::String))
+                    .examples([serde_json::json!("40")]),
+            )
+            .item(ObjectBuilder::new().schema_type(SchemaType::new(Type::Integer)))
+            .description(Some(
+                "An exact decimal amount: a string (\"40\", \"0.5\") or a whole JSON number",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for Amount {}
+
 impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Amount, D::Error> {
         struct V;
@@ -66,7 +85,6 @@ pub struct RequestBody {
     /// A model id, alias or `provider/model` (see `genbudget rates list`).
     pub model: Option<String>,
     /// Video: seconds of output (more than 0, at most 86400).
-    #[schema(value_type = Option<String>, example = "8")]
     pub seconds: Option<Amount>,
     /// Video: resolution (`720p`, `1280x720`).
     pub resolution: Option<String>,
@@ -112,12 +130,13 @@ impl RequestBody {
 #[serde(deny_unknown_fields)]
 pub struct HoldBody {
     /// The user the job runs for: 1–64 characters from `A-Z a-z 0-9 . _ @ -`.
+    #[schema(pattern = r"^[A-Za-z0-9._@-]{1,64}$", example = "alice")]
     pub user: String,
     /// The job id (1–128 printable characters, no spaces); repeating a
     /// request with it returns the original result.
+    #[schema(min_length = 1, max_length = 128, example = "clip-1")]
     pub key: String,
-    /// Credits to hold, as a string (give this or `request`).
-    #[schema(value_type = Option<String>, example = "40")]
+    /// Credits to hold (give this or `request`).
     pub credits: Option<Amount>,
     /// A request priced from the price book as of now (give this or `credits`).
     pub request: Option<RequestBody>,
@@ -203,8 +222,7 @@ impl HoldBody {
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettleBody {
-    /// The actual cost in credits, as a string.
-    #[schema(value_type = Option<String>, example = "25")]
+    /// The actual cost in credits.
     pub credits: Option<Amount>,
     /// The actual request, priced with the hold's model as of now.
     pub request: Option<RequestBody>,
@@ -282,16 +300,16 @@ pub struct QuoteDoc {
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsBody {
-    /// Credits per period, as a string; `null` for no cap.
+    /// Credits per period; `null` for no cap.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, example = "500")]
+    #[schema(value_type = Option<Amount>)]
     pub cap: Option<Option<Amount>>,
     /// `day`, `week` (ISO, from Monday), `month` or `none`.
     #[schema(example = "month")]
     pub period: Option<String>,
     /// Jobs at once; `null` for no limit.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>, minimum = 1)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub max_holds: Option<Option<i64>>,
 }
 
@@ -328,9 +346,9 @@ impl LimitsBody {
 #[serde(deny_unknown_fields)]
 pub struct GrantBody {
     /// Idempotency key of this grant.
+    #[schema(min_length = 1, max_length = 128, example = "bonus-1")]
     pub key: String,
-    /// Credits to grant, as a string.
-    #[schema(value_type = String, example = "100")]
+    /// Credits to grant.
     pub credits: Amount,
     /// Last day (ledger timezone) the grant can be used, `YYYY-MM-DD`.
     #[schema(example = "2026-12-31")]
