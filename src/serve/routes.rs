@@ -183,26 +183,55 @@ fn body<T: DeserializeOwned>(
             "send the body as JSON, with `Content-Type: application/json`",
         ));
     }
-    let de = &mut serde_json::Deserializer::from_slice(&bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
+    // serde reads a struct from a list too (`[null, null]` as its fields in
+    // order); no body of this API holds a list, so one is refused.
+    if !value.is_object() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            "the body must be a JSON object (`{…}`)",
+        ));
+    }
+    if let Some(path) = first_list(&value, String::new()) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            format!("{path}: a list is not valid here"),
+        )
+        .field(path));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let err = ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_input",
-                    format!("{path}: {inner}"),
-                );
-                if path == "." { err } else { err.field(path) }
-            }
-            _ => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("the body is not valid JSON: {inner}"),
-            ),
-        }
+        let err = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            format!("{path}: {}", e.into_inner()),
+        );
+        if path == "." { err } else { err.field(path) }
     })
+}
+
+/// Where the first list in a JSON value is (`request.seconds`), if any.
+fn first_list(v: &serde_json::Value, at: String) -> Option<String> {
+    match v {
+        serde_json::Value::Array(_) => Some(at),
+        serde_json::Value::Object(m) => m.iter().find_map(|(k, v)| {
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            first_list(v, path)
+        }),
+        _ => None,
+    }
 }
 
 /// Reads a query string.

@@ -148,6 +148,22 @@ fn bad_requests_get_their_status_and_an_error_document() {
         );
     }
 
+    // A list where an object belongs: serde would read `[null, null]` as a
+    // struct's fields in order; the service refuses it.
+    let (st, v) = srv.call("PUT", "/v1/org", Some(&t.admin), Some(json!([null, null])));
+    assert_eq!((st, error(&v).0.as_str()), (422, "invalid_input"), "{v}");
+    let (st, v) = srv.call(
+        "POST",
+        "/v1/holds",
+        app,
+        Some(json!({"user": "alice", "key": "k", "request": ["sora-2", 8]})),
+    );
+    assert_eq!(
+        (st, error(&v)),
+        (422, ("invalid_input".into(), json!("request"))),
+        "{v}"
+    );
+
     // Bad queries and paths.
     let (st, v) = srv.call("GET", "/v1/report?by=planet", app, None);
     assert_eq!(

@@ -77,3 +77,55 @@ fn sixty_four_clients_never_overspend_a_user_cap_or_the_org_cap() {
     // The batches really were batches: some commit carried several writes.
     db.verified();
 }
+
+#[test]
+fn sixty_four_clients_on_one_user_cap_get_exactly_what_fits() {
+    let (db, t) = ledger();
+    db.ok_at(
+        NOW,
+        &["user", "add", "solo", "--cap", "100", "--period", "day"],
+    );
+    let srv = Server::start(db);
+    let granted = Arc::new(Mutex::new(0u32));
+    // 64 clients × 3 holds of 7 credits against a cap of 100: 100 / 7 =
+    // 14 holds fit (98 credits); the 15th would make 105.
+    let clients: Vec<_> = (0..64)
+        .map(|c| {
+            let (base, token, granted) = (srv.base.clone(), t.app.clone(), granted.clone());
+            std::thread::spawn(move || {
+                let a = agent();
+                for j in 0..3 {
+                    let body = hold("solo", &format!("s{c}-{j}"), "7").to_string();
+                    let (st, _, text) = call(
+                        &a,
+                        &base,
+                        "POST",
+                        "/v1/holds",
+                        Some(&token),
+                        Some(("application/json", body)),
+                    );
+                    match st {
+                        201 => *granted.lock().unwrap() += 1,
+                        402 => assert!(text.contains("\"user.cap\""), "{text}"),
+                        _ => panic!("{st} {text}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().expect("a client panicked");
+    }
+    assert_eq!(*granted.lock().unwrap(), 14);
+    let (_, v) = srv.call("GET", "/v1/users/solo", Some(&t.app), None);
+    assert_eq!(
+        (
+            v["users"][0]["held"].as_str(),
+            v["users"][0]["available"].as_str()
+        ),
+        (Some("98"), Some("2"))
+    );
+    let (code, log, db) = srv.terminate();
+    assert!(code.success(), "{log}");
+    db.verified();
+}
