@@ -307,10 +307,19 @@ pub async fn post_hold(
     headers: HeaderMap,
     bytes: Result<Bytes, BytesRejection>,
 ) -> Response {
+    hold_or_charge(app, headers, bytes, false).await
+}
+
+async fn hold_or_charge(
+    app: App,
+    headers: HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
+    charge: bool,
+) -> Response {
     let action = body::<HoldBody>(&headers, bytes).and_then(|b| {
         Ok(Action::Hold {
-            ask: b.check(false)?,
-            charge: false,
+            ask: b.check(charge)?,
+            charge,
         })
     });
     respond(app.ask(&headers, Need::App, action).await, hold_response)
@@ -328,13 +337,7 @@ pub async fn post_charge(
     headers: HeaderMap,
     bytes: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let action = body::<HoldBody>(&headers, bytes).and_then(|b| {
-        Ok(Action::Hold {
-            ask: b.check(true)?,
-            charge: true,
-        })
-    });
-    respond(app.ask(&headers, Need::App, action).await, hold_response)
+    hold_or_charge(app, headers, bytes, true).await
 }
 
 /// Spend a hold's actual cost and return the rest (admin or app).

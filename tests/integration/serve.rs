@@ -71,12 +71,12 @@ impl Server {
     /// Starts `genbudget serve` on a free loopback port with the clock
     /// frozen at [`NOW`].
     pub fn start(db: Db) -> Server {
-        Server::start_with(db, Some(NOW), &[])
+        Server::start_with(db, Some(NOW), &[], &[])
     }
 
-    /// Starts it with the clock frozen at `now` (`None`: the real clock)
-    /// and extra arguments.
-    pub fn start_with(db: Db, now: Option<&str>, args: &[&str]) -> Server {
+    /// Starts it with the clock frozen at `now` (`None`: the real clock),
+    /// extra arguments and environment.
+    pub fn start_with(db: Db, now: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut c = common::cmd(&[
             "--db",
             db.path.to_str().unwrap(),
@@ -84,7 +84,10 @@ impl Server {
             "--listen",
             "127.0.0.1:0",
         ]);
-        c.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
+        c.args(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
         match now {
             Some(t) => c.env("GENBUDGET_NOW", t),
             None => c.env_remove("GENBUDGET_NOW"),

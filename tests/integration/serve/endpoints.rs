@@ -320,7 +320,7 @@ fn holds_expire_in_the_background() {
     // The real clock: a hold with a 1 s TTL is expired by the server's own
     // sweep, with no request touching it.
     let (db, t) = ledger();
-    let srv = Server::start_with(db, None, &[]);
+    let srv = Server::start_with(db, None, &[], &[]);
     let app = Some(t.app.as_str());
     let mut h = hold("alice", "short", "40");
     h["ttl"] = json!("1s");
@@ -341,4 +341,85 @@ fn holds_expire_in_the_background() {
     };
     let v: Value = db.ok(&["holds", "--all"]);
     assert_eq!(v["holds"][0]["state"], "expired");
+}
+
+#[test]
+fn a_busy_store_is_a_503_with_retry_after_and_the_same_request_then_succeeds() {
+    let (db, t) = ledger();
+    // The service waits 200 ms for another writer's lock, then gives up.
+    let srv = Server::start_with(db, Some(NOW), &[], &[("GENBUDGET_BUSY_TIMEOUT_MS", "200")]);
+    // Another process (here: this test, through SQLite itself) holds the
+    // write lock.
+    let lock = srv.db.sqlite();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let (st, headers, text) = srv.call_raw(
+        "POST",
+        "/v1/holds",
+        Some(&t.app),
+        Some(("application/json", hold("alice", "job-1", "40").to_string())),
+    );
+    assert_eq!(st, 503, "{text}");
+    assert!(
+        headers.iter().any(|(k, v)| k == "retry-after" && v == "1"),
+        "{headers:?}"
+    );
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(error(&v).0, "busy");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was written"),
+        "{v}"
+    );
+    // Reads still answer (WAL: a reader never waits for a writer).
+    assert_eq!(srv.call("GET", "/v1/status", Some(&t.app), None).0, 200);
+    lock.execute_batch("ROLLBACK").unwrap();
+    // The client retries with the same key: granted once.
+    let (st, v) = srv.call(
+        "POST",
+        "/v1/holds",
+        Some(&t.app),
+        Some(hold("alice", "job-1", "40")),
+    );
+    assert_eq!((st, s(&v, "available")), (201, "460".into()), "{v}");
+}
+
+#[test]
+fn the_json_log_is_one_object_a_line_with_the_token_name_and_never_the_secret() {
+    let (db, t) = ledger();
+    let srv = Server::start_with(db, Some(NOW), &["--log-format", "json"], &[]);
+    assert_eq!(
+        srv.call(
+            "POST",
+            "/v1/holds",
+            Some(&t.app),
+            Some(hold("alice", "j", "5"))
+        )
+        .0,
+        201
+    );
+    assert_eq!(srv.call("GET", "/v1/status", None, None).0, 401);
+    let (code, log, _) = srv.terminate();
+    assert!(code.success(), "{log}");
+    let lines: Vec<Value> = log
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert_eq!(
+        (lines[0]["method"].as_str(), lines[0]["path"].as_str()),
+        (Some("POST"), Some("/v1/holds"))
+    );
+    assert_eq!(
+        (lines[0]["status"].as_u64(), lines[0]["token"].as_str()),
+        (Some(201), Some("web"))
+    );
+    assert!(lines[0]["ms"].as_f64().is_some_and(|ms| ms >= 0.0));
+    assert_eq!(
+        (lines[1]["status"].as_u64(), lines[1]["token"].clone()),
+        (Some(401), Value::Null)
+    );
+    assert!(!log.contains(&t.app));
 }
