@@ -15,6 +15,7 @@ use toml::Spanned;
 
 use super::raw::{RawCount, RawProfile, RawUsage};
 use crate::location::InputError;
+use crate::money::read_toml;
 
 /// The profile's file name and text, for errors that point into it.
 #[derive(Debug, Clone)]
@@ -110,8 +111,10 @@ pub struct Work {
 
 /// Parses and checks a profile's text.
 pub fn parse_profile(source: &Source) -> Result<Profile, InputError> {
-    let raw: RawProfile = toml::from_str(&source.text)
-        .map_err(|e| InputError::from_toml(&source.file, &source.text, &e))?;
+    let raw: RawProfile = read_toml(&source.text).map_err(|problems| {
+        // The first problem, as for any other problem in a profile.
+        InputError::from_toml_problem(&source.file, &source.text, &problems[0])
+    })?;
     if raw.usage.is_empty() {
         return Err(InputError::file(
             &source.file,
@@ -314,6 +317,28 @@ mod tests {
         assert_eq!(p.lines[0].per_month, vec![dec!(145), dec!(0), dec!(0.5)]);
         assert_eq!(p.lines[0].alternatives[0].text, "openai/gpt-image-2");
         assert_eq!(p.lines[0].label(), "kie/gpt-image-2");
+    }
+
+    #[test]
+    fn a_number_that_cannot_be_read_exactly_is_refused() {
+        for (value, says) in [
+            ("1e-400", "`1e-400` is not zero but reads as 0"),
+            (
+                "\"0.00000000000000000000000000001\"",
+                "is not zero but would read as 0",
+            ),
+            (
+                "0.1234567890123456789",
+                "more digits than a bare TOML number keeps exactly",
+            ),
+        ] {
+            let e = parse(&format!(
+                "[[usage]]\nmodel = \"m\"\nper_month = [1, {value}]\n"
+            ))
+            .unwrap_err();
+            assert_eq!((e.line, e.column), (Some(3), Some(17)), "{value}: {e}");
+            assert!(e.message.contains(says), "{value}: {e}");
+        }
     }
 
     #[test]

@@ -3,24 +3,24 @@
 //! Unknown keys are refused (`deny_unknown_fields`), so a misspelt `qualty`
 //! is an error with its line and column, never a silently ignored field.
 //! Every value keeps its span (`toml::Spanned`) so `validate.rs` can point at
-//! the very key that is out of range. Numbers are read exactly: strings go
-//! through [`parse_decimal`], TOML floats through [`decimal_from_toml_number`]
-//! (their shortest decimal form), so no binary float survives this file.
+//! the very key that is out of range. Numbers are read exactly by money's
+//! one TOML number reader ([`DecimalVisitor`], and
+//! [`decimal_from_toml_float_text`] for a float literal's text), so no
+//! binary float survives this file.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt;
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::Deserializer;
 use toml::Spanned;
 use toml_parser::Raw;
 use toml_parser::decoder::Encoding;
 
 use crate::pricing::RawDate;
 
-use crate::money::{decimal_from_toml_float_text, decimal_from_toml_number, parse_decimal};
+use crate::money::{DecimalVisitor, decimal_from_toml_float_text, parse_decimal};
 
 /// A whole plan file.
 #[derive(Deserialize, Debug)]
@@ -86,28 +86,11 @@ pub struct RawNumber(pub Decimal);
 
 impl<'de> Deserialize<'de> for RawNumber {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = RawNumber;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number, written bare (30, 0.10) or as a string (\"15.00\")")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawNumber, E> {
-                parse_decimal(v).map(RawNumber).map_err(E::custom)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawNumber, E> {
-                Ok(RawNumber(Decimal::from(v)))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawNumber, E> {
-                Ok(RawNumber(Decimal::from(v)))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawNumber, E> {
-                decimal_from_toml_number(v)
-                    .map(RawNumber)
-                    .map_err(E::custom)
-            }
-        }
-        d.deserialize_any(V)
+        d.deserialize_any(DecimalVisitor {
+            expecting: "a number, written bare (30, 0.10) or as a string (\"15.00\")",
+            negative: None,
+        })
+        .map(RawNumber)
     }
 }
 

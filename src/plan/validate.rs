@@ -16,7 +16,7 @@ use super::image_input::{self, Fidelity};
 use super::raw::{self, RawItem, RawLimits, RawNumber, RawPlan};
 use super::{CreditValue, InputImages, Item, Plan, PlanError, Quantity, Spans, tokens};
 use crate::location::InputError;
-use crate::money::Currency;
+use crate::money::{Currency, read_toml};
 use crate::pricing::{Limits, RequestSpec, Size};
 
 /// The largest count or token number accepted: far above any real campaign,
@@ -71,8 +71,14 @@ fn parse_text(file: &str, source: &str) -> Result<Plan, PlanError> {
 
 /// Parses the whole file at once (small plans, and the fallback).
 fn parse_whole(file: &str, source: &str) -> Result<Plan, PlanError> {
-    let raw: RawPlan =
-        toml::from_str(source).map_err(|e| InputError::from_toml(file, source, &e))?;
+    let raw: RawPlan = read_toml(source).map_err(|problems| {
+        PlanError(
+            problems
+                .iter()
+                .map(|p| InputError::from_toml_problem(file, source, p))
+                .collect(),
+        )
+    })?;
     let mut c = Checker::new(file, source, 0);
     let head = c.head(&raw);
     let mut slots = empty_slots(raw.items.len());
@@ -149,7 +155,7 @@ fn parse_chunked(
     items: usize,
     bounds: &[usize],
 ) -> Option<Result<Plan, PlanError>> {
-    let raw_head: RawPlan = toml::from_str(&source[..head_end]).ok()?;
+    let raw_head: RawPlan = read_toml(&source[..head_end]).ok()?;
     if !raw_head.items.is_empty() {
         return None;
     }
@@ -166,7 +172,7 @@ fn parse_chunked(
             let text = &source[start..end];
             let items = match raw::items_fast(text, slots.len()) {
                 Some(items) => items,
-                None => toml::from_str::<RawPlan>(text).ok()?.items,
+                None => read_toml::<RawPlan>(text).ok()?.items,
             };
             if items.len() != slots.len() {
                 return None;
@@ -910,6 +916,47 @@ mod tests {
     }
 
     #[test]
+    fn a_number_that_cannot_be_read_exactly_is_refused() {
+        for (value, says) in [
+            ("1e-400", "`1e-400` is not zero but reads as 0"),
+            (
+                "\"0.00000000000000000000000000001\"",
+                "is not zero but would read as 0",
+            ),
+            ("0.00000000000000000000000000001", "is not zero"),
+            (
+                "\"0.12345678901234567890123456789\"",
+                "more digits than an exact decimal holds",
+            ),
+            (
+                "0.1234567890123456789",
+                "more digits than a bare TOML number keeps exactly",
+            ),
+        ] {
+            let e = errors(&format!("name = \"p\"\n{ITEM}retry_rate = {value}\n"));
+            assert!(
+                e.starts_with("p.toml:5:14: field `items.retry_rate`: "),
+                "{value}: {e}"
+            );
+            assert!(e.contains(says), "{value}: {e}");
+        }
+        // The same at the plan's top level, and zero written as zero.
+        let e = errors(&format!("name = \"p\"\nbudget = 1e-400\n{ITEM}"));
+        assert!(
+            e.contains("p.toml:2:10: field `budget`: `1e-400` is not zero"),
+            "{e}"
+        );
+        assert_eq!(
+            ok(&format!(
+                "name = \"p\"\n{ITEM}count = 1\nretry_rate = 0e-400\n"
+            ))
+            .items[0]
+                .retry_rate,
+            Decimal::ZERO
+        );
+    }
+
+    #[test]
     fn every_problem_is_reported_with_its_line() {
         let e = errors(&format!(
             "name = \"p\"\ncontingency = 11\n{ITEM}count = -1\n[[items]]\nname = \"a\"\nmodel = \"m\"\ncount = 1.5\n"
@@ -1145,6 +1192,18 @@ mod chunked {
         assert_eq!(a, b);
         let line = src[..src.find("count = = 1").unwrap()].lines().count() + 1;
         assert!(a.starts_with(&format!("p.toml:{line}:")), "{a}");
+    }
+
+    #[test]
+    fn a_number_that_cannot_be_read_exactly_is_refused_in_a_chunk() {
+        // Item 2000's count underflows to 0.0 in the TOML parser: the fast
+        // reader and the chunk's serde reader both refuse it, and the
+        // message is the whole file's.
+        let src = big(false).replacen("count = 2000\n", "count = 1e-400\n", 1);
+        let a = parse("p.toml", &src).unwrap_err().to_string();
+        let b = parse_whole("p.toml", &src).unwrap_err().to_string();
+        assert_eq!(a, b);
+        assert!(a.contains("`1e-400` is not zero but reads as 0"), "{a}");
     }
 
     #[test]
