@@ -31,9 +31,12 @@
 use rust_decimal::Decimal;
 
 use super::account::{Method, Seated};
+use super::costing::{Costing, Entry, Group};
 use super::options::Pay;
-use super::search::{Costing, Entry, Group, PLAN_NODE_LIMIT};
 use super::strategy::{Choice, StrategyKind};
+
+/// Most branch-and-bound nodes per plan.
+pub const PLAN_NODE_LIMIT: usize = 50_000;
 
 struct Unit {
     used: bool,
@@ -212,7 +215,9 @@ struct State<'s, 'c> {
 /// less than `cutoff` — or, with no cutoff and nothing feasible, the one
 /// putting every line it can on the plan's units — and whether the search
 /// finished. Spends at most `budget` nodes (and at most
-/// [`PLAN_NODE_LIMIT`]), taking them off `budget`.
+/// [`PLAN_NODE_LIMIT`]), taking them off `budget`. With `warm_start` the
+/// tree starts from a greedy, locally improved assignment; without, from
+/// nothing.
 pub(super) fn search(
     costing: &mut Costing<'_>,
     group: &Group,
@@ -220,11 +225,12 @@ pub(super) fn search(
     prep: &Prepared,
     cutoff: Option<Decimal>,
     budget: &mut usize,
+    warm_start: bool,
 ) -> (Option<Entry>, bool) {
-    let incumbent = if cold_start() {
-        None
-    } else {
+    let incumbent = if warm_start {
         improve(costing, group, plan, prep)
+    } else {
+        None
     };
     let bar = match (&incumbent, cutoff) {
         (Some((t, _)), Some(c)) => Some((*t).min(c)),
@@ -270,22 +276,6 @@ pub(super) fn search(
         .assignment(group, plan, &ordered)
         .map(|key| entry(key, ordered));
     (found, done)
-}
-
-#[cfg(test)]
-thread_local! {
-    /// Tests turn the greedy start off to check the tree alone.
-    pub(super) static COLD_START: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-#[cfg(test)]
-fn cold_start() -> bool {
-    COLD_START.with(std::cell::Cell::get)
-}
-
-#[cfg(not(test))]
-fn cold_start() -> bool {
-    false
 }
 
 fn entry(key: (u32, Decimal), choices: Vec<Choice>) -> Entry {

@@ -25,6 +25,7 @@ mod bound;
 pub mod breakeven;
 mod calendar;
 pub mod chart;
+mod costing;
 pub mod options;
 mod packs;
 pub mod profile;

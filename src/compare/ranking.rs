@@ -14,8 +14,9 @@ use std::collections::{BTreeSet, BinaryHeap};
 use rust_decimal::Decimal;
 
 use super::calendar::Calendar;
+use super::costing::{Entry, Key};
 use super::options::Options;
-use super::search::{Entry, GroupResult, Key, groups, search_group};
+use super::search::{GroupResult, groups, search_group};
 use super::strategy::{Choice, Priced, Strategy, StrategyKind};
 
 /// The comparison's answer before evaluation in detail.
@@ -38,7 +39,7 @@ pub fn rank(opts: &Options, cal: &Calendar, priced: &Priced, keep: usize) -> Ran
     let groups = groups(opts);
     let results: Vec<GroupResult> = groups
         .iter()
-        .map(|g| search_group(opts, cal, priced, g, keep))
+        .map(|g| search_group(opts, cal, priced, g, keep, true))
         .collect();
     let assemble = |picks: &[&Entry]| -> Strategy {
         let mut s = vec![

@@ -23,7 +23,7 @@
 //! cheapest of its kind (so the cheapest strategy and the cheapest of each
 //! kind are exact; a plan whose root bound can't get under that is skipped
 //! whole). The bound never overestimates, so the search is exact unless it
-//! needs more than [`PLAN_NODE_LIMIT`] nodes for a plan or [`NODE_LIMIT`]
+//! needs more than `bound::PLAN_NODE_LIMIT` nodes for a plan or [`NODE_LIMIT`]
 //! for the group; then it keeps the best found (each plan still gets a
 //! greedy, locally improved assignment) and the report says so.
 
@@ -31,37 +31,18 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use super::account::{self, Method};
+use super::account::Method;
+use super::bound;
 use super::calendar::Calendar;
+use super::costing::{Costing, Entry, Group};
 use super::options::{Options, Pay};
-use super::strategy::{Choice, Priced, StrategyKind, add_into};
-
-/// Ranking key: (infeasible, total). Feasible strategies come first.
-pub type Key = (u32, Decimal);
+use super::strategy::{Choice, Priced, StrategyKind};
 
 /// Largest number of assignments a group may have to be enumerated outright.
 pub const EXHAUSTIVE_LIMIT: u128 = 256;
 
-/// Most branch-and-bound nodes per plan.
-pub const PLAN_NODE_LIMIT: usize = 50_000;
-
 /// Most branch-and-bound nodes per group, over all its plans.
 pub const NODE_LIMIT: usize = 250_000;
-
-/// Lines that share credit units (or a lone line), and those units.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Group {
-    pub lines: Vec<usize>,
-    pub units: Vec<usize>,
-}
-
-/// A costed assignment of a group's lines (choices in `Group::lines` order).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub key: Key,
-    pub choices: Vec<Choice>,
-    pub kind: StrategyKind,
-}
 
 /// What a group's search found.
 #[derive(Debug, Clone)]
@@ -125,69 +106,6 @@ pub fn groups(opts: &Options) -> Vec<Group> {
         }
     }
     out
-}
-
-/// A credit account's identity: unit, method, (line, candidate) members.
-type Pool = (usize, Method, Vec<(usize, usize)>);
-
-/// Costs assignments, remembering each account run by its pool.
-pub(super) struct Costing<'a> {
-    pub(super) opts: &'a Options,
-    pub(super) cal: &'a Calendar,
-    pub(super) priced: &'a Priced,
-    memo: HashMap<Pool, (Decimal, bool)>,
-}
-
-impl Costing<'_> {
-    /// Total and infeasibility of unit `u` bought by `m` for `members`
-    /// ((line, candidate) pairs).
-    fn unit(&mut self, u: usize, m: Method, members: &[(usize, usize)]) -> (Decimal, bool) {
-        let key = (u, m, members.to_vec());
-        if let Some(v) = self.memo.get(&key) {
-            return *v;
-        }
-        let mut pool = vec![Decimal::ZERO; self.cal.len()];
-        for &(l, c) in members {
-            add_into(&mut pool, &self.priced.amounts[l][c]);
-        }
-        let run = account::run(&self.opts.units[u].terms, m, &pool, self.cal, false);
-        let v = (run.spend.iter().sum(), !run.infeasible.is_empty());
-        self.memo.insert(key, v);
-        v
-    }
-
-    /// Key of a group assignment; `None` if a used unit has no line.
-    pub(super) fn assignment(
-        &mut self,
-        group: &Group,
-        plan: &[Option<Method>],
-        choices: &[Choice],
-    ) -> Option<Key> {
-        let mut total = Decimal::ZERO;
-        let mut infeasible = false;
-        let mut members: Vec<Vec<(usize, usize)>> = vec![Vec::new(); group.units.len()];
-        for (&l, ch) in group.lines.iter().zip(choices) {
-            match self.opts.lines[l].candidates[ch.candidate].pay {
-                Pay::Credits(u) => {
-                    let i = group.units.iter().position(|x| *x == u)?;
-                    members[i].push((l, ch.candidate));
-                }
-                Pay::Money => total += self.priced.totals[l][ch.candidate],
-            }
-        }
-        for (i, m) in plan.iter().enumerate() {
-            match (m, members[i].is_empty()) {
-                (Some(_), true) => return None,
-                (Some(m), false) => {
-                    let (t, bad) = self.unit(group.units[i], *m, &members[i]);
-                    total += t;
-                    infeasible |= bad;
-                }
-                (None, _) => {}
-            }
-        }
-        Some((u32::from(infeasible), total))
-    }
 }
 
 /// Every plan of a group: for each unit, a method or `None` (not used).
@@ -277,20 +195,19 @@ fn plan_count(
     u128::try_from(total).unwrap_or(0)
 }
 
-/// Searches one group, keeping its `keep` cheapest entries.
+/// Searches one group, keeping its `keep` cheapest entries. With
+/// `warm_start` (what `compare` uses), each branch and bound starts from a
+/// greedy, locally improved assignment; without, the tree alone must find
+/// the best (tests hold it to enumeration both ways).
 pub fn search_group(
     opts: &Options,
     cal: &Calendar,
     priced: &Priced,
     group: &Group,
     keep: usize,
+    warm_start: bool,
 ) -> GroupResult {
-    let mut costing = Costing {
-        opts,
-        cal,
-        priced,
-        memo: HashMap::new(),
-    };
+    let mut costing = Costing::new(opts, cal, priced);
     let plans = plans(opts, group);
     let per_plan: Vec<Vec<Vec<Choice>>> =
         plans.iter().map(|p| line_choices(opts, group, p)).collect();
@@ -308,12 +225,12 @@ pub fn search_group(
     } else {
         // Plans by their lower bound, cheapest first, so that good entries
         // come early and the rest are cut against them.
-        let mut ready: Vec<(Decimal, usize, super::bound::Prepared)> = plans
+        let mut ready: Vec<(Decimal, usize, bound::Prepared)> = plans
             .iter()
             .zip(&per_plan)
             .enumerate()
             .filter_map(|(i, (plan, choices))| {
-                let p = super::bound::prepare(&costing, group, plan, choices)?;
+                let p = bound::prepare(&costing, group, plan, choices)?;
                 Some((p.root_bound()?, i, p))
             })
             .collect();
@@ -324,13 +241,14 @@ pub fn search_group(
             if cutoff.is_some_and(|c| *root >= c) {
                 continue;
             }
-            let (entry, done) = super::bound::search(
+            let (entry, done) = bound::search(
                 &mut costing,
                 group,
                 &plans[*i],
                 prepared,
                 cutoff,
                 &mut budget,
+                warm_start,
             );
             proven &= done;
             entries.extend(entry);
@@ -458,7 +376,7 @@ mod tests {
         text
     }
 
-    fn check(lines: usize, factor: Decimal) {
+    fn check(lines: usize, factor: Decimal, warm: bool) {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compare-book");
         let book = PriceBook::load(false, &[dir]).expect("fixture book");
         let source = Source {
@@ -473,16 +391,11 @@ mod tests {
         assert_eq!(gs.len(), 1);
         let group = &gs[0];
 
-        let found = search_group(&opts, &cal, &priced, group, 1);
+        let found = search_group(&opts, &cal, &priced, group, 1, warm);
         assert!(found.count > EXHAUSTIVE_LIMIT, "{}", found.count);
         assert!(found.proven);
 
-        let mut costing = Costing {
-            opts: &opts,
-            cal: &cal,
-            priced: &priced,
-            memo: HashMap::new(),
-        };
+        let mut costing = Costing::new(&opts, &cal, &priced);
         let mut all = Vec::new();
         for plan in plans(&opts, group) {
             let choices = line_choices(&opts, group, &plan);
@@ -513,12 +426,11 @@ mod tests {
     fn branch_and_bound_agrees_with_enumeration() {
         // 6 lines: 1 + 5 methods × (2⁶ − 1) = 316 assignments (> 256);
         // 7 lines: 636.
-        for cold in [false, true] {
+        for warm in [true, false] {
             // Cold: without the greedy start, the tree alone must find it.
-            super::super::bound::COLD_START.with(|c| c.set(cold));
             for lines in [6, 7] {
                 for factor in [dec!(0.3), dec!(1), dec!(4)] {
-                    check(lines, factor);
+                    check(lines, factor, warm);
                 }
             }
         }
