@@ -196,11 +196,6 @@ impl Serialize for Money {
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
 pub struct Credits(pub Decimal);
 
-impl Credits {
-    /// No credits.
-    pub const ZERO: Credits = Credits(Decimal::ZERO);
-}
-
 impl fmt::Display for Credits {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0.normalize())
