@@ -7,6 +7,7 @@
 
 pub mod compare;
 pub mod estimate;
+pub mod ledger;
 pub mod rates;
 
 use std::io::Write;
