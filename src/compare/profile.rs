@@ -16,6 +16,7 @@ use toml::Spanned;
 use super::raw::{RawCount, RawProfile, RawUsage};
 use crate::location::InputError;
 use crate::money::read_toml;
+use crate::pricing::RequestSpec;
 
 /// The profile's file name and text, for errors that point into it.
 #[derive(Debug, Clone)]
@@ -93,18 +94,18 @@ impl UsageLine {
     }
 }
 
-/// The plan-item fields that say what one unit of work asks for.
+/// What one unit of a usage line's work asks for: the quote's own request
+/// fields as written, and the fields that become its tokens once the
+/// model's kind is known.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Work {
-    pub quality: Option<String>,
-    pub size: Option<String>,
-    pub resolution: Option<String>,
-    pub seconds: Option<Decimal>,
-    pub input_tokens: Option<u64>,
-    pub cached_input_tokens: Option<u64>,
-    pub output_tokens: Option<u64>,
+    /// The request fields as written. `input_image_tokens` is never set
+    /// here (it comes from `input_images`); `input_tokens` or
+    /// `prompt_tokens` may still take `prompt`'s count.
+    pub request: RequestSpec,
+    /// Text counted as input tokens (text model) or prompt tokens (image).
     pub prompt: Option<String>,
-    pub prompt_tokens: Option<u64>,
+    /// Reference images per request, of `input_image_size`.
     pub input_images: Option<u64>,
     pub input_image_size: Option<Located>,
 }
@@ -269,15 +270,18 @@ fn usage_line(
             .transpose()
     };
     let work = Work {
-        quality: raw.quality,
-        size: raw.size,
-        resolution: raw.resolution,
-        seconds: raw.seconds.as_ref().map(|s| s.get_ref().0),
-        input_tokens: whole(&raw.input_tokens, "input_tokens")?,
-        cached_input_tokens: whole(&raw.cached_input_tokens, "cached_input_tokens")?,
-        output_tokens: whole(&raw.output_tokens, "output_tokens")?,
+        request: RequestSpec {
+            quality: raw.quality,
+            size: raw.size,
+            resolution: raw.resolution,
+            seconds: raw.seconds.as_ref().map(|s| s.get_ref().0),
+            input_tokens: whole(&raw.input_tokens, "input_tokens")?,
+            cached_input_tokens: whole(&raw.cached_input_tokens, "cached_input_tokens")?,
+            output_tokens: whole(&raw.output_tokens, "output_tokens")?,
+            prompt_tokens: whole(&raw.prompt_tokens, "prompt_tokens")?,
+            input_image_tokens: None,
+        },
         prompt: raw.prompt,
-        prompt_tokens: whole(&raw.prompt_tokens, "prompt_tokens")?,
         input_images: whole(&raw.input_images, "input_images")?,
         input_image_size: raw.input_image_size.map(Located::from),
     };

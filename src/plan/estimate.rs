@@ -275,7 +275,7 @@ fn price_item<'b>(
         .unwrap_or_default();
 
     // Fields that don't apply to this kind of model.
-    let allowed = super::item_fields_for(model.kind);
+    let allowed = crate::pricing::work_fields_for(model.kind);
     if let Some(f) = REQUEST_FIELDS
         .iter()
         .find(|f| **f != "limits" && item.spans.has(f) && !allowed.contains(f))

@@ -12,12 +12,11 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use toml::Spanned;
 
-use super::image_input::{self, Fidelity};
 use super::raw::{self, RawItem, RawLimits, RawNumber, RawPlan};
-use super::{CreditValue, InputImages, Item, Plan, PlanError, Quantity, Spans, tokens};
+use super::{CreditValue, InputImages, Item, Plan, PlanError, Quantity, Spans};
 use crate::location::InputError;
 use crate::money::{Currency, read_toml};
-use crate::pricing::{Limits, RequestSpec, Size};
+use crate::pricing::{Fidelity, Limits, RequestSpec, Size, image_input, tokens};
 
 /// The largest count or token number accepted: far above any real campaign,
 /// and small enough that `count × (1 + retry_rate) × price` stays inside
