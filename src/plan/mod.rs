@@ -11,6 +11,7 @@
 //! environment or file is touched past `parse`; the CLI supplies `as_of`.
 
 mod estimate;
+pub(crate) mod fast;
 mod raw;
 mod report;
 pub mod timing;
