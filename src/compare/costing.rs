@@ -1,7 +1,7 @@
 //! Costing one group's assignments: the types the exhaustive search
 //! (`search.rs`) and the branch and bound (`bound.rs`) share, below both.
 //!
-//! A [`Group`] is lines that share credit units; an [`Entry`] is one
+//! A [`Group`] is lines that share credit units; an [`Assignment`] is one
 //! costed assignment of its lines; [`Costing`] prices assignments,
 //! remembering each credit account it has run.
 
@@ -26,7 +26,7 @@ pub struct Group {
 
 /// A costed assignment of a group's lines (choices in `Group::lines` order).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub struct Assignment {
     pub key: Key,
     pub choices: Vec<Choice>,
     pub kind: StrategyKind,
@@ -75,7 +75,7 @@ impl<'a> Costing<'a> {
     pub(super) fn assignment(
         &mut self,
         group: &Group,
-        plan: &[Option<Method>],
+        funding: &[Option<Method>],
         choices: &[Choice],
     ) -> Option<Key> {
         let mut total = Decimal::ZERO;
@@ -90,7 +90,7 @@ impl<'a> Costing<'a> {
                 Pay::Money => total += self.priced.totals[l][ch.candidate],
             }
         }
-        for (i, m) in plan.iter().enumerate() {
+        for (i, m) in funding.iter().enumerate() {
             match (m, members[i].is_empty()) {
                 (Some(_), true) => return None,
                 (Some(m), false) => {

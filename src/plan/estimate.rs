@@ -512,7 +512,7 @@ fn jobs_for(n: Decimal, retry_rate: Decimal) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
-fn describe(l: &crate::pricing::Limits) -> String {
+fn describe(l: &crate::pricing::RateLimits) -> String {
     let mut parts = Vec::new();
     if let (Some(c), Some((lo, hi))) = (l.concurrent_jobs, l.latency_seconds) {
         parts.push(format!("{c} concurrent jobs × {lo}–{hi} s each"));

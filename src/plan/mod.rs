@@ -25,7 +25,7 @@ use rust_decimal::Decimal;
 
 use crate::location::InputError;
 use crate::money::Currency;
-use crate::pricing::{Limits, RequestSpec};
+use crate::pricing::{RateLimits, RequestSpec};
 
 pub use crate::pricing::Fidelity;
 pub use estimate::{Options, Swap, estimate};
@@ -99,7 +99,7 @@ pub struct Item {
     pub prompt: Option<u64>,
     pub input_images: Option<InputImages>,
     /// The item's own rate limits, overriding the table's.
-    pub limits: Option<Limits>,
+    pub limits: Option<RateLimits>,
     pub spans: Spans,
 }
 

@@ -413,7 +413,7 @@ fn model(
         durations.push(*d.get_ref());
     }
     let limits = raw.limits.map(|l| {
-        let mut out = Limits::default();
+        let mut out = RateLimits::default();
         if let Some(c) = l.concurrent_jobs {
             if *c.get_ref() == 0 {
                 p.at(

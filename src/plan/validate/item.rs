@@ -8,7 +8,7 @@ use toml::Spanned;
 use super::{Checker, MAX_WHOLE};
 use crate::plan::raw::{RawItem, RawLimits, RawNumber};
 use crate::plan::{InputImages, Item, Quantity, Spans};
-use crate::pricing::{Fidelity, Limits, RequestSpec, Size, image_input};
+use crate::pricing::{Fidelity, RateLimits, RequestSpec, Size, image_input};
 
 impl Checker<'_> {
     pub(super) fn item(
@@ -289,7 +289,7 @@ impl Checker<'_> {
         }
     }
 
-    fn limits(&mut self, l: Spanned<RawLimits>, who: &str) -> Option<Limits> {
+    fn limits(&mut self, l: Spanned<RawLimits>, who: &str) -> Option<RateLimits> {
         let l = l.into_inner();
         let before = self.problems.len();
         let small = |c: &mut Self, n: Option<Spanned<RawNumber>>, field: &str| -> Option<u32> {
@@ -344,7 +344,7 @@ impl Checker<'_> {
         if self.problems.len() > before {
             return None;
         }
-        Some(Limits {
+        Some(RateLimits {
             concurrent_jobs,
             latency_seconds,
             rpm,

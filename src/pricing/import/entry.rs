@@ -7,14 +7,14 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use super::{Entry, ImportedImage, ImportedModel, Problem};
+use super::{ImportedImage, ImportedModel, LitellmEntry, Problem};
 use crate::pricing::model::Size;
 
 const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 
 /// Reads a JSON number from its literal text, exactly. `None` when absent
 /// or `null`.
-fn number(entry: &Entry<'_>, field: &str) -> Result<Option<Decimal>, Problem> {
+fn number(entry: &LitellmEntry<'_>, field: &str) -> Result<Option<Decimal>, Problem> {
     let Some(raw) = entry.get(field) else {
         return Ok(None);
     };
@@ -45,7 +45,7 @@ fn number(entry: &Entry<'_>, field: &str) -> Result<Option<Decimal>, Problem> {
     Ok(Some(d.normalize()))
 }
 
-fn per_million(entry: &Entry<'_>, field: &str) -> Result<Option<Decimal>, Problem> {
+fn per_million(entry: &LitellmEntry<'_>, field: &str) -> Result<Option<Decimal>, Problem> {
     number(entry, field)?
         .map(|d| {
             d.checked_mul(MILLION)
@@ -55,7 +55,7 @@ fn per_million(entry: &Entry<'_>, field: &str) -> Result<Option<Decimal>, Proble
         .transpose()
 }
 
-pub(super) fn text_model(entry: &Entry<'_>) -> Result<ImportedModel, Problem> {
+pub(super) fn text_model(entry: &LitellmEntry<'_>) -> Result<ImportedModel, Problem> {
     let mut m = ImportedModel::default();
     for (key, field) in [
         ("input", "input_cost_per_token"),
@@ -126,7 +126,7 @@ const IMAGE_TIERS: &[(&str, u32)] = &[
     ("4K", 4096),
 ];
 
-pub(super) fn image_model(entry: &Entry<'_>) -> Result<ImportedModel, Problem> {
+pub(super) fn image_model(entry: &LitellmEntry<'_>) -> Result<ImportedModel, Problem> {
     let mut m = ImportedModel::default();
     for (key, field) in [
         ("text_input", "input_cost_per_token"),
@@ -181,7 +181,7 @@ pub(super) fn image_model(entry: &Entry<'_>) -> Result<ImportedModel, Problem> {
 
 /// The price of one image of `size` from a per-size entry: its per-image
 /// price, else per pixel × width × height (exact).
-pub(super) fn sized_price(entry: &Entry<'_>, size: Size) -> Result<Decimal, Problem> {
+pub(super) fn sized_price(entry: &LitellmEntry<'_>, size: Size) -> Result<Decimal, Problem> {
     for field in ["output_cost_per_image", "input_cost_per_image"] {
         if let Some(p) = number(entry, field)? {
             return Ok(p);
@@ -215,7 +215,7 @@ const RESOLUTIONS: &[(&str, [(u32, u32); 2])] = &[
     ("4k", [(3840, 2160), (2160, 3840)]),
 ];
 
-pub(super) fn video_model(entry: &Entry<'_>) -> Result<ImportedModel, Problem> {
+pub(super) fn video_model(entry: &LitellmEntry<'_>) -> Result<ImportedModel, Problem> {
     let mut m = ImportedModel::default();
     let base = match number(entry, "output_cost_per_second")? {
         Some(p) => Some(p),

@@ -119,7 +119,7 @@ pub struct Skipped {
     pub detail: String,
 }
 
-type Entry<'a> = BTreeMap<String, &'a RawValue>;
+type LitellmEntry<'a> = BTreeMap<String, &'a RawValue>;
 
 /// Converts LiteLLM's price file. Errors (not JSON, not an object of
 /// entries, an unknown `--provider`) name the file and what is valid.
@@ -145,12 +145,12 @@ pub fn convert(
         }
     })?;
     let mut skipped = Vec::new();
-    let mut parsed: Vec<(String, String, Entry<'_>)> = Vec::new();
+    let mut parsed: Vec<(String, String, LitellmEntry<'_>)> = Vec::new();
     let mut all_providers = BTreeSet::new();
     // `{"alias_of": "<key>"}` entries: another name for an entry.
     let mut aliases: Vec<(String, String)> = Vec::new();
     for (key, raw) in &entries {
-        let Ok(entry) = serde_json::from_str::<Entry<'_>>(raw.get()) else {
+        let Ok(entry) = serde_json::from_str::<LitellmEntry<'_>>(raw.get()) else {
             skipped.push(skip(key, None, "shape", "the entry is not an object"));
             continue;
         };
@@ -519,13 +519,13 @@ fn skip(
     }
 }
 
-fn string_field(entry: &Entry<'_>, name: &str) -> Option<String> {
+fn string_field(entry: &LitellmEntry<'_>, name: &str) -> Option<String> {
     entry
         .get(name)
         .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
 }
 
-fn date_field(entry: &Entry<'_>, name: &str) -> Option<NaiveDate> {
+fn date_field(entry: &LitellmEntry<'_>, name: &str) -> Option<NaiveDate> {
     string_field(entry, name).and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
 }
 
