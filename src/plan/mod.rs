@@ -13,6 +13,7 @@
 mod estimate;
 pub(crate) mod fast;
 mod raw;
+mod read;
 mod report;
 pub mod timing;
 mod validate;
@@ -29,8 +30,8 @@ use crate::pricing::{RateLimits, RequestSpec};
 
 pub use crate::pricing::Fidelity;
 pub use estimate::{Options, Swap, estimate};
+pub use read::{parse, parse_owned};
 pub use report::{BudgetReport, CreditSummary, Estimate, ItemReport, TimingScope};
-pub use validate::{parse, parse_owned};
 
 /// Every problem found in a plan (one `error:` line each).
 #[derive(Debug, Clone, PartialEq, Eq)]

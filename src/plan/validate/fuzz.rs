@@ -2,7 +2,7 @@
 //! a real plan (bytes dropped, duplicated or replaced), never panic —
 //! they parse or give located errors.
 
-use super::*;
+use crate::plan::parse;
 use proptest::prelude::*;
 
 const EXAMPLE: &str = include_str!("../../../examples/mixed-campaign.toml");

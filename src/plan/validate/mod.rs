@@ -9,7 +9,7 @@
 //! duplicate-name check, problems in file order); `head.rs` has the
 //! plan-level rules, `item.rs` an item's. The fast path for large plans
 //! (`plan/fast/`) cuts the file into chunks and runs the same
-//! [`Checker`] on each.
+//! [`Checker`] on each; `plan/read.rs` chooses between the two.
 
 mod head;
 mod item;
@@ -19,7 +19,6 @@ use std::ops::Range;
 use rust_decimal::Decimal;
 use toml::Spanned;
 
-use super::fast;
 use super::raw::{RawItem, RawPlan};
 use super::{CreditValue, Item, Plan, PlanError};
 use crate::location::InputError;
@@ -34,39 +33,6 @@ pub const MAX_WHOLE: u64 = 1_000_000_000_000_000; // 10^15
 
 /// The largest retry rate or contingency fraction.
 const MAX_RATE: Decimal = Decimal::from_parts(10, 0, 0, false, 0);
-
-/// Parses and checks a plan file's text. `file` names it in messages.
-/// (See [`parse_owned`] to hand over the text instead of copying it.)
-///
-/// A large plan is cut into chunks of items read on every core
-/// (`plan/fast/chunks.rs`); messages are the same as for a single parse.
-pub fn parse(file: &str, source: &str) -> Result<Plan, PlanError> {
-    let mut plan = parse_text(file, source)?;
-    plan.source = source.to_string();
-    Ok(plan)
-}
-
-/// [`parse`], keeping `source` in the plan without copying it.
-pub fn parse_owned(file: &str, source: String) -> Result<Plan, PlanError> {
-    let mut plan = parse_text(file, &source)?;
-    plan.source = source;
-    Ok(plan)
-}
-
-/// Parses `source`; the plan's `source` is left empty for the caller to set.
-fn parse_text(file: &str, source: &str) -> Result<Plan, PlanError> {
-    if source.trim().is_empty() {
-        return Err(InputError::file(
-            file,
-            "the plan is empty; it needs `name = \"…\"` and at least one [[items]] table",
-        )
-        .into());
-    }
-    if let Some(result) = fast::chunks::parse(file, source) {
-        return result;
-    }
-    parse_whole(file, source)
-}
 
 /// Parses the whole file at once (small plans, and the fallback).
 pub(in crate::plan) fn parse_whole(file: &str, source: &str) -> Result<Plan, PlanError> {

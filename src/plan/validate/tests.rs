@@ -1,6 +1,6 @@
 use super::item::record_spans;
 use super::*;
-use crate::plan::{Quantity, Spans};
+use crate::plan::{Quantity, Spans, parse};
 
 fn ok(src: &str) -> Plan {
     parse("p.toml", src).unwrap_or_else(|e| panic!("{e}"))
