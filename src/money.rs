@@ -16,6 +16,8 @@ use serde::{Serialize, Serializer};
 
 mod toml_number;
 
+#[cfg(test)]
+pub(crate) use toml_number::UNREADABLE;
 pub use toml_number::{DecimalVisitor, TomlProblem, decimal_from_toml_float_text, read_toml};
 
 /// An ISO 4217 currency code with its number of minor-unit digits.

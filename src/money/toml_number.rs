@@ -223,6 +223,26 @@ impl Visitor<'_> for DecimalVisitor {
     }
 }
 
+/// Number literals every TOML file kind must refuse, each with a piece of
+/// its message: the plan, price table and profile tests read them all.
+#[cfg(test)]
+pub(crate) const UNREADABLE: [(&str, &str); 5] = [
+    ("1e-400", "`1e-400` is not zero but reads as 0"),
+    (
+        "\"0.00000000000000000000000000001\"",
+        "is not zero but would read as 0",
+    ),
+    ("0.00000000000000000000000000001", "is not zero"),
+    (
+        "\"0.12345678901234567890123456789\"",
+        "more digits than an exact decimal holds",
+    ),
+    (
+        "0.1234567890123456789",
+        "more digits than a bare TOML number keeps exactly",
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
