@@ -27,6 +27,8 @@ pub fn render(e: &Estimate, format: Format) -> String {
     }
 }
 
+/// An item amount as a table shows it: to the minor unit, never a
+/// non-zero amount as `0.00`.
 fn money(d: Decimal, e: &Estimate) -> String {
     shown_amount(d, e.currency).to_string()
 }

@@ -226,9 +226,6 @@ fn json_or_null(out: &mut Vec<u8>, d: Option<Decimal>) -> std::io::Result<()> {
     }
 }
 
-/// An item amount as a table shows it: to the minor unit, never a
-/// non-zero amount as `0.00`.
-
 #[cfg(test)]
 mod tests {
     use super::*;
