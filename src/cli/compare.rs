@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 
 use super::{Context, Outcome, parse_date};
-use crate::compare::{self, Settings, Source};
+use crate::compare::{self, CompareOptions, Source};
 use crate::location::{InputKind, read_input};
 use crate::render::{self, Format};
 
@@ -63,7 +63,7 @@ pub fn run(args: CompareArgs, ctx: &Context) -> Result<Outcome> {
     let source = Source { file, text };
     let profile = compare::parse_profile(&source)?;
     let book = ctx.book()?;
-    let settings = Settings {
+    let settings = CompareOptions {
         as_of: args.as_of.or(profile.as_of).unwrap_or_else(|| ctx.today()),
         months: args.months,
         monthly: args.monthly,

@@ -17,9 +17,9 @@ use serde::Serialize;
 use crate::ledger::{
     self, Cost, Decision, Durability, GrantRequest, HoldDoc, HoldRequest, Ledger, Limits,
     LimitsChange, ModelRequest, OpenOptions, ReportBy, ReportQuery, Settings, Spec, input, period,
-    sheets,
 };
 use crate::money::{Currency, parse_decimal};
+use crate::render::ledger as sheets;
 use crate::render::{self, Format, Sheet};
 
 use super::{Context, Outcome, parse_date};

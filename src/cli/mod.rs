@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::pricing::PriceBook;
 use crate::render::Format;
@@ -79,8 +79,8 @@ struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct GlobalArgs {
     /// Output format (a command refuses one it cannot write, with exit 2)
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
     /// Extra price-table directory layered over the built-in tables (may repeat)
     #[arg(
         long = "pricing",
@@ -96,6 +96,31 @@ pub struct GlobalArgs {
     /// Ledger database file (ledger commands only; default: ledger.db in the user's data directory)
     #[arg(long, global = true, value_name = "PATH", env = "GENBUDGET_DB")]
     pub db: Option<PathBuf>,
+}
+
+/// `--format`'s values: [`Format`] as clap reads it (the library's type
+/// knows nothing of clap).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// A table for people (default).
+    Table,
+    /// One JSON document with a `schema` field.
+    Json,
+    /// CSV of the main table, with a header row.
+    Csv,
+    /// Markdown tables, for pull-request comments.
+    Markdown,
+}
+
+impl From<FormatArg> for Format {
+    fn from(arg: FormatArg) -> Format {
+        match arg {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Markdown => Format::Markdown,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -265,7 +290,7 @@ fn table_width() -> Option<u16> {
 fn run(cli: Cli) -> Result<Outcome> {
     crate::render::set_width(table_width());
     let ctx = Context {
-        format: cli.global.format,
+        format: cli.global.format.into(),
         pricing_dirs: cli.global.pricing,
         builtin_pricing: !cli.global.no_builtin_pricing,
         db: cli.global.db,
@@ -307,6 +332,16 @@ pub fn parse_date(text: &str) -> std::result::Result<NaiveDate, String> {
 #[cfg(test)]
 mod tests {
     use super::parse;
+
+    #[test]
+    fn every_format_flag_value_is_the_format_of_that_name() {
+        use super::{Format, FormatArg, ValueEnum};
+        for arg in FormatArg::value_variants() {
+            let value = arg.to_possible_value().expect("every value is shown");
+            assert_eq!(value.get_name(), Format::from(*arg).name());
+        }
+        assert_eq!(FormatArg::value_variants().len(), 4);
+    }
 
     fn args(list: &[&str]) -> Vec<std::ffi::OsString> {
         std::iter::once("genbudget")

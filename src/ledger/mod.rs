@@ -63,7 +63,6 @@ pub mod replay;
 mod report;
 pub mod rules;
 mod settings;
-pub mod sheets;
 pub mod sqlite;
 pub mod state;
 pub mod store;

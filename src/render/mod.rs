@@ -7,17 +7,17 @@
 
 pub mod compare;
 pub mod estimate;
+pub mod ledger;
 pub mod rates;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU16, Ordering};
 
-use clap::ValueEnum;
 use comfy_table::{CellAlignment, ContentArrangement, Table, TableStyle, presets};
 use serde::Serialize;
 
-/// The output formats every command accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+/// The output formats every command accepts (`cli` maps `--format` to it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Format {
     /// A table for people (default).
     #[default]
