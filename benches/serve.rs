@@ -4,8 +4,9 @@
 //! shared, noisy machine:
 //!
 //! 1. reserve+settle pairs/s with 64 concurrent HTTP clients on loopback
-//!    (each a thread with its own keep-alive connection, one hold then its
-//!    settle, over and over) ÷ a raw rusqlite loop of single-row durable
+//!    (each its own keep-alive connection, one hold then its settle, over
+//!    and over; async tasks on one thread, so the load generator takes
+//!    little CPU from the server) ÷ a raw rusqlite loop of single-row durable
 //!    INSERT transactions (WAL, `synchronous=FULL`) on the same disk
 //!    (goal ≥ 10: group commit lets one fsync serve many requests);
 //! 2. p50/p99 request latency at that load (goal p99 ≤ 25 ms);
@@ -24,6 +25,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
 use rusqlite::Connection;
 use rust_decimal::Decimal;
 
@@ -104,6 +108,85 @@ fn thread_cpu(pid: u32) -> std::collections::BTreeMap<String, f64> {
     out
 }
 
+/// One client: a keep-alive connection that reserves and settles in turn.
+struct Client {
+    addr: String,
+    auth: String,
+}
+
+impl Client {
+    fn new(addr: String, token: String) -> Client {
+        Client {
+            addr,
+            auth: format!("Bearer {token}"),
+        }
+    }
+
+    async fn run(
+        self,
+        c: usize,
+        stop: Arc<AtomicBool>,
+        pairs: Arc<AtomicU64>,
+        denied: Arc<AtomicU64>,
+        latencies: Arc<Mutex<Vec<f64>>>,
+    ) {
+        let stream = tokio::net::TcpStream::connect(&self.addr).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let mut mine = Vec::new();
+        let mut j = 0u64;
+        while !stop.load(Ordering::Relaxed) {
+            let key = format!("c{c}-{j}");
+            j += 1;
+            let body = format!(r#"{{"user": "u{c}", "key": "{key}", "credits": "2"}}"#);
+            let t = Instant::now();
+            let st = self.post(&mut send, "/v1/holds", body).await;
+            mine.push(t.elapsed().as_secs_f64());
+            match st {
+                201 => {}
+                402 => {
+                    denied.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                s => panic!("hold: {s}"),
+            }
+            let t = Instant::now();
+            let st = self
+                .post(
+                    &mut send,
+                    &format!("/v1/holds/{key}/settle"),
+                    r#"{"credits": "1"}"#.into(),
+                )
+                .await;
+            mine.push(t.elapsed().as_secs_f64());
+            assert_eq!(st, 200);
+            pairs.fetch_add(1, Ordering::Relaxed);
+        }
+        latencies.lock().unwrap().extend(mine);
+    }
+
+    async fn post(
+        &self,
+        send: &mut hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+        path: &str,
+        body: String,
+    ) -> u16 {
+        let req = hyper::Request::post(path)
+            .header("host", &self.addr)
+            .header("authorization", &self.auth)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body)))
+            .unwrap();
+        let resp = send.send_request(req).await.unwrap();
+        let status = resp.status().as_u16();
+        resp.into_body().collect().await.unwrap();
+        status
+    }
+}
+
 fn percentile(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[((v.len() - 1) as f64 * p) as usize]
@@ -173,7 +256,6 @@ fn main() {
     };
     // Keep draining the request log.
     std::thread::spawn(move || for _ in lines {});
-    let base = format!("http://{addr}");
     std::thread::sleep(Duration::from_millis(500));
     let idle_kb = rss_kb(child.id(), "VmRSS:");
 
@@ -183,67 +265,49 @@ fn main() {
     let denied = Arc::new(AtomicU64::new(0));
     let latencies = Arc::new(Mutex::new(Vec::<f64>::new()));
     let t0 = Instant::now();
-    let clients: Vec<_> = (0..CLIENTS)
-        .map(|c| {
-            let (base, token, stop, pairs, denied, latencies) = (
-                base.clone(),
-                token.clone(),
-                stop.clone(),
-                pairs.clone(),
-                denied.clone(),
-                latencies.clone(),
-            );
-            std::thread::spawn(move || {
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .http_status_as_error(false)
-                    .build()
-                    .into();
-                let auth = format!("Bearer {token}");
-                let mut mine = Vec::new();
-                let mut j = 0u64;
-                while !stop.load(Ordering::Relaxed) {
-                    let key = format!("c{c}-{j}");
-                    j += 1;
-                    let body =
-                        serde_json::json!({"user": format!("u{c}"), "key": key, "credits": "2"});
-                    let t = Instant::now();
-                    let r = agent
-                        .post(&format!("{base}/v1/holds"))
-                        .header("Authorization", &auth)
-                        .send_json(&body)
-                        .unwrap();
-                    mine.push(t.elapsed().as_secs_f64());
-                    match r.status().as_u16() {
-                        201 => {}
-                        402 => {
-                            denied.fetch_add(1, Ordering::Relaxed);
-                            continue;
-                        }
-                        s => panic!("hold: {s}"),
-                    }
-                    let t = Instant::now();
-                    let r = agent
-                        .post(&format!("{base}/v1/holds/{key}/settle"))
-                        .header("Authorization", &auth)
-                        .send_json(serde_json::json!({"credits": "1"}))
-                        .unwrap();
-                    mine.push(t.elapsed().as_secs_f64());
-                    assert_eq!(r.status().as_u16(), 200);
-                    pairs.fetch_add(1, Ordering::Relaxed);
+    // The clients: 64 keep-alive HTTP/1 connections driven by async tasks
+    // on one thread of their own, so that the load generator takes little
+    // of the machine's CPU from the server.
+    let load = {
+        let (addr, token, stop, pairs, denied, latencies) = (
+            addr.clone(),
+            token.clone(),
+            stop.clone(),
+            pairs.clone(),
+            denied.clone(),
+            latencies.clone(),
+        );
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let tasks: Vec<_> = (0..CLIENTS)
+                    .map(|c| {
+                        let client = Client::new(addr.clone(), token.clone());
+                        tokio::spawn(client.run(
+                            c,
+                            stop.clone(),
+                            pairs.clone(),
+                            denied.clone(),
+                            latencies.clone(),
+                        ))
+                    })
+                    .collect();
+                for t in tasks {
+                    t.await.unwrap();
                 }
-                latencies.lock().unwrap().extend(mine);
-            })
+            });
         })
-        .collect();
+    };
     let mut peak_kb = 0;
     while t0.elapsed().as_secs_f64() < secs {
         std::thread::sleep(Duration::from_millis(100));
         peak_kb = peak_kb.max(rss_kb(child.id(), "VmRSS:"));
     }
     stop.store(true, Ordering::Relaxed);
-    for c in clients {
-        c.join().unwrap();
-    }
+    load.join().unwrap();
     let elapsed = t0.elapsed().as_secs_f64();
     let pairs = pairs.load(Ordering::Relaxed);
     let denied = denied.load(Ordering::Relaxed);
