@@ -4,7 +4,9 @@
 //! requests), `routes` (the handlers and their OpenAPI declarations),
 //! `worker` (the ledger's own thread: authentication, authorisation and
 //! group commit), `reply` (errors and JSON responses), `metrics`
-//! (Prometheus), `openapi` (the generated document).
+//! (Prometheus), `openapi` (the generated document), `dashboard/` (the
+//! page at `GET /`: HTML, script and style served from the binary; it reads
+//! the API with the token a person signs in with).
 //!
 //! A request's road: hyper reads it (size, header and idle limits apply
 //! here) → its handler checks the body → one job on the ledger thread's
@@ -89,6 +91,9 @@ impl Default for Config {
 /// The router with every endpoint.
 fn router(app: App) -> Router {
     Router::new()
+        .route("/", get(routes::dashboard))
+        .route("/dashboard.js", get(routes::dashboard_js))
+        .route("/dashboard.css", get(routes::dashboard_css))
         .route("/v1/health", get(routes::health))
         .route("/openapi.json", get(routes::openapi))
         .route("/metrics", get(routes::metrics))

@@ -16,6 +16,8 @@ use crate::ledger::{Db, s};
 mod bad_input;
 #[path = "serve/crash.rs"]
 mod crash;
+#[path = "serve/dashboard.rs"]
+mod dashboard;
 #[path = "serve/endpoints.rs"]
 mod endpoints;
 #[path = "serve/external.rs"]
