@@ -14,6 +14,8 @@ use crate::ledger::{Db, s};
 
 #[path = "serve/bad_input.rs"]
 mod bad_input;
+#[path = "serve/browser.rs"]
+mod browser;
 #[path = "serve/crash.rs"]
 mod crash;
 #[path = "serve/dashboard.rs"]

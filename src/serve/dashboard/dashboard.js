@@ -103,7 +103,8 @@ function drawChart(report) {
   const w = 640, h = 200, pad = 28;
   const max = Math.max(1, ...rows.map((r) => num(r.credits)));
   const s = svg("svg", { viewBox: `0 0 ${w} ${h + pad}`, "aria-hidden": "true" });
-  const bw = rows.length ? (w - pad) / rows.length : 0;
+  // At least a fortnight's width, so one day is a bar, not a wall.
+  const bw = (w - pad) / Math.max(rows.length, 14);
   rows.forEach((r, i) => {
     const bh = ((h - pad) * num(r.credits)) / max;
     s.appendChild(svg("rect", { x: pad + i * bw + 2, y: h - bh, width: Math.max(bw - 4, 1), height: bh, fill: "#1f5fbf" }));
