@@ -19,6 +19,7 @@
 //! the ledger thread drain its queue and close the ledger, exit 0.
 
 pub mod api;
+pub mod dashboard;
 pub mod metrics;
 pub mod openapi;
 pub mod reply;
@@ -91,9 +92,9 @@ impl Default for Config {
 /// The router with every endpoint.
 fn router(app: App) -> Router {
     Router::new()
-        .route("/", get(routes::dashboard))
-        .route("/dashboard.js", get(routes::dashboard_js))
-        .route("/dashboard.css", get(routes::dashboard_css))
+        .route("/", get(dashboard::page))
+        .route("/dashboard.js", get(dashboard::script))
+        .route("/dashboard.css", get(dashboard::style))
         .route("/v1/health", get(routes::health))
         .route("/openapi.json", get(routes::openapi))
         .route("/metrics", get(routes::metrics))

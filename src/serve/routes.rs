@@ -509,46 +509,6 @@ pub async fn report(
     respond(app.ask(&headers, Need::App, action).await, ok_response)
 }
 
-/// The dashboard's page, script and style, served from the binary.
-const DASHBOARD_HTML: &str = include_str!("dashboard/index.html");
-const DASHBOARD_JS: &str = include_str!("dashboard/dashboard.js");
-const DASHBOARD_CSS: &str = include_str!("dashboard/dashboard.css");
-
-/// Nothing on the dashboard comes from or goes to another origin.
-const DASHBOARD_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-fn asset(body: &'static str, content_type: &'static str) -> Response {
-    let mut r = body.into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(DASHBOARD_CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    r
-}
-
-/// `GET /`: the read-only dashboard (sign in with a token in the page).
-pub async fn dashboard() -> Response {
-    asset(DASHBOARD_HTML, "text/html; charset=utf-8")
-}
-
-pub async fn dashboard_js() -> Response {
-    asset(DASHBOARD_JS, "text/javascript; charset=utf-8")
-}
-
-pub async fn dashboard_css() -> Response {
-    asset(DASHBOARD_CSS, "text/css; charset=utf-8")
-}
-
 /// No such route.
 pub async fn not_found() -> Response {
     ApiError::new(
