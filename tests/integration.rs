@@ -12,6 +12,8 @@ mod compare;
 mod docs;
 #[path = "integration/estimate.rs"]
 mod estimate;
+#[path = "integration/html.rs"]
+mod html;
 #[path = "integration/ledger.rs"]
 mod ledger;
 #[path = "integration/rates.rs"]

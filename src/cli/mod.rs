@@ -110,6 +110,8 @@ pub enum FormatArg {
     Csv,
     /// Markdown tables, for pull-request comments.
     Markdown,
+    /// One self-contained HTML page (estimate and compare)
+    Html,
 }
 
 impl From<FormatArg> for Format {
@@ -119,6 +121,7 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Csv => Format::Csv,
             FormatArg::Markdown => Format::Markdown,
+            FormatArg::Html => Format::Html,
         }
     }
 }
@@ -296,6 +299,13 @@ fn run(cli: Cli) -> Result<Outcome> {
         db: cli.global.db,
         now: clock()?,
     };
+    if ctx.format == Format::Html
+        && !matches!(cli.command, Command::Estimate(_) | Command::Compare(_))
+    {
+        anyhow::bail!(
+            "--format html: only `estimate` and `compare` write an HTML page; use --format table, json, csv or markdown here"
+        );
+    }
     match cli.command {
         Command::Rates(args) => rates::run(args, &ctx),
         Command::Estimate(args) => estimate::run(args, &ctx),

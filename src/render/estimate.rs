@@ -23,6 +23,7 @@ pub fn render(e: &Estimate, format: Format) -> String {
     match format {
         Format::Csv => sheets(Format::Csv, &[csv_sheet(e)]),
         Format::Markdown => sheets(Format::Markdown, &[people_sheet(e, true)]),
+        Format::Html => super::estimate_html::render(e),
         _ => sheets(Format::Table, &[people_sheet(e, false)]),
     }
 }
@@ -66,7 +67,7 @@ fn percent(rate: Decimal) -> String {
     format!("{}%", plain(rate * Decimal::ONE_HUNDRED))
 }
 
-fn people_sheet(e: &Estimate, markdown: bool) -> Sheet {
+pub(crate) fn people_sheet(e: &Estimate, markdown: bool) -> Sheet {
     let cur = e.currency.code();
     let with_credits = e.items.iter().any(|i| i.credits.is_some());
     let with_time = e.items.iter().any(|i| i.min_seconds.is_some());

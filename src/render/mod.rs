@@ -6,7 +6,10 @@
 //! (the `csv` crate) or a markdown table fit for a pull-request comment.
 
 pub mod compare;
+pub mod compare_html;
 pub mod estimate;
+pub mod estimate_html;
+pub mod html;
 pub mod ledger;
 pub mod rates;
 
@@ -28,6 +31,8 @@ pub enum Format {
     Csv,
     /// Markdown tables, for pull-request comments.
     Markdown,
+    /// One self-contained HTML page (estimate and compare).
+    Html,
 }
 
 impl Format {
@@ -38,6 +43,7 @@ impl Format {
             Format::Json => "json",
             Format::Csv => "csv",
             Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 }
@@ -132,7 +138,11 @@ pub fn sheets(format: Format, sheets: &[Sheet]) -> String {
     match format {
         Format::Csv => csv_text(sheets),
         Format::Markdown => sheets.iter().map(markdown).collect::<Vec<_>>().join("\n"),
-        Format::Table | Format::Json => sheets.iter().map(terminal).collect::<Vec<_>>().join("\n"),
+        // HTML pages are written by their own renderers (`estimate_html`,
+        // `compare_html`); the CLI refuses `--format html` elsewhere.
+        Format::Table | Format::Json | Format::Html => {
+            sheets.iter().map(terminal).collect::<Vec<_>>().join("\n")
+        }
     }
 }
 

@@ -139,3 +139,122 @@ fn the_dashboard_shows_the_ledgers_figures_follows_a_reserve_and_refuses_a_revok
         assert!(bytes.starts_with(b"\x89PNG"), "{shot}");
     }
 }
+
+#[test]
+fn html_reports_render_in_chromium_with_the_json_figures_and_print_on_a4_and_letter() {
+    let dir = common::root().join("tests/browser");
+    let ready = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && dir.join("node_modules/playwright-core").exists();
+    let (Some(chromium), true) = (chromium(), ready) else {
+        skip(
+            "node, Debian's chromium and playwright-core",
+            "`apt-get install chromium nodejs npm` and `npm install` in tests/browser/",
+        );
+        return;
+    };
+    let out_dir = common::root().join("target/browser-artifacts");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let render = |args: &[&str], name: &str| -> Value {
+        let mut all = args.to_vec();
+        all.extend(["--format", "html"]);
+        let r = common::run(&all);
+        let file = tmp.path().join(format!("{name}.html"));
+        std::fs::write(&file, &r.stdout).unwrap();
+        let out = Command::new("node")
+            .arg(dir.join("report.mjs"))
+            .args([file.to_str().unwrap(), out_dir.to_str().unwrap(), name])
+            .env("CHROMIUM", &chromium)
+            .output()
+            .expect("node runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap();
+        // Only the page itself was loaded; no script error; printable on
+        // both papers; no sideways scroll on a phone.
+        assert_eq!(
+            v["requests"].as_array().unwrap().len(),
+            1,
+            "{}",
+            v["requests"]
+        );
+        assert_eq!(v["pageErrors"], serde_json::json!([]));
+        assert!(v["pdfA4"].as_u64().unwrap() > 1000 && v["pdfLetter"].as_u64().unwrap() > 1000);
+        assert_eq!(v["phoneOverflow"], false, "{name}");
+        v
+    };
+
+    // The estimate: the verdict and total are the JSON's; one row per item.
+    let (_, json) = common::run_json(&[
+        "estimate",
+        "examples/spring-launch.toml",
+        "--format",
+        "json",
+    ]);
+    let v = render(&["estimate", "examples/spring-launch.toml"], "estimate");
+    let total = json["total"].as_str().unwrap();
+    let verdict = v["verdict"].as_str().unwrap();
+    assert!(
+        verdict.starts_with("Within budget: total ") && verdict.contains(&format!("{total} USD")),
+        "{verdict}"
+    );
+    // Green for within budget (#1d6b35), and the words say it too.
+    assert_eq!(v["verdictColor"], "rgb(29, 107, 53)");
+    let items: Vec<&str> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(v["firstColumn"], serde_json::json!(items));
+    assert_eq!(v["bars"], serde_json::json!(["kie/gpt-image-2", "image"]));
+
+    // Over budget: red, and said.
+    let v = render(
+        &["estimate", "examples/spring-launch.toml", "--budget", "10"],
+        "estimate-over",
+    );
+    assert!(
+        v["verdict"].as_str().unwrap().starts_with("Over budget"),
+        "{}",
+        v["verdict"]
+    );
+    assert_eq!(v["verdictColor"], "rgb(163, 22, 26)");
+
+    // The comparison: the winner is the JSON's, with its chart.
+    let (_, json) = common::run_json(&[
+        "compare",
+        "examples/compare-daily-content-engine.toml",
+        "--format",
+        "json",
+    ]);
+    let v = render(
+        &["compare", "examples/compare-daily-content-engine.toml"],
+        "compare",
+    );
+    let best = json["strategies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == json["best"])
+        .unwrap();
+    assert!(
+        v["verdict"]
+            .as_str()
+            .unwrap()
+            .contains(best["label"].as_str().unwrap()),
+        "{}",
+        v["verdict"]
+    );
+    assert!(
+        v["svgs"].as_u64().unwrap() > best["label"].as_str().map_or(0, |_| 1),
+        "no chart"
+    );
+}
