@@ -50,6 +50,9 @@ fn the_dashboard_shows_the_ledgers_figures_follows_a_reserve_and_refuses_a_revok
             "30",
         ],
     );
+    // A key with quotes and right-to-left override text, for bob (no cap).
+    let rtl_key = "\"quoted'\u{202e}LTR";
+    db.ok_at(NOW, &["reserve", "bob", "--key", rtl_key, "--credits", "1"]);
     let revoked = s(
         &db.ok_at(NOW, &["token", "add", "gone", "--role", "app"]),
         "secret",
@@ -110,7 +113,7 @@ fn the_dashboard_shows_the_ledgers_figures_follows_a_reserve_and_refuses_a_revok
         .iter()
         .map(|r| r[0].as_str().unwrap())
         .collect();
-    assert_eq!(keys, ["<script>alert(1)</script>"]);
+    assert_eq!(keys, ["<script>alert(1)</script>", rtl_key]);
     // After a hold of 70 made through the API: 100 held, 280 available.
     assert_eq!(v["reserveStatus"], 201);
     let after = alice(&v["after"]);
