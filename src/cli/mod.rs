@@ -350,7 +350,8 @@ mod tests {
             let value = arg.to_possible_value().expect("every value is shown");
             assert_eq!(value.get_name(), Format::from(*arg).name());
         }
-        assert_eq!(FormatArg::value_variants().len(), 4);
+        // table, json, csv, markdown, html.
+        assert_eq!(FormatArg::value_variants().len(), 5);
     }
 
     fn args(list: &[&str]) -> Vec<std::ffi::OsString> {
