@@ -455,7 +455,8 @@ fn a_server_restart_under_running_writers_loses_nothing_acknowledged() {
     let server = Server(dir);
     let url = format!("{}?sslmode=disable", backend::with_db(&admin, "postgres"));
     let r = run_url(&url, &[], &["init"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let log = || std::fs::read_to_string(server.0.path().join("server.log")).unwrap_or_default();
+    assert_eq!(r.code, 0, "{}\nserver log:\n{}", r.stderr, log());
     assert_eq!(run_url(&url, &[], &["user", "add", "alice"]).code, 0);
 
     // 4 writers charge in a loop; the server restarts (an immediate stop:
@@ -536,4 +537,152 @@ fn a_server_restart_under_running_writers_loses_nothing_acknowledged() {
         failed.len()
     );
     drop(server);
+}
+
+/// Two network namespaces, each joined to this host by a veth pair: the
+/// clients in them reach the server only over their own link, as separate
+/// hosts would. Removed on drop.
+struct Hosts {
+    names: Vec<String>,
+}
+
+impl Hosts {
+    /// `ip netns` namespaces `gbN-a`, `gbN-b` with 10.X.1.2 and 10.X.2.2;
+    /// this host is 10.X.1.1 and 10.X.2.1. `None` where that is not
+    /// allowed (not root, no iproute2).
+    fn new() -> Option<(Hosts, Vec<String>)> {
+        let id = std::process::id() % 50;
+        let net = 200 + id;
+        let mut hosts = Hosts { names: Vec::new() };
+        let mut server_ips = Vec::new();
+        for (i, side) in ["a", "b"].iter().enumerate() {
+            let ns = format!("gb{id}-{side}");
+            let (host_if, ns_if) = (format!("gb{id}{side}h"), format!("gb{id}{side}n"));
+            let (host_ip, ns_ip) = (
+                format!("10.{net}.{}.1", i + 1),
+                format!("10.{net}.{}.2", i + 1),
+            );
+            let script = format!(
+                "ip netns del {ns} 2>/dev/null; ip link del {host_if} 2>/dev/null;
+                 ip netns add {ns} &&
+                 ip link add {host_if} type veth peer name {ns_if} &&
+                 ip link set {ns_if} netns {ns} &&
+                 ip addr add {host_ip}/24 dev {host_if} && ip link set {host_if} up &&
+                 ip -n {ns} addr add {ns_ip}/24 dev {ns_if} && ip -n {ns} link set {ns_if} up &&
+                 ip -n {ns} link set lo up"
+            );
+            let ok = Command::new("sh")
+                .args(["-c", &script])
+                .status()
+                .is_ok_and(|s| s.success());
+            hosts.names.push(ns);
+            if !ok {
+                return None;
+            }
+            server_ips.push(host_ip);
+        }
+        Some((hosts, server_ips))
+    }
+}
+
+impl Drop for Hosts {
+    fn drop(&mut self) {
+        for ns in &self.names {
+            // Deleting the namespace deletes its veth end, and so the pair.
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
+
+#[test]
+fn clients_on_two_separate_hosts_never_pass_the_cap() {
+    if !backend::available(Backend::Postgres) {
+        return;
+    }
+    let strict = std::env::var("GENBUDGET_TEST_STRICT").is_ok_and(|v| v == "1");
+    let Some((hosts, ips)) = Hosts::new() else {
+        assert!(
+            !strict,
+            "cannot make network namespaces (ip netns, veth): not root?"
+        );
+        return;
+    };
+    let db = Db::init_on(Backend::Postgres, &[]);
+    // 60 credits, 0.75 a job: exactly 80 jobs fit, whoever asks.
+    db.ok(&["user", "add", "alice", "--cap", "60", "--period", "month"]);
+    let loopback = db.location.contains("@127.0.0.1:") || db.location.contains("@localhost:");
+    assert!(loopback, "the test server is on this host: {}", db.location);
+    let host = |ip: &str| {
+        db.location
+            .replacen("@127.0.0.1:", &format!("@{ip}:"), 1)
+            .replacen("@localhost:", &format!("@{ip}:"), 1)
+    };
+    let urls: Vec<String> = ips.iter().map(|ip| host(ip)).collect();
+    // The namespaces reach the server only through their own link.
+    for (ns, url) in hosts.names.iter().zip(&urls) {
+        let out = Command::new("ip")
+            .args(["netns", "exec", ns])
+            .arg(common::bin())
+            .args(["--db", url, "ledger", "status", "--format", "json"])
+            .env("GENBUDGET_NOW", NOW)
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!strict, "{ns} cannot reach the server: {err}");
+            return;
+        }
+    }
+    // 8 workers in each namespace, 20 jobs each: 320 reserve+settle tries.
+    let results: Vec<(i32, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..16)
+            .map(|w| {
+                let (ns, url) = (&hosts.names[w % 2], &urls[w % 2]);
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    for i in 0..20 {
+                        let key = format!("{ns}-w{w}-{i}");
+                        let run = |args: &[&str]| -> Run {
+                            Command::new("ip")
+                                .args(["netns", "exec", ns])
+                                .arg(common::bin())
+                                .args(["--db", url, "ledger"])
+                                .args(args)
+                                .env("GENBUDGET_NOW", NOW)
+                                .env_remove("GENBUDGET_DB")
+                                .output()
+                                .unwrap()
+                                .into()
+                        };
+                        let r = run(&["reserve", "alice", "--key", &key, "--credits", "0.75"]);
+                        let code = r.code;
+                        out.push((code, r.stderr));
+                        if code == 0 {
+                            let s = run(&["settle", &key]);
+                            out.push((s.code + 10, s.stderr));
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    for (code, err) in &results {
+        assert!([0, 1, 10].contains(code), "exit {code}: {err}");
+        assert_eq!(err, "", "no warnings or errors");
+    }
+    let count = |c: i32| results.iter().filter(|(x, _)| *x == c).count();
+    // 60 / 0.75 = 80 granted and settled; 320 − 80 = 240 denied.
+    assert_eq!(count(0), 80);
+    assert_eq!(count(10), 80);
+    assert_eq!(count(1), 240);
+    let st = db.ok(&["status", "alice"]);
+    assert_eq!(s(&st["users"][0], "spent"), "60");
+    // init, user_add, 80 holds, 80 settles.
+    assert_eq!(db.verified()["entries"], 162);
+    drop(hosts);
 }
