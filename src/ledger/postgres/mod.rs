@@ -350,27 +350,42 @@ enum Found {
     Ledger(i32),
 }
 
+/// One row of a simple (unprepared, one round trip) query, as text.
+fn simple_row(client: &mut Client, sql: &str) -> Result<Vec<Option<String>>> {
+    for m in client.simple_query(sql)? {
+        if let postgres::SimpleQueryMessage::Row(r) = m {
+            return Ok((0..r.len()).map(|i| r.get(i).map(String::from)).collect());
+        }
+    }
+    Ok(Vec::new())
+}
+
 fn look(client: &mut Client) -> Result<Found> {
-    let row = client.query_one(
-        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1),
-                to_regclass($2) IS NOT NULL",
-        &[&NAMESPACE, &format!("{NAMESPACE}.schema_version")],
+    let row = simple_row(
+        client,
+        &format!(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = '{NAMESPACE}'),
+                    to_regclass('{NAMESPACE}.schema_version') IS NOT NULL"
+        ),
     )?;
-    let (schema, table): (bool, bool) = (row.try_get(0)?, row.try_get(1)?);
-    if !schema {
+    let yes = |i: usize| row.get(i).cloned().flatten().as_deref() == Some("t");
+    if !yes(0) {
         return Ok(Found::Nothing);
     }
-    if !table {
+    if !yes(1) {
         return Ok(Found::NotALedger);
     }
-    let v: Option<i32> = client
-        .query_opt(
-            "SELECT version FROM genbudget.schema_version WHERE id = 1",
-            &[],
-        )?
-        .map(|r| r.try_get(0))
-        .transpose()?;
-    Ok(v.map_or(Found::NotALedger, Found::Ledger))
+    let v = simple_row(
+        client,
+        &format!("SELECT version FROM {NAMESPACE}.schema_version WHERE id = 1"),
+    )?;
+    match v.first().cloned().flatten() {
+        None => Ok(Found::NotALedger),
+        Some(t) => t
+            .parse()
+            .map(Found::Ledger)
+            .map_err(|_| LedgerError::Corrupt(format!("schema_version `{t}` is not a number"))),
+    }
 }
 
 impl PostgresStore {

@@ -328,30 +328,37 @@ impl Books for PostgresTx<'_> {
     fn count(&mut self, user: &str, d: NaiveDate, delta: &Delta) -> Result<()> {
         let c = &delta.c;
         let day = day_text(d);
+        // One statement (one round trip) for the four rows: the user's
+        // totals and day, the org's totals and day.
         self.exec(
-            "UPDATE users SET open_holds = open_holds + $2, spent = spent + $3, held = held + $4,
-                 allow_spent = allow_spent + $5, allow_held = allow_held + $6, overruns = overruns + $7
-             WHERE id = $1",
-            &[&user, &delta.open_holds, &c.spent, &c.held, &c.allow_spent, &c.allow_held, &c.overruns],
-        )?;
-        self.exec(
-            r#"INSERT INTO user_days AS d ("user", day, spent, held, allow_spent, allow_held, overruns)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT ("user", day) DO UPDATE SET spent = d.spent + excluded.spent,
-                 held = d.held + excluded.held, allow_spent = d.allow_spent + excluded.allow_spent,
-                 allow_held = d.allow_held + excluded.allow_held, overruns = d.overruns + excluded.overruns"#,
-            &[&user, &day, &c.spent, &c.held, &c.allow_spent, &c.allow_held, &c.overruns],
-        )?;
-        self.exec(
-            "UPDATE org SET open_holds = open_holds + $1, spent = spent + $2, held = held + $3,
-                 overruns = overruns + $4 WHERE id = 1",
-            &[&delta.open_holds, &c.spent, &c.held, &c.overruns],
-        )?;
-        self.exec(
-            "INSERT INTO org_days AS d (day, spent, held, overruns) VALUES ($1, $2, $3, $4)
+            r#"WITH u AS (
+                 UPDATE users SET open_holds = open_holds + $8, spent = spent + $3, held = held + $4,
+                     allow_spent = allow_spent + $5, allow_held = allow_held + $6, overruns = overruns + $7
+                 WHERE id = $1 RETURNING 1
+             ), ud AS (
+                 INSERT INTO user_days AS d ("user", day, spent, held, allow_spent, allow_held, overruns)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT ("user", day) DO UPDATE SET spent = d.spent + excluded.spent,
+                     held = d.held + excluded.held, allow_spent = d.allow_spent + excluded.allow_spent,
+                     allow_held = d.allow_held + excluded.allow_held, overruns = d.overruns + excluded.overruns
+                 RETURNING 1
+             ), o AS (
+                 UPDATE org SET open_holds = open_holds + $8, spent = spent + $3, held = held + $4,
+                     overruns = overruns + $7 WHERE id = 1 RETURNING 1
+             )
+             INSERT INTO org_days AS d (day, spent, held, overruns) VALUES ($2, $3, $4, $7)
              ON CONFLICT (day) DO UPDATE SET spent = d.spent + excluded.spent,
-                 held = d.held + excluded.held, overruns = d.overruns + excluded.overruns",
-            &[&day, &c.spent, &c.held, &c.overruns],
+                 held = d.held + excluded.held, overruns = d.overruns + excluded.overruns"#,
+            &[
+                &user,
+                &day,
+                &c.spent,
+                &c.held,
+                &c.allow_spent,
+                &c.allow_held,
+                &c.overruns,
+                &delta.open_holds,
+            ],
         )?;
         Ok(())
     }
@@ -455,9 +462,11 @@ impl StoreTx for PostgresTx<'_> {
     }
 
     fn insert_entry(&mut self, e: &Entry) -> Result<()> {
+        // The entry and the head row in one statement (one round trip).
         self.exec(
             &format!(
-                "INSERT INTO journal ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                "WITH e AS (INSERT INTO journal ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12))
+                 UPDATE head SET seq = $1, hash = $12 WHERE id = 1"
             ),
             &[
                 &e.seq,
@@ -473,10 +482,6 @@ impl StoreTx for PostgresTx<'_> {
                 &e.prev_hash,
                 &e.hash,
             ],
-        )?;
-        self.exec(
-            "UPDATE head SET seq = $1, hash = $2 WHERE id = 1",
-            &[&e.seq, &e.hash],
         )?;
         self.head = Some(Head {
             seq: e.seq,
