@@ -4,8 +4,7 @@
 //! not an error but a [`Decision`](super::Decision). Messages say what is
 //! wrong and what would be valid, and name the field involved. No variant
 //! names a database driver's type: a storage backend turns its driver's
-//! errors into [`LedgerError::Busy`], [`LedgerError::Unavailable`] or
-//! [`LedgerError::Backend`] (which
+//! errors into [`LedgerError::Busy`] or [`LedgerError::Backend`] (which
 //! keeps the driver's error as its `source`).
 
 /// What went wrong in a ledger operation. Nothing was written.
@@ -43,12 +42,6 @@ pub enum LedgerError {
         "the ledger is busy: another process held it for more than {timeout_ms} ms; nothing was written (try again)"
     )]
     Busy { timeout_ms: u64 },
-    /// The database server cannot be reached, or the connection to it was
-    /// lost (a server restart, a network cut). A write either wrote
-    /// nothing or, if the loss came during its commit, committed: a repeat
-    /// with the same key is safe and returns the first result.
-    #[error("{0}")]
-    Unavailable(String),
     /// A stored row or entry does not read as the ledger writes it (a value
     /// outside its set, a missing field): the database was changed behind
     /// the ledger's back. `verify` says more.
@@ -87,7 +80,6 @@ impl LedgerError {
             LedgerError::KeyConflict { .. } => "key_conflict",
             LedgerError::Conflict(_) => "conflict",
             LedgerError::Busy { .. } => "busy",
-            LedgerError::Unavailable(_) => "unavailable",
             LedgerError::Corrupt(_) => "corrupt",
             LedgerError::Backend { .. } => "storage",
             LedgerError::Io(_) => "io",
@@ -146,14 +138,12 @@ mod tests {
                 source: "driver".into(),
             },
             LedgerError::Io("io".into()),
-            LedgerError::Unavailable("down".into()),
         ];
         let codes: std::collections::BTreeSet<&str> = all.iter().map(LedgerError::code).collect();
         assert_eq!(codes.len(), all.len());
         assert_eq!(all[0].code(), "invalid_input");
         assert_eq!(all[0].field(), Some("credits"));
         assert_eq!(all[6].code(), "busy");
-        assert_eq!(all[10].code(), "unavailable");
         // The driver's error stays reachable as the source.
         let src = std::error::Error::source(&all[8]).map(ToString::to_string);
         assert_eq!(src.as_deref(), Some("driver"));

@@ -708,11 +708,7 @@ impl Ledger {
                     };
                     // A storage failure is not one operation's outcome: it
                     // ends the group.
-                    if let Err(
-                        e @ (LedgerError::Backend { .. }
-                        | LedgerError::Busy { .. }
-                        | LedgerError::Unavailable(_)),
-                    ) = done
+                    if let Err(e @ (LedgerError::Backend { .. } | LedgerError::Busy { .. })) = done
                     {
                         return Err(e);
                     }

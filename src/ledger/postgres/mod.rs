@@ -11,7 +11,8 @@
 //! earlier writer's commit (READ COMMITTED). Reads run in one REPEATABLE
 //! READ, READ ONLY snapshot. A lock wait past the busy timeout, a
 //! serialization failure or a deadlock is [`LedgerError::Busy`]; a lost or
-//! refused connection is [`LedgerError::Unavailable`]; either way the
+//! refused connection is [`LedgerError::Backend`] saying so (the HTTP
+//! service answers 503 to both); either way the
 //! transaction wrote nothing (or, for a connection lost during `COMMIT`,
 //! may have: a repeat with the same key then returns the first result).
 //! A store whose connection was lost connects again on its next call.
@@ -199,7 +200,7 @@ impl Target {
     fn connect(&self) -> Result<Client> {
         self.config
             .connect(self.tls.clone())
-            .map_err(|e| connect_error(&self.shown, &e))
+            .map_err(|e| locate(&self.shown, connect_error(&self.shown, e)))
     }
 }
 
@@ -246,11 +247,14 @@ fn tls_cause<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls:
     None
 }
 
-fn connect_error(shown: &str, e: &postgres::Error) -> LedgerError {
-    if let Some(rustls::Error::InvalidCertificate(why)) = tls_cause(e) {
-        return LedgerError::Unavailable(format!(
-            "{shown}: the server's TLS certificate was refused ({why:?}): it does not verify against the trusted roots (sslrootcert=PATH, or ~/.postgresql/root.crt, or the system's store) for this host name; give the server's CA with sslrootcert=PATH, or use sslmode=prefer to encrypt without verifying; nothing was written"
-        ));
+fn connect_error(shown: &str, e: postgres::Error) -> LedgerError {
+    if let Some(rustls::Error::InvalidCertificate(why)) = tls_cause(&e) {
+        return LedgerError::Backend {
+            message: format!(
+                "the server's TLS certificate was refused ({why:?}): it does not verify against the trusted roots (sslrootcert=PATH, or ~/.postgresql/root.crt, or the system's store) for this host name; give the server's CA with sslrootcert=PATH, or use sslmode=prefer to encrypt without verifying; nothing was written"
+            ),
+            source: Box::new(e),
+        };
     }
     if let Some(db) = e.as_db_error() {
         let code = db.code().code();
@@ -264,20 +268,24 @@ fn connect_error(shown: &str, e: &postgres::Error) -> LedgerError {
             };
             return LedgerError::File {
                 path: shown.to_string(),
-                message: format!("cannot connect: {}{hint}", describe(e)),
+                message: format!("cannot connect: {}{hint}", describe(&e)),
             };
         }
     }
-    LedgerError::Unavailable(format!(
-        "{shown}: cannot connect to PostgreSQL ({}); nothing was written (try again)",
-        describe(e)
-    ))
+    LedgerError::Backend {
+        message: format!(
+            "cannot connect to PostgreSQL ({}); nothing was written (try again)",
+            describe(&e)
+        ),
+        source: Box::new(e),
+    }
 }
 
 /// Driver errors become ledger errors here: lock timeouts, serialization
 /// failures and deadlocks are [`LedgerError::Busy`], a lost connection or
-/// a server shutting down [`LedgerError::Unavailable`], anything else
-/// [`LedgerError::Backend`] with the driver's error as its source.
+/// anything else (a lost connection, a server shutting down, with a message
+/// that says whether to repeat) [`LedgerError::Backend`] with the driver's
+/// error as its source.
 impl From<postgres::Error> for LedgerError {
     fn from(e: postgres::Error) -> LedgerError {
         if let Some(code) = e.code() {
@@ -293,10 +301,10 @@ impl From<postgres::Error> for LedgerError {
                 || *code == SqlState::IDLE_IN_TRANSACTION_SESSION_TIMEOUT
                 || *code == SqlState::QUERY_CANCELED
             {
-                return LedgerError::Unavailable(lost(&describe(&e)));
+                return lost(e);
             }
         } else if e.is_closed() || e.as_db_error().is_none() && is_io(&e) {
-            return LedgerError::Unavailable(lost(&describe(&e)));
+            return lost(e);
         }
         let message = describe(&e);
         if message.starts_with("error deserializing") {
@@ -320,10 +328,14 @@ fn is_io(e: &postgres::Error) -> bool {
     e.to_string().starts_with("error communicating")
 }
 
-fn lost(detail: &str) -> String {
-    format!(
-        "the connection to PostgreSQL was lost ({detail}); a command that was writing wrote nothing, or, if the loss came during its commit, may have committed: repeat it with the same key (a repeat returns the first result)"
-    )
+fn lost(e: postgres::Error) -> LedgerError {
+    LedgerError::Backend {
+        message: format!(
+            "the connection to PostgreSQL was lost ({}); a command that was writing wrote nothing, or, if the loss came during its commit, may have committed: repeat it with the same key (a repeat returns the first result)",
+            describe(&e)
+        ),
+        source: Box::new(e),
+    }
 }
 
 /// A ledger in a PostgreSQL database.
@@ -496,9 +508,6 @@ fn locate(shown: &str, e: LedgerError) -> LedgerError {
             message: format!("{shown}: {message}"),
             source,
         },
-        LedgerError::Unavailable(m) if !m.starts_with(shown) => {
-            LedgerError::Unavailable(format!("{shown}: {m}"))
-        }
         other => other,
     }
 }
