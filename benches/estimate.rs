@@ -62,7 +62,7 @@ fn main() {
     let mut tokens = 0;
     for _ in 0..runs {
         let t = Instant::now();
-        tokens = plan::tokens::count(&long);
+        tokens = genbudget::pricing::tokens::count(&long);
         best = best.min(t.elapsed().as_secs_f64());
     }
     println!(

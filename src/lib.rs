@@ -80,3 +80,4 @@ pub mod money;
 pub mod plan;
 pub mod pricing;
 pub mod render;
+pub mod serve;

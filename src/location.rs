@@ -79,6 +79,21 @@ impl InputError {
         }
     }
 
+    /// Converts a problem [`read_toml`](crate::money::read_toml) found.
+    pub fn from_toml_problem(
+        file: impl Into<String>,
+        source: &str,
+        problem: &crate::money::TomlProblem,
+    ) -> InputError {
+        use crate::money::TomlProblem;
+        match problem {
+            TomlProblem::Toml(e) => InputError::from_toml(file, source, e),
+            TomlProblem::Number { span, message } => {
+                InputError::at(file, source, Some(span.clone()), None, message.as_str())
+            }
+        }
+    }
+
     /// Converts a `toml` parse or deserialisation error.
     pub fn from_toml(file: impl Into<String>, source: &str, err: &toml::de::Error) -> InputError {
         let mut message = err.message().trim().replace('\n', " ");

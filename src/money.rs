@@ -4,7 +4,8 @@
 //! path is ever a binary float. [`Money`] carries its [`Currency`] and has one
 //! rounding policy — half away from zero to the currency's minor unit — applied
 //! only where the contract says so. [`Credits`] are a vendor's or the ledger's
-//! own units and are shown exactly, never rounded.
+//! own units and are shown exactly, never rounded. The one reader for
+//! numbers in TOML files ([`read_toml`], [`DecimalVisitor`]) is here too.
 
 use std::fmt;
 use std::ops::{Add, Sub};
@@ -12,6 +13,12 @@ use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Serialize, Serializer};
+
+mod toml_number;
+
+#[cfg(test)]
+pub(crate) use toml_number::UNREADABLE;
+pub use toml_number::{DecimalVisitor, TomlProblem, decimal_from_toml_float_text, read_toml};
 
 /// An ISO 4217 currency code with its number of minor-unit digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -191,11 +198,6 @@ impl Serialize for Money {
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
 pub struct Credits(pub Decimal);
 
-impl Credits {
-    /// No credits.
-    pub const ZERO: Credits = Credits(Decimal::ZERO);
-}
-
 impl fmt::Display for Credits {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0.normalize())
@@ -297,7 +299,9 @@ fn significant(text: &str) -> String {
 }
 
 /// Reads a TOML float through its shortest decimal form, so `0.011` written
-/// as a bare number means exactly 0.011 (the contract's rule).
+/// as a bare number means exactly 0.011 (the contract's rule). What the
+/// float cannot tell (a literal that underflowed to 0.0, digits it dropped)
+/// is checked from the literal's text by [`decimal_from_toml_float_text`].
 pub fn decimal_from_toml_number(number: f64) -> Result<Decimal, String> {
     if !number.is_finite() {
         return Err(format!("`{number}` is not a finite number"));
@@ -314,16 +318,6 @@ pub fn decimal_from_toml_number(number: f64) -> Result<Decimal, String> {
             "`{number:e}` is out of range for an exact decimal (at most 28 digits after the point, about 28 in all)"
         )),
     }
-}
-
-/// A TOML float's text (as the TOML parser decodes it: no `_`) read as
-/// [`decimal_from_toml_number`] reads the float serde hands over, so a
-/// reader working from the text agrees with one working through serde.
-pub fn decimal_from_toml_float_text(text: &str) -> Result<Decimal, String> {
-    let number: f64 = text
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number"))?;
-    decimal_from_toml_number(number)
 }
 
 #[cfg(test)]

@@ -12,7 +12,12 @@ mod compare;
 mod docs;
 #[path = "integration/estimate.rs"]
 mod estimate;
+#[path = "integration/html.rs"]
+mod html;
 #[path = "integration/ledger.rs"]
 mod ledger;
 #[path = "integration/rates.rs"]
 mod rates;
+#[cfg(unix)]
+#[path = "integration/serve.rs"]
+mod serve;

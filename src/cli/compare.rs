@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 
 use super::{Context, Outcome, parse_date};
-use crate::compare::{self, Settings, Source};
+use crate::compare::{self, CompareOptions, Source};
 use crate::location::{InputKind, read_input};
 use crate::render::{self, Format};
 
@@ -63,11 +63,11 @@ pub fn run(args: CompareArgs, ctx: &Context) -> Result<Outcome> {
     let source = Source { file, text };
     let profile = compare::parse_profile(&source)?;
     let book = ctx.book()?;
-    let settings = Settings {
+    let settings = CompareOptions {
         as_of: args.as_of.or(profile.as_of).unwrap_or_else(|| ctx.today()),
         months: args.months,
         monthly: args.monthly,
-        chart: args.chart.is_some(),
+        chart: args.chart.is_some() || ctx.format == Format::Html,
     };
     let report = compare::compare(&profile, &source, &book, &settings)?;
     for w in &report.warnings {
@@ -80,6 +80,15 @@ pub fn run(args: CompareArgs, ctx: &Context) -> Result<Outcome> {
     }
     let text = match ctx.format {
         Format::Json => render::json(&report),
+        Format::Html => {
+            let svg = report
+                .chart
+                .as_ref()
+                .map(compare::chart::svg)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            render::compare_html::render(&report, svg.as_deref())
+        }
         f => render::sheets(f, &render::compare::sheets(&report, f)),
     };
     render::emit(&text)?;

@@ -69,9 +69,10 @@ pub fn run(args: EstimateArgs, ctx: &Context) -> Result<Outcome> {
         }
         f => render::emit(&render::estimate::render(&estimate, f))?,
     }
-    // The plan and the report can hold hundreds of thousands of items; the
-    // process ends here, so leave freeing them to the OS.
-    std::mem::forget(plan);
-    std::mem::forget(estimate);
+    // The plan and the report can hold hundreds of thousands of items:
+    // free them off this thread, so the answer is not kept waiting (the
+    // process usually ends first; a long-running caller gets the memory
+    // back all the same).
+    std::thread::spawn(move || drop((plan, estimate)));
     Ok(outcome)
 }

@@ -17,9 +17,10 @@ use serde::Serialize;
 use crate::ledger::{
     self, Cost, Decision, Durability, GrantRequest, HoldDoc, HoldRequest, Ledger, Limits,
     LimitsChange, Location, ModelRequest, OpenOptions, ReportBy, ReportQuery, Settings, Spec,
-    input, period, sheets,
+    input, period,
 };
 use crate::money::{Currency, parse_decimal};
+use crate::render::ledger as sheets;
 use crate::render::{self, Format, Sheet};
 
 use super::{Context, Outcome, parse_date};
@@ -521,7 +522,9 @@ fn location(ctx: &Context) -> Result<(Location, bool)> {
     Ok((Location::from_path(&path), default))
 }
 
-fn open(ctx: &Context, read_only: bool) -> Result<Ledger> {
+/// Opens the ledger `--db` names (a file or a PostgreSQL database); the
+/// HTTP service opens its ledger here too.
+pub(crate) fn open(ctx: &Context, read_only: bool) -> Result<Ledger> {
     let (at, _) = location(ctx)?;
     Ok(Ledger::open_at(&at, &open_options(read_only)?, ctx.now)?)
 }

@@ -10,13 +10,14 @@ pub mod compare;
 pub mod estimate;
 pub mod ledger;
 pub mod rates;
+pub mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::pricing::PriceBook;
 use crate::render::Format;
@@ -78,8 +79,8 @@ struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct GlobalArgs {
     /// Output format (a command refuses one it cannot write, with exit 2)
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
     /// Extra price-table directory layered over the built-in tables (may repeat)
     #[arg(
         long = "pricing",
@@ -97,6 +98,34 @@ pub struct GlobalArgs {
     pub db: Option<PathBuf>,
 }
 
+/// `--format`'s values: [`Format`] as clap reads it (the library's type
+/// knows nothing of clap).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// A table for people (default).
+    Table,
+    /// One JSON document with a `schema` field.
+    Json,
+    /// CSV of the main table, with a header row.
+    Csv,
+    /// Markdown tables, for pull-request comments.
+    Markdown,
+    /// One self-contained HTML page (estimate and compare)
+    Html,
+}
+
+impl From<FormatArg> for Format {
+    fn from(arg: FormatArg) -> Format {
+        match arg {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Html => Format::Html,
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Browse, check and diff the versioned price book
@@ -107,6 +136,8 @@ enum Command {
     Ledger(ledger::LedgerArgs),
     /// Compare packs, subscriptions and pay-as-you-go for a usage profile
     Compare(compare::CompareArgs),
+    /// Serve the ledger over HTTP for web apps (tokens, group commit, OpenAPI)
+    Serve(serve::ServeArgs),
     /// Print a shell completion script to standard output
     #[command(after_help = "Install, e.g.:\n  \
         genbudget completions bash > ~/.local/share/bash-completion/completions/genbudget\n  \
@@ -223,9 +254,15 @@ pub fn main() -> ExitCode {
 /// Prints an error as `error:` lines: one per problem when the error holds
 /// several (a price book with many bad files), with its cause chain.
 fn report_error(e: &anyhow::Error) {
-    // The cause chain, without a cause that only repeats what is already
-    // said (a storage error carries its driver's message, and the driver's
-    // own error says it again: "disk is full: disk is full").
+    for line in error_text(e).lines() {
+        crate::cli::say!("error: {line}");
+    }
+}
+
+/// An error with its cause chain, without a cause that only repeats what
+/// is already said (a storage error carries its driver's message, and the
+/// driver's own error says it again: "disk is full: disk is full").
+pub(crate) fn error_text(e: &anyhow::Error) -> String {
     let mut text = e.to_string();
     for cause in e.chain().skip(1) {
         let c = cause.to_string();
@@ -235,9 +272,7 @@ fn report_error(e: &anyhow::Error) {
             text.push_str(&c);
         }
     }
-    for line in text.lines() {
-        crate::cli::say!("error: {line}");
-    }
+    text
 }
 
 /// The width terminal tables are fitted to: `COLUMNS` when set (0 = do not
@@ -258,17 +293,25 @@ fn table_width() -> Option<u16> {
 fn run(cli: Cli) -> Result<Outcome> {
     crate::render::set_width(table_width());
     let ctx = Context {
-        format: cli.global.format,
+        format: cli.global.format.into(),
         pricing_dirs: cli.global.pricing,
         builtin_pricing: !cli.global.no_builtin_pricing,
         db: cli.global.db,
         now: clock()?,
     };
+    if ctx.format == Format::Html
+        && !matches!(cli.command, Command::Estimate(_) | Command::Compare(_))
+    {
+        anyhow::bail!(
+            "--format html: only `estimate` and `compare` write an HTML page; use --format table, json, csv or markdown here"
+        );
+    }
     match cli.command {
         Command::Rates(args) => rates::run(args, &ctx),
         Command::Estimate(args) => estimate::run(args, &ctx),
         Command::Ledger(args) => ledger::run(args, &ctx),
         Command::Compare(args) => compare::run(args, &ctx),
+        Command::Serve(args) => serve::run(args, &ctx),
         Command::Completions { .. } | Command::Man if ctx.format != Format::Table => {
             anyhow::bail!(
                 "--format {}: completion scripts and the man page are written in their own formats; leave --format out",
@@ -299,6 +342,17 @@ pub fn parse_date(text: &str) -> std::result::Result<NaiveDate, String> {
 #[cfg(test)]
 mod tests {
     use super::parse;
+
+    #[test]
+    fn every_format_flag_value_is_the_format_of_that_name() {
+        use super::{Format, FormatArg, ValueEnum};
+        for arg in FormatArg::value_variants() {
+            let value = arg.to_possible_value().expect("every value is shown");
+            assert_eq!(value.get_name(), Format::from(*arg).name());
+        }
+        // table, json, csv, markdown, html.
+        assert_eq!(FormatArg::value_variants().len(), 5);
+    }
 
     fn args(list: &[&str]) -> Vec<std::ffi::OsString> {
         std::iter::once("genbudget")

@@ -1,8 +1,8 @@
-//! Branch and bound over one plan of a large group (see `search.rs` for
+//! Branch and bound over one funding of a large group (see `search.rs` for
 //! where it is used and why the bound is valid).
 //!
 //! Each line either pays its cheapest pay-as-you-go candidate or joins one
-//! of the plan's credit units. Lines are decided largest first; at each
+//! of the funding's credit units. Lines are decided largest first; at each
 //! node, a lower bound of every completion is
 //!
 //! ```text
@@ -17,7 +17,7 @@
 //! credits on each unit it could join (0 on a unit with no packs). L only
 //! grows with W, and a unit's extra cost from further lines is at least
 //! r·(their credits) − slack, so the bound never overestimates. E is what a
-//! plan's unit that has no line yet forces: some undecided line must join
+//! funding's unit that has no line yet forces: some undecided line must join
 //! it, paying at least its weight there instead of its floor; the largest
 //! such least extra over those units is added (one line at least is moved,
 //! whichever unit it serves), and a unit no undecided line can join ends
@@ -25,15 +25,18 @@
 //!
 //! Before the tree, a greedy assignment improved by moving one line at a
 //! time (exact costs) gives a good incumbent, so the tree prunes from the
-//! first node. A `cutoff` from other plans prunes too: a plan whose best
+//! first node. A `cutoff` from other fundings prunes too: a funding whose best
 //! can't beat it is not reported at all.
 
 use rust_decimal::Decimal;
 
 use super::account::{Method, Seated};
+use super::costing::{Assignment, Costing, Group};
 use super::options::Pay;
-use super::search::{Costing, Entry, Group, PLAN_NODE_LIMIT};
 use super::strategy::{Choice, StrategyKind};
+
+/// Most branch-and-bound nodes per funding.
+pub const FUNDING_NODE_LIMIT: usize = 50_000;
 
 struct Unit {
     used: bool,
@@ -76,7 +79,7 @@ struct Line {
     floor: Decimal,
 }
 
-/// A plan made ready for searching: its units, its lines in search order
+/// A funding made ready for searching: its units, its lines in search order
 /// and the tables the bound reads.
 pub(super) struct Prepared {
     units: Vec<Unit>,
@@ -88,12 +91,12 @@ pub(super) struct Prepared {
     need: Vec<Vec<Option<Decimal>>>,
 }
 
-/// Prepares `plan` (`choices`: each group line's choices under it);
+/// Prepares `funding` (`choices`: each group line's choices under it);
 /// `None` when some line has no choice.
 pub(super) fn prepare(
     costing: &Costing<'_>,
     group: &Group,
-    plan: &[Option<Method>],
+    funding: &[Option<Method>],
     choices: &[Vec<Choice>],
 ) -> Option<Prepared> {
     if choices.iter().any(Vec::is_empty) {
@@ -103,7 +106,7 @@ pub(super) fn prepare(
     let units: Vec<Unit> = group
         .units
         .iter()
-        .zip(plan)
+        .zip(funding)
         .map(|(&u, m)| unit(costing, u, *m, months))
         .collect();
     let mut lines: Vec<Line> = Vec::new();
@@ -166,7 +169,7 @@ pub(super) fn prepare(
 }
 
 impl Prepared {
-    /// A lower bound of every assignment under the plan; `None` when it
+    /// A lower bound of every assignment under the funding; `None` when it
     /// has none (a unit no line can join).
     pub(super) fn root_bound(&self) -> Option<Decimal> {
         let zero = vec![Decimal::ZERO; self.units.len()];
@@ -195,7 +198,7 @@ impl Prepared {
 struct State<'s, 'c> {
     costing: &'s mut Costing<'c>,
     group: &'s Group,
-    plan: &'s [Option<Method>],
+    funding: &'s [Option<Method>],
     prep: &'s Prepared,
     w: Vec<Decimal>,
     members: Vec<usize>,
@@ -208,23 +211,26 @@ struct State<'s, 'c> {
     limit: usize,
 }
 
-/// The cheapest feasible assignment under the prepared plan that costs
+/// The cheapest feasible assignment under the prepared funding that costs
 /// less than `cutoff` — or, with no cutoff and nothing feasible, the one
-/// putting every line it can on the plan's units — and whether the search
+/// putting every line it can on the funding's units — and whether the search
 /// finished. Spends at most `budget` nodes (and at most
-/// [`PLAN_NODE_LIMIT`]), taking them off `budget`.
+/// [`FUNDING_NODE_LIMIT`]), taking them off `budget`. With `warm_start` the
+/// tree starts from a greedy, locally improved assignment; without, from
+/// nothing.
 pub(super) fn search(
     costing: &mut Costing<'_>,
     group: &Group,
-    plan: &[Option<Method>],
+    funding: &[Option<Method>],
     prep: &Prepared,
     cutoff: Option<Decimal>,
     budget: &mut usize,
-) -> (Option<Entry>, bool) {
-    let incumbent = if cold_start() {
-        None
+    warm_start: bool,
+) -> (Option<Assignment>, bool) {
+    let incumbent = if warm_start {
+        improve(costing, group, funding, prep)
     } else {
-        improve(costing, group, plan, prep)
+        None
     };
     let bar = match (&incumbent, cutoff) {
         (Some((t, _)), Some(c)) => Some((*t).min(c)),
@@ -235,7 +241,7 @@ pub(super) fn search(
     let mut s = State {
         costing,
         group,
-        plan,
+        funding,
         prep,
         w: vec![Decimal::ZERO; n_units],
         members: vec![0; n_units],
@@ -244,7 +250,7 @@ pub(super) fn search(
         bar,
         best: incumbent.filter(|(t, _)| cutoff.is_none_or(|c| *t < c)),
         nodes: 0,
-        limit: (*budget).min(PLAN_NODE_LIMIT),
+        limit: (*budget).min(FUNDING_NODE_LIMIT),
     };
     dfs(&mut s, 0);
     let done = s.nodes <= s.limit;
@@ -255,7 +261,7 @@ pub(super) fn search(
     if cutoff.is_some() {
         return (None, done);
     }
-    // Nothing feasible: report the plan with every line it can take.
+    // Nothing feasible: report the funding with every line it can take.
     let mut ordered = vec![prep.lines[0].options[0].0; prep.lines.len()];
     for l in &prep.lines {
         ordered[l.pos] = l
@@ -267,29 +273,13 @@ pub(super) fn search(
     }
     let found = s
         .costing
-        .assignment(group, plan, &ordered)
+        .assignment(group, funding, &ordered)
         .map(|key| entry(key, ordered));
     (found, done)
 }
 
-#[cfg(test)]
-thread_local! {
-    /// Tests turn the greedy start off to check the tree alone.
-    pub(super) static COLD_START: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-#[cfg(test)]
-fn cold_start() -> bool {
-    COLD_START.with(std::cell::Cell::get)
-}
-
-#[cfg(not(test))]
-fn cold_start() -> bool {
-    false
-}
-
-fn entry(key: (u32, Decimal), choices: Vec<Choice>) -> Entry {
-    Entry {
+fn entry(key: (u32, Decimal), choices: Vec<Choice>) -> Assignment {
+    Assignment {
         key,
         kind: StrategyKind::of(&choices),
         choices,
@@ -302,7 +292,7 @@ fn entry(key: (u32, Decimal), choices: Vec<Choice>) -> Entry {
 fn improve(
     costing: &mut Costing<'_>,
     group: &Group,
-    plan: &[Option<Method>],
+    funding: &[Option<Method>],
     prep: &Prepared,
 ) -> Option<(Decimal, Vec<Choice>)> {
     let n = prep.lines.len();
@@ -338,7 +328,7 @@ fn improve(
     };
     let cost = |costing: &mut Costing<'_>, at: &[usize]| match costing.assignment(
         group,
-        plan,
+        funding,
         &choices(at),
     ) {
         Some((0, t)) => Some(t),
@@ -405,7 +395,7 @@ fn dfs(s: &mut State<'_, '_>, i: usize) {
     }
     let prep = s.prep;
     if i == prep.lines.len() {
-        if let Some((0, total)) = s.costing.assignment(s.group, s.plan, &s.picks) {
+        if let Some((0, total)) = s.costing.assignment(s.group, s.funding, &s.picks) {
             if s.bar.is_none_or(|b| total < b) {
                 s.bar = Some(total);
                 s.best = Some((total, s.picks.clone()));

@@ -25,6 +25,7 @@ mod bound;
 pub mod breakeven;
 mod calendar;
 pub mod chart;
+mod costing;
 pub mod options;
 mod packs;
 pub mod profile;
@@ -66,7 +67,7 @@ pub const SENSITIVITY: [Decimal; 5] = [dec!(0.25), dec!(0.5), dec!(1), dec!(2), 
 
 /// What the command line decided.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub struct CompareOptions {
     /// Prices in force on this date.
     pub as_of: NaiveDate,
     /// Horizon in months (default: the longest series).
@@ -82,7 +83,7 @@ pub fn compare(
     profile: &Profile,
     source: &Source,
     book: &crate::pricing::PriceBook,
-    settings: &Settings,
+    settings: &CompareOptions,
 ) -> Result<Report, InputError> {
     let longest = profile
         .lines

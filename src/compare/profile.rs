@@ -15,6 +15,8 @@ use toml::Spanned;
 
 use super::raw::{RawCount, RawProfile, RawUsage};
 use crate::location::InputError;
+use crate::money::read_toml;
+use crate::pricing::RequestSpec;
 
 /// The profile's file name and text, for errors that point into it.
 #[derive(Debug, Clone)]
@@ -92,26 +94,28 @@ impl UsageLine {
     }
 }
 
-/// The plan-item fields that say what one unit of work asks for.
+/// What one unit of a usage line's work asks for: the quote's own request
+/// fields as written, and the fields that become its tokens once the
+/// model's kind is known.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Work {
-    pub quality: Option<String>,
-    pub size: Option<String>,
-    pub resolution: Option<String>,
-    pub seconds: Option<Decimal>,
-    pub input_tokens: Option<u64>,
-    pub cached_input_tokens: Option<u64>,
-    pub output_tokens: Option<u64>,
+    /// The request fields as written. `input_image_tokens` is never set
+    /// here (it comes from `input_images`); `input_tokens` or
+    /// `prompt_tokens` may still take `prompt`'s count.
+    pub request: RequestSpec,
+    /// Text counted as input tokens (text model) or prompt tokens (image).
     pub prompt: Option<String>,
-    pub prompt_tokens: Option<u64>,
+    /// Reference images per request, of `input_image_size`.
     pub input_images: Option<u64>,
     pub input_image_size: Option<Located>,
 }
 
 /// Parses and checks a profile's text.
 pub fn parse_profile(source: &Source) -> Result<Profile, InputError> {
-    let raw: RawProfile = toml::from_str(&source.text)
-        .map_err(|e| InputError::from_toml(&source.file, &source.text, &e))?;
+    let raw: RawProfile = read_toml(&source.text).map_err(|problems| {
+        // The first problem, as for any other problem in a profile.
+        InputError::from_toml_problem(&source.file, &source.text, &problems[0])
+    })?;
     if raw.usage.is_empty() {
         return Err(InputError::file(
             &source.file,
@@ -266,15 +270,18 @@ fn usage_line(
             .transpose()
     };
     let work = Work {
-        quality: raw.quality,
-        size: raw.size,
-        resolution: raw.resolution,
-        seconds: raw.seconds.as_ref().map(|s| s.get_ref().0),
-        input_tokens: whole(&raw.input_tokens, "input_tokens")?,
-        cached_input_tokens: whole(&raw.cached_input_tokens, "cached_input_tokens")?,
-        output_tokens: whole(&raw.output_tokens, "output_tokens")?,
+        request: RequestSpec {
+            quality: raw.quality,
+            size: raw.size,
+            resolution: raw.resolution,
+            seconds: raw.seconds.as_ref().map(|s| s.get_ref().0),
+            input_tokens: whole(&raw.input_tokens, "input_tokens")?,
+            cached_input_tokens: whole(&raw.cached_input_tokens, "cached_input_tokens")?,
+            output_tokens: whole(&raw.output_tokens, "output_tokens")?,
+            prompt_tokens: whole(&raw.prompt_tokens, "prompt_tokens")?,
+            input_image_tokens: None,
+        },
         prompt: raw.prompt,
-        prompt_tokens: whole(&raw.prompt_tokens, "prompt_tokens")?,
         input_images: whole(&raw.input_images, "input_images")?,
         input_image_size: raw.input_image_size.map(Located::from),
     };
@@ -314,6 +321,18 @@ mod tests {
         assert_eq!(p.lines[0].per_month, vec![dec!(145), dec!(0), dec!(0.5)]);
         assert_eq!(p.lines[0].alternatives[0].text, "openai/gpt-image-2");
         assert_eq!(p.lines[0].label(), "kie/gpt-image-2");
+    }
+
+    #[test]
+    fn a_number_that_cannot_be_read_exactly_is_refused() {
+        for (value, says) in crate::money::UNREADABLE {
+            let e = parse(&format!(
+                "[[usage]]\nmodel = \"m\"\nper_month = [1, {value}]\n"
+            ))
+            .unwrap_err();
+            assert_eq!((e.line, e.column), (Some(3), Some(17)), "{value}: {e}");
+            assert!(e.message.contains(says), "{value}: {e}");
+        }
     }
 
     #[test]

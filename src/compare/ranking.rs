@@ -14,8 +14,9 @@ use std::collections::{BTreeSet, BinaryHeap};
 use rust_decimal::Decimal;
 
 use super::calendar::Calendar;
+use super::costing::{Assignment, Key};
 use super::options::Options;
-use super::search::{Entry, GroupResult, Key, groups, search_group};
+use super::search::{GroupResult, groups, search_group};
 use super::strategy::{Choice, Priced, Strategy, StrategyKind};
 
 /// The comparison's answer before evaluation in detail.
@@ -38,9 +39,9 @@ pub fn rank(opts: &Options, cal: &Calendar, priced: &Priced, keep: usize) -> Ran
     let groups = groups(opts);
     let results: Vec<GroupResult> = groups
         .iter()
-        .map(|g| search_group(opts, cal, priced, g, keep))
+        .map(|g| search_group(opts, cal, priced, g, keep, true))
         .collect();
-    let assemble = |picks: &[&Entry]| -> Strategy {
+    let assemble = |picks: &[&Assignment]| -> Strategy {
         let mut s = vec![
             Choice {
                 candidate: 0,
@@ -62,7 +63,7 @@ pub fn rank(opts: &Options, cal: &Calendar, priced: &Priced, keep: usize) -> Ran
     let mut top: Vec<(Key, Strategy)> = k_smallest_sums(&lists, keep)
         .into_iter()
         .map(|idx| {
-            let picks: Vec<&Entry> = idx
+            let picks: Vec<&Assignment> = idx
                 .iter()
                 .zip(&results)
                 .map(|(&i, r)| &r.entries[i])
@@ -112,7 +113,7 @@ fn sum(keys: impl Iterator<Item = Key>) -> Key {
 }
 
 /// One entry per group making the cheapest strategy of `kind`.
-fn best_of_kind(results: &[GroupResult], kind: StrategyKind) -> Option<Vec<&Entry>> {
+fn best_of_kind(results: &[GroupResult], kind: StrategyKind) -> Option<Vec<&Assignment>> {
     use StrategyKind::*;
     // The cheapest entry each group may take, and the kind one group must
     // take at least once.
@@ -121,7 +122,7 @@ fn best_of_kind(results: &[GroupResult], kind: StrategyKind) -> Option<Vec<&Entr
         Packs => (&[PayAsYouGo, Packs], Some(Packs)),
         Subscription => (&[PayAsYouGo, Packs, Subscription], Some(Subscription)),
     };
-    let mut picks: Vec<&Entry> = Vec::with_capacity(results.len());
+    let mut picks: Vec<&Assignment> = Vec::with_capacity(results.len());
     for r in results {
         picks.push(
             allowed

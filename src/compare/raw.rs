@@ -7,16 +7,14 @@
 //! deserialisation, so `toml` attaches the position. Checks that need the
 //! whole profile or the price book live in `profile.rs` and `options.rs`.
 
-use std::fmt;
-
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::Deserializer;
 use toml::Spanned;
 
 use crate::pricing::RawDate;
 
-use crate::money::{decimal_from_toml_number, parse_decimal};
+use crate::money::DecimalVisitor;
 
 /// A whole profile file.
 #[derive(Deserialize, Debug)]
@@ -69,37 +67,11 @@ impl RawCount {
 
 impl<'de> Deserialize<'de> for RawCount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = RawCount;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number that is zero or more (e.g. 145 or 2.5)")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCount, E> {
-                non_negative(parse_decimal(v).map_err(E::custom)?, v)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawCount, E> {
-                non_negative(Decimal::from(v), &v.to_string())
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawCount, E> {
-                Ok(RawCount(Decimal::from(v)))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawCount, E> {
-                let d = decimal_from_toml_number(v).map_err(E::custom)?;
-                non_negative(d, &d.to_string())
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-fn non_negative<E: de::Error>(d: Decimal, text: &str) -> Result<RawCount, E> {
-    if d.is_sign_negative() && !d.is_zero() {
-        Err(E::custom(format!(
-            "`{text}` is negative; counts, rates and token numbers are zero or more"
-        )))
-    } else {
-        Ok(RawCount(d.normalize()))
+        d.deserialize_any(DecimalVisitor {
+            expecting: "a number that is zero or more (e.g. 145 or 2.5)",
+            negative: Some("counts, rates and token numbers are zero or more"),
+        })
+        .map(|d| RawCount(d.normalize()))
     }
 }
 

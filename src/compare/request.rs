@@ -2,11 +2,10 @@
 //!
 //! A profile's usage line takes the same fields as a plan item (plan.md)
 //! except the count; prompts and reference images are counted by the same
-//! functions as the estimator's (`plan::tokens`, `plan::image_input`).
+//! functions as the estimator's (`pricing::tokens`, `pricing::image_input`).
 
 use super::profile::Work;
-use crate::plan::image_input;
-use crate::pricing::{Kind, RequestSpec, Size};
+use crate::pricing::{Kind, RequestSpec, Size, image_input, tokens, work_fields_for};
 
 /// Converts a line's fields into the request one unit of work makes on a
 /// model of `kind`, refusing fields that don't apply to that kind.
@@ -15,7 +14,7 @@ use crate::pricing::{Kind, RequestSpec, Size};
 /// OpenAI's current models): as `input_tokens` of a text request, as
 /// `prompt_tokens` of an image request. `input_images` reference images of
 /// `input_image_size` are counted as image-input tokens by gpt-image-1's
-/// rule (low fidelity), see `plan::image_input`.
+/// rule (low fidelity), see `pricing::image_input`.
 pub fn request_spec(work: &Work, kind: Kind) -> Result<RequestSpec, String> {
     let article = if kind == Kind::Image { "an" } else { "a" };
     let refuse = |field: &str, set: bool| -> Result<(), String> {
@@ -30,28 +29,29 @@ pub fn request_spec(work: &Work, kind: Kind) -> Result<RequestSpec, String> {
     let text = kind == Kind::Text;
     let image = kind == Kind::Image;
     // The same fields-per-kind rule as a plan item's.
-    let allowed = crate::plan::item_fields_for(kind);
+    let allowed = work_fields_for(kind);
+    let asked = &work.request;
     for (field, set) in [
-        ("quality", work.quality.is_some()),
-        ("size", work.size.is_some()),
-        ("prompt_tokens", work.prompt_tokens.is_some()),
+        ("quality", asked.quality.is_some()),
+        ("size", asked.size.is_some()),
+        ("prompt_tokens", asked.prompt_tokens.is_some()),
         ("input_images", work.input_images.is_some()),
-        ("resolution", work.resolution.is_some()),
-        ("seconds", work.seconds.is_some()),
+        ("resolution", asked.resolution.is_some()),
+        ("seconds", asked.seconds.is_some()),
         ("prompt", work.prompt.is_some()),
-        ("input_tokens", work.input_tokens.is_some()),
-        ("cached_input_tokens", work.cached_input_tokens.is_some()),
-        ("output_tokens", work.output_tokens.is_some()),
+        ("input_tokens", asked.input_tokens.is_some()),
+        ("cached_input_tokens", asked.cached_input_tokens.is_some()),
+        ("output_tokens", asked.output_tokens.is_some()),
     ] {
         refuse(field, set && !allowed.contains(&field))?;
     }
-    if text && work.prompt.is_some() && work.input_tokens.is_some() {
+    if text && work.prompt.is_some() && asked.input_tokens.is_some() {
         return Err("give `prompt` or `input_tokens`, not both".into());
     }
-    if image && work.prompt.is_some() && work.prompt_tokens.is_some() {
+    if image && work.prompt.is_some() && asked.prompt_tokens.is_some() {
         return Err("give `prompt` or `prompt_tokens`, not both".into());
     }
-    let counted = work.prompt.as_deref().map(crate::plan::tokens::count);
+    let counted = work.prompt.as_deref().map(tokens::count);
     let input_image_tokens = match (work.input_images, &work.input_image_size) {
         (None, None) => None,
         (Some(_), None) => {
@@ -68,23 +68,18 @@ pub fn request_spec(work: &Work, kind: Kind) -> Result<RequestSpec, String> {
         }
     };
     Ok(RequestSpec {
-        quality: work.quality.clone(),
-        size: work.size.clone(),
-        resolution: work.resolution.clone(),
-        seconds: work.seconds,
         input_tokens: if text {
-            work.input_tokens.or(counted)
+            asked.input_tokens.or(counted)
         } else {
             None
         },
-        cached_input_tokens: work.cached_input_tokens,
-        output_tokens: work.output_tokens,
         prompt_tokens: if image {
-            work.prompt_tokens.or(counted)
+            asked.prompt_tokens.or(counted)
         } else {
             None
         },
         input_image_tokens,
+        ..asked.clone()
     })
 }
 
@@ -101,7 +96,10 @@ mod tests {
     #[test]
     fn fields_must_fit_the_kind() {
         let w = Work {
-            seconds: Some(dec!(5)),
+            request: RequestSpec {
+                seconds: Some(dec!(5)),
+                ..RequestSpec::default()
+            },
             ..Work::default()
         };
         let e = request_spec(&w, Kind::Image).unwrap_err();

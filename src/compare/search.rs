@@ -8,68 +8,50 @@
 //! each group put together. Twenty lines on unrelated models are twenty
 //! small searches, not a product of twenty option lists.
 //!
-//! **Inside a group**, a *plan* says how each of its credit units is bought
+//! **Inside a group**, a *funding* (how the group pays; not a campaign
+//! plan) says how each of its credit units is bought
 //! (one of its methods) or that it is not used. Every assignment under a
-//! plan has the same kind (a subscription in the plan makes it a
+//! funding has the same kind (a subscription in the funding makes it a
 //! subscription strategy, and so on). A small group (at most
-//! [`EXHAUSTIVE_LIMIT`] assignments over all plans) is enumerated outright:
+//! [`EXHAUSTIVE_LIMIT`] assignments over all fundings) is enumerated outright:
 //! every coherent assignment is costed and ranked. A larger group is
-//! searched plan by plan with branch and bound (`bound.rs`): each line goes
-//! to its cheapest pay-as-you-go candidate or to one of the plan's units,
+//! searched funding by funding with branch and bound (`bound.rs`): each line goes
+//! to its cheapest pay-as-you-go candidate or to one of the funding's units,
 //! and a partial assignment is abandoned once a lower bound on its
-//! completions reaches the best cost found. Plans are taken in order of
-//! their root bound, and a plan is searched only for what can still matter:
+//! completions reaches the best cost found. Fundings are taken in order of
+//! their root bound, and a funding is searched only for what can still matter:
 //! an entry cheaper than the `keep`-th cheapest found so far or than the
 //! cheapest of its kind (so the cheapest strategy and the cheapest of each
-//! kind are exact; a plan whose root bound can't get under that is skipped
+//! kind are exact; a funding whose root bound can't get under that is skipped
 //! whole). The bound never overestimates, so the search is exact unless it
-//! needs more than [`PLAN_NODE_LIMIT`] nodes for a plan or [`NODE_LIMIT`]
-//! for the group; then it keeps the best found (each plan still gets a
+//! needs more than `bound::FUNDING_NODE_LIMIT` nodes for a funding or [`NODE_LIMIT`]
+//! for the group; then it keeps the best found (each funding still gets a
 //! greedy, locally improved assignment) and the report says so.
 
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use super::account::{self, Method};
+use super::account::Method;
+use super::bound;
 use super::calendar::Calendar;
+use super::costing::{Assignment, Costing, Group};
 use super::options::{Options, Pay};
-use super::strategy::{Choice, Priced, StrategyKind, add_into};
-
-/// Ranking key: (infeasible, total). Feasible strategies come first.
-pub type Key = (u32, Decimal);
+use super::strategy::{Choice, Priced, StrategyKind};
 
 /// Largest number of assignments a group may have to be enumerated outright.
 pub const EXHAUSTIVE_LIMIT: u128 = 256;
 
-/// Most branch-and-bound nodes per plan.
-pub const PLAN_NODE_LIMIT: usize = 50_000;
-
-/// Most branch-and-bound nodes per group, over all its plans.
+/// Most branch-and-bound nodes per group, over all its fundings.
 pub const NODE_LIMIT: usize = 250_000;
-
-/// Lines that share credit units (or a lone line), and those units.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Group {
-    pub lines: Vec<usize>,
-    pub units: Vec<usize>,
-}
-
-/// A costed assignment of a group's lines (choices in `Group::lines` order).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub key: Key,
-    pub choices: Vec<Choice>,
-    pub kind: StrategyKind,
-}
 
 /// What a group's search found.
 #[derive(Debug, Clone)]
 pub struct GroupResult {
     /// The cheapest entries, by key (at most the `keep` asked for).
-    pub entries: Vec<Entry>,
+    pub entries: Vec<Assignment>,
     /// The cheapest entry of each kind, where the group has one.
-    pub by_kind: Vec<Entry>,
+    pub by_kind: Vec<Assignment>,
     /// How many distinct assignments the group has.
     pub count: u128,
     /// False when a search stopped at the node limit.
@@ -78,7 +60,7 @@ pub struct GroupResult {
 
 impl GroupResult {
     /// The cheapest entry of `kind`.
-    pub fn best_of(&self, kind: StrategyKind) -> Option<&Entry> {
+    pub fn best_of(&self, kind: StrategyKind) -> Option<&Assignment> {
         self.by_kind.iter().find(|e| e.kind == kind)
     }
 }
@@ -127,71 +109,8 @@ pub fn groups(opts: &Options) -> Vec<Group> {
     out
 }
 
-/// A credit account's identity: unit, method, (line, candidate) members.
-type Pool = (usize, Method, Vec<(usize, usize)>);
-
-/// Costs assignments, remembering each account run by its pool.
-pub(super) struct Costing<'a> {
-    pub(super) opts: &'a Options,
-    pub(super) cal: &'a Calendar,
-    pub(super) priced: &'a Priced,
-    memo: HashMap<Pool, (Decimal, bool)>,
-}
-
-impl Costing<'_> {
-    /// Total and infeasibility of unit `u` bought by `m` for `members`
-    /// ((line, candidate) pairs).
-    fn unit(&mut self, u: usize, m: Method, members: &[(usize, usize)]) -> (Decimal, bool) {
-        let key = (u, m, members.to_vec());
-        if let Some(v) = self.memo.get(&key) {
-            return *v;
-        }
-        let mut pool = vec![Decimal::ZERO; self.cal.len()];
-        for &(l, c) in members {
-            add_into(&mut pool, &self.priced.amounts[l][c]);
-        }
-        let run = account::run(&self.opts.units[u].terms, m, &pool, self.cal, false);
-        let v = (run.spend.iter().sum(), !run.infeasible.is_empty());
-        self.memo.insert(key, v);
-        v
-    }
-
-    /// Key of a group assignment; `None` if a used unit has no line.
-    pub(super) fn assignment(
-        &mut self,
-        group: &Group,
-        plan: &[Option<Method>],
-        choices: &[Choice],
-    ) -> Option<Key> {
-        let mut total = Decimal::ZERO;
-        let mut infeasible = false;
-        let mut members: Vec<Vec<(usize, usize)>> = vec![Vec::new(); group.units.len()];
-        for (&l, ch) in group.lines.iter().zip(choices) {
-            match self.opts.lines[l].candidates[ch.candidate].pay {
-                Pay::Credits(u) => {
-                    let i = group.units.iter().position(|x| *x == u)?;
-                    members[i].push((l, ch.candidate));
-                }
-                Pay::Money => total += self.priced.totals[l][ch.candidate],
-            }
-        }
-        for (i, m) in plan.iter().enumerate() {
-            match (m, members[i].is_empty()) {
-                (Some(_), true) => return None,
-                (Some(m), false) => {
-                    let (t, bad) = self.unit(group.units[i], *m, &members[i]);
-                    total += t;
-                    infeasible |= bad;
-                }
-                (None, _) => {}
-            }
-        }
-        Some((u32::from(infeasible), total))
-    }
-}
-
-/// Every plan of a group: for each unit, a method or `None` (not used).
-fn plans(opts: &Options, group: &Group) -> Vec<Vec<Option<Method>>> {
+/// Every funding of a group: for each unit, a method or `None` (not used).
+fn fundings(opts: &Options, group: &Group) -> Vec<Vec<Option<Method>>> {
     let mut out = vec![Vec::new()];
     for &u in &group.units {
         let ways: Vec<Option<Method>> = std::iter::once(None)
@@ -211,9 +130,9 @@ fn plans(opts: &Options, group: &Group) -> Vec<Vec<Option<Method>>> {
     out
 }
 
-/// Each line's choices under `plan`: every money candidate, and every
-/// credit candidate whose unit the plan uses (with the plan's method).
-fn line_choices(opts: &Options, group: &Group, plan: &[Option<Method>]) -> Vec<Vec<Choice>> {
+/// Each line's choices under `funding`: every money candidate, and every
+/// credit candidate whose unit the funding uses (with the funding's method).
+fn line_choices(opts: &Options, group: &Group, funding: &[Option<Method>]) -> Vec<Vec<Choice>> {
     group
         .lines
         .iter()
@@ -229,7 +148,7 @@ fn line_choices(opts: &Options, group: &Group, plan: &[Option<Method>]) -> Vec<V
                     }),
                     Pay::Credits(u) => {
                         let i = group.units.iter().position(|x| *x == u)?;
-                        plan[i].map(|m| Choice {
+                        funding[i].map(|m| Choice {
                             candidate: c,
                             method: Some(m),
                         })
@@ -240,15 +159,17 @@ fn line_choices(opts: &Options, group: &Group, plan: &[Option<Method>]) -> Vec<V
         .collect()
 }
 
-/// Assignments under a plan in which every used unit has a line
+/// Assignments under a funding in which every used unit has a line
 /// (inclusion–exclusion over the used units).
-fn plan_count(
+fn funding_count(
     opts: &Options,
     group: &Group,
-    plan: &[Option<Method>],
+    funding: &[Option<Method>],
     choices: &[Vec<Choice>],
 ) -> u128 {
-    let used: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].is_some()).collect();
+    let used: Vec<usize> = (0..funding.len())
+        .filter(|&i| funding[i].is_some())
+        .collect();
     let mut total: i128 = 0;
     for mask in 0u32..(1 << used.len().min(16)) {
         let empty: Vec<usize> = used
@@ -277,60 +198,62 @@ fn plan_count(
     u128::try_from(total).unwrap_or(0)
 }
 
-/// Searches one group, keeping its `keep` cheapest entries.
+/// Searches one group, keeping its `keep` cheapest entries. With
+/// `warm_start` (what `compare` uses), each branch and bound starts from a
+/// greedy, locally improved assignment; without, the tree alone must find
+/// the best (tests hold it to enumeration both ways).
 pub fn search_group(
     opts: &Options,
     cal: &Calendar,
     priced: &Priced,
     group: &Group,
     keep: usize,
+    warm_start: bool,
 ) -> GroupResult {
-    let mut costing = Costing {
-        opts,
-        cal,
-        priced,
-        memo: HashMap::new(),
-    };
-    let plans = plans(opts, group);
-    let per_plan: Vec<Vec<Vec<Choice>>> =
-        plans.iter().map(|p| line_choices(opts, group, p)).collect();
-    let count: u128 = plans
+    let mut costing = Costing::new(opts, cal, priced);
+    let fundings = fundings(opts, group);
+    let per_funding: Vec<Vec<Vec<Choice>>> = fundings
         .iter()
-        .zip(&per_plan)
-        .map(|(p, ch)| plan_count(opts, group, p, ch))
+        .map(|p| line_choices(opts, group, p))
+        .collect();
+    let count: u128 = fundings
+        .iter()
+        .zip(&per_funding)
+        .map(|(p, ch)| funding_count(opts, group, p, ch))
         .fold(0, u128::saturating_add);
     let mut entries = Vec::new();
     let mut proven = true;
     if count <= EXHAUSTIVE_LIMIT {
-        for (plan, choices) in plans.iter().zip(&per_plan) {
-            enumerate(&mut costing, group, plan, choices, &mut entries);
+        for (funding, choices) in fundings.iter().zip(&per_funding) {
+            enumerate(&mut costing, group, funding, choices, &mut entries);
         }
     } else {
-        // Plans by their lower bound, cheapest first, so that good entries
+        // Fundings by their lower bound, cheapest first, so that good entries
         // come early and the rest are cut against them.
-        let mut ready: Vec<(Decimal, usize, super::bound::Prepared)> = plans
+        let mut ready: Vec<(Decimal, usize, bound::Prepared)> = fundings
             .iter()
-            .zip(&per_plan)
+            .zip(&per_funding)
             .enumerate()
-            .filter_map(|(i, (plan, choices))| {
-                let p = super::bound::prepare(&costing, group, plan, choices)?;
+            .filter_map(|(i, (funding, choices))| {
+                let p = bound::prepare(&costing, group, funding, choices)?;
                 Some((p.root_bound()?, i, p))
             })
             .collect();
         ready.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
         let mut budget = NODE_LIMIT;
         for (root, i, prepared) in &ready {
-            let cutoff = cutoff(&entries, plan_kind(&plans[*i]), keep);
+            let cutoff = cutoff(&entries, funding_kind(&fundings[*i]), keep);
             if cutoff.is_some_and(|c| *root >= c) {
                 continue;
             }
-            let (entry, done) = super::bound::search(
+            let (entry, done) = bound::search(
                 &mut costing,
                 group,
-                &plans[*i],
+                &fundings[*i],
                 prepared,
                 cutoff,
                 &mut budget,
+                warm_start,
             );
             proven &= done;
             entries.extend(entry);
@@ -350,22 +273,22 @@ pub fn search_group(
     }
 }
 
-/// The kind every assignment under `plan` has (each unit it uses has a
+/// The kind every assignment under `funding` has (each unit it uses has a
 /// line).
-fn plan_kind(plan: &[Option<Method>]) -> StrategyKind {
-    if plan.iter().flatten().any(Method::is_subscription) {
+fn funding_kind(funding: &[Option<Method>]) -> StrategyKind {
+    if funding.iter().flatten().any(Method::is_subscription) {
         StrategyKind::Subscription
-    } else if plan.iter().any(Option::is_some) {
+    } else if funding.iter().any(Option::is_some) {
         StrategyKind::Packs
     } else {
         StrategyKind::PayAsYouGo
     }
 }
 
-/// What a plan of `kind` must cost less than to matter: to enter the
+/// What a funding of `kind` must cost less than to matter: to enter the
 /// `keep` cheapest feasible entries found so far, or to be the cheapest of
 /// its kind. `None` (no cutoff) until both exist.
-fn cutoff(entries: &[Entry], kind: StrategyKind, keep: usize) -> Option<Decimal> {
+fn cutoff(entries: &[Assignment], kind: StrategyKind, keep: usize) -> Option<Decimal> {
     let mut feasible: Vec<Decimal> = entries
         .iter()
         .filter(|e| e.key.0 == 0)
@@ -386,9 +309,9 @@ fn cutoff(entries: &[Entry], kind: StrategyKind, keep: usize) -> Option<Decimal>
 fn enumerate(
     costing: &mut Costing<'_>,
     group: &Group,
-    plan: &[Option<Method>],
+    funding: &[Option<Method>],
     choices: &[Vec<Choice>],
-    out: &mut Vec<Entry>,
+    out: &mut Vec<Assignment>,
 ) {
     if choices.iter().any(Vec::is_empty) {
         return;
@@ -396,8 +319,8 @@ fn enumerate(
     let mut idx = vec![0usize; choices.len()];
     loop {
         let pick: Vec<Choice> = idx.iter().zip(choices).map(|(&i, c)| c[i]).collect();
-        if let Some(key) = costing.assignment(group, plan, &pick) {
-            out.push(Entry {
+        if let Some(key) = costing.assignment(group, funding, &pick) {
+            out.push(Assignment {
                 key,
                 kind: StrategyKind::of(&pick),
                 choices: pick,
@@ -458,7 +381,7 @@ mod tests {
         text
     }
 
-    fn check(lines: usize, factor: Decimal) {
+    fn check(lines: usize, factor: Decimal, warm: bool) {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compare-book");
         let book = PriceBook::load(false, &[dir]).expect("fixture book");
         let source = Source {
@@ -473,20 +396,15 @@ mod tests {
         assert_eq!(gs.len(), 1);
         let group = &gs[0];
 
-        let found = search_group(&opts, &cal, &priced, group, 1);
+        let found = search_group(&opts, &cal, &priced, group, 1, warm);
         assert!(found.count > EXHAUSTIVE_LIMIT, "{}", found.count);
         assert!(found.proven);
 
-        let mut costing = Costing {
-            opts: &opts,
-            cal: &cal,
-            priced: &priced,
-            memo: HashMap::new(),
-        };
+        let mut costing = Costing::new(&opts, &cal, &priced);
         let mut all = Vec::new();
-        for plan in plans(&opts, group) {
-            let choices = line_choices(&opts, group, &plan);
-            enumerate(&mut costing, group, &plan, &choices, &mut all);
+        for funding in fundings(&opts, group) {
+            let choices = line_choices(&opts, group, &funding);
+            enumerate(&mut costing, group, &funding, &choices, &mut all);
         }
         assert_eq!(all.len() as u128, found.count);
         let best = |kind: Option<StrategyKind>| {
@@ -513,12 +431,11 @@ mod tests {
     fn branch_and_bound_agrees_with_enumeration() {
         // 6 lines: 1 + 5 methods × (2⁶ − 1) = 316 assignments (> 256);
         // 7 lines: 636.
-        for cold in [false, true] {
+        for warm in [true, false] {
             // Cold: without the greedy start, the tree alone must find it.
-            super::super::bound::COLD_START.with(|c| c.set(cold));
             for lines in [6, 7] {
                 for factor in [dec!(0.3), dec!(1), dec!(4)] {
-                    check(lines, factor);
+                    check(lines, factor, warm);
                 }
             }
         }

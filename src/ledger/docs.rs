@@ -6,13 +6,14 @@
 //! strings, money as strings with the currency's minor digits.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::money::{Credits, Money};
 
 use super::period::Period;
 
 /// The result of `reserve`, `settle`, `release` and `charge`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct HoldDoc {
     pub schema: &'static str,
     pub key: String,
@@ -32,7 +33,7 @@ pub struct HoldDoc {
 }
 
 /// Why a hold or charge was refused (exit 1).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Denial {
     pub schema: &'static str,
     pub key: String,
@@ -65,7 +66,7 @@ impl Decision {
 }
 
 /// The result of `grant`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct GrantDoc {
     pub schema: &'static str,
     pub key: String,
@@ -78,7 +79,7 @@ pub struct GrantDoc {
 }
 
 /// A user's or the org's limits.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct LimitsDoc {
     pub cap: Option<Credits>,
     pub period: Period,
@@ -86,14 +87,14 @@ pub struct LimitsDoc {
 }
 
 /// The result of `user add`/`user set` (one user) and `user list`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct UsersDoc {
     pub schema: &'static str,
     pub users: Vec<UserLimits>,
 }
 
 /// One user's limits.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct UserLimits {
     pub user: String,
     #[serde(flatten)]
@@ -101,7 +102,7 @@ pub struct UserLimits {
 }
 
 /// The result of `org set`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct OrgDoc {
     pub schema: &'static str,
     #[serde(flatten)]
@@ -123,7 +124,7 @@ pub struct InitDoc {
 }
 
 /// `status`: the org and each user in their current period.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct StatusDoc {
     pub schema: &'static str,
     pub as_of: String,
@@ -135,7 +136,7 @@ pub struct StatusDoc {
 }
 
 /// Where a user (or the org) stands in its current period.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct PartyStatus {
     /// The user id; `null` for the org.
     pub user: Option<String>,
@@ -160,14 +161,14 @@ pub struct PartyStatus {
 }
 
 /// `holds`: holds and their states.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct HoldsDoc {
     pub schema: &'static str,
     pub holds: Vec<HoldLine>,
 }
 
 /// One hold in `holds`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct HoldLine {
     pub key: String,
     pub user: String,
@@ -181,7 +182,7 @@ pub struct HoldLine {
 }
 
 /// `report`: settled spending grouped by user, model or date.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ReportDoc {
     pub schema: &'static str,
     pub by: &'static str,
@@ -195,7 +196,7 @@ pub struct ReportDoc {
 }
 
 /// One group of a report.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ReportRow {
     /// The user, model (`(credits)` for amounts given as credits), date,
     /// ISO week (`2026-W17`) or month (`2026-04`).

@@ -20,7 +20,8 @@ pub fn user_id(id: &str) -> Result<(), String> {
     let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-');
     if id.is_empty() || id.len() > MAX_USER_LEN || !id.chars().all(ok_char) {
         return Err(format!(
-            "`{id}` is not a user id; use 1–{MAX_USER_LEN} characters from A-Z a-z 0-9 . _ @ -"
+            "{} is not a user id; use 1–{MAX_USER_LEN} characters from A-Z a-z 0-9 . _ @ -",
+            shown(id)
         ));
     }
     Ok(())
@@ -31,10 +32,24 @@ pub fn key(key: &str) -> Result<(), String> {
     let ok_char = |c: char| !c.is_whitespace() && !c.is_control();
     if key.is_empty() || key.chars().count() > MAX_KEY_LEN || !key.chars().all(ok_char) {
         return Err(format!(
-            "`{key}` is not a key; use 1–{MAX_KEY_LEN} printable characters without spaces (e.g. a job id)"
+            "{} is not a key; use 1–{MAX_KEY_LEN} printable characters without spaces (e.g. a job id)",
+            shown(key)
         ));
     }
     Ok(())
+}
+
+/// A value as an error quotes it: whole when short, else its start and
+/// its length (a 10,000-character key is not echoed back).
+fn shown(text: &str) -> String {
+    const MAX: usize = 2 * MAX_KEY_LEN;
+    let n = text.chars().count();
+    if n <= MAX {
+        format!("`{text}`")
+    } else {
+        let start: String = text.chars().take(24).collect();
+        format!("`{start}…` ({n} characters)")
+    }
 }
 
 /// Parses a duration: one or more groups of a whole number and a unit

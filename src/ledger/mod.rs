@@ -66,7 +66,6 @@ pub mod replay;
 mod report;
 pub mod rules;
 mod settings;
-pub mod sheets;
 pub mod sqlite;
 pub mod state;
 pub mod store;
@@ -87,7 +86,7 @@ pub use location::Location;
 pub use ops::config::LimitsChange;
 pub use ops::grant::{GrantRequest, MAX_NOTE_LEN};
 pub use ops::reserve::HoldRequest;
-pub use ops::token::{SECRET_PREFIX, secret_hash};
+pub use ops::token::{SECRET_PREFIX, matching as matching_token, secret_hash};
 pub use price::{Cost, MAX_IMAGES, MAX_SECONDS, ModelRequest, Priced, Spec, price_request};
 pub use report::{ReportBy, ReportQuery};
 pub use settings::Settings;
@@ -540,6 +539,11 @@ impl Ledger {
     /// Records every hold past its TTL as expired. Returns how many.
     pub fn expire(&mut self, now: DateTime<Utc>) -> Result<usize> {
         let now = micros(now);
+        // A read first: most calls (the service's background sweep) find
+        // nothing overdue and need not take the write lock.
+        if !self.store.any_overdue(now)? {
+            return Ok(0);
+        }
         self.write(|_| true, |t| t.sweep(now))
     }
 
@@ -590,6 +594,19 @@ impl Ledger {
     /// constant time; see `ops/token.rs`).
     pub fn authenticate(&mut self, secret: &str) -> Result<Option<state::Token>> {
         self.snapshot(|t| ops::token::authenticate(t, secret))
+    }
+
+    /// Every token not revoked, read afresh (the HTTP service reads them once
+    /// per batch of requests and matches each with [`matching_token`]).
+    pub fn active_tokens(&mut self) -> Result<Vec<state::Token>> {
+        self.snapshot(ops::token::active)
+    }
+
+    /// One hold or charge as it stands now, with its user's available
+    /// credits in the current period.
+    pub fn hold(&mut self, now: DateTime<Utc>, key: &str) -> Result<HoldDoc> {
+        let now = micros(now);
+        self.read(now, |t| ops::settle::show(t, now, key))
     }
 
     /// Checks integrity, chain, caches and limits (never writes).

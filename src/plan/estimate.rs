@@ -275,7 +275,7 @@ fn price_item<'b>(
         .unwrap_or_default();
 
     // Fields that don't apply to this kind of model.
-    let allowed = super::item_fields_for(model.kind);
+    let allowed = crate::pricing::work_fields_for(model.kind);
     if let Some(f) = REQUEST_FIELDS
         .iter()
         .find(|f| **f != "limits" && item.spans.has(f) && !allowed.contains(f))
@@ -512,7 +512,7 @@ fn jobs_for(n: Decimal, retry_rate: Decimal) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
-fn describe(l: &crate::pricing::Limits) -> String {
+fn describe(l: &crate::pricing::RateLimits) -> String {
     let mut parts = Vec::new();
     if let (Some(c), Some((lo, hi))) = (l.concurrent_jobs, l.latency_seconds) {
         parts.push(format!("{c} concurrent jobs × {lo}–{hi} s each"));

@@ -2,19 +2,20 @@
 //!
 //! A plan is read in two steps, like a price table: `raw` mirrors the file
 //! with serde (unknown keys refused, spans kept), `validate` turns it into
-//! the [`Plan`] below (ranges checked, prompts counted with `tokens`, input
-//! images sized with `image_input`). [`estimate()`] is the pure step: given a
-//! plan, a [`PriceBook`](crate::pricing::PriceBook) and [`Options`] it prices
-//! every item (`estimate.rs`), times it against rate limits (`timing.rs`) and
+//! the [`Plan`] below (ranges checked, prompts counted with
+//! `pricing::tokens`, input images sized with `pricing::image_input`).
+//! [`estimate()`] is the pure step: given a plan, a
+//! [`PriceBook`](crate::pricing::PriceBook) and [`Options`] it prices every
+//! item (`estimate.rs`), times it against rate limits (`timing.rs`) and
 //! returns the serialisable [`Estimate`] report (`report.rs`). No clock,
 //! environment or file is touched past `parse`; the CLI supplies `as_of`.
 
 mod estimate;
-pub mod image_input;
+pub(crate) mod fast;
 mod raw;
+mod read;
 mod report;
 pub mod timing;
-pub mod tokens;
 mod validate;
 
 use std::fmt;
@@ -25,12 +26,12 @@ use rust_decimal::Decimal;
 
 use crate::location::InputError;
 use crate::money::Currency;
-use crate::pricing::{Kind, Limits, RequestSpec};
+use crate::pricing::{RateLimits, RequestSpec};
 
+pub use crate::pricing::Fidelity;
 pub use estimate::{Options, Swap, estimate};
-pub use image_input::Fidelity;
+pub use read::{parse, parse_owned};
 pub use report::{BudgetReport, CreditSummary, Estimate, ItemReport, TimingScope};
-pub use validate::{parse, parse_owned};
 
 /// Every problem found in a plan (one `error:` line each).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +100,7 @@ pub struct Item {
     pub prompt: Option<u64>,
     pub input_images: Option<InputImages>,
     /// The item's own rate limits, overriding the table's.
-    pub limits: Option<Limits>,
+    pub limits: Option<RateLimits>,
     pub spans: Spans,
 }
 
@@ -131,7 +132,7 @@ pub struct InputImages {
     pub width: u32,
     pub height: u32,
     pub fidelity: Fidelity,
-    /// Image-input tokens of one such image (see `image_input`).
+    /// Image-input tokens of one such image (see `pricing::image_input`).
     pub tokens_each: u64,
 }
 
@@ -161,29 +162,6 @@ pub const ITEM_FIELDS: [&str; 19] = [
 /// The keys that say what one unit asks for (all but name, model, the
 /// quantity and retry rate): those that may or may not apply to a model.
 pub const REQUEST_FIELDS: &[&str] = ITEM_FIELDS.as_slice().split_at(6).1;
-
-/// The request keys that apply to a model of `kind` (the rest of
-/// [`REQUEST_FIELDS`], except `limits`, are refused for it).
-pub fn item_fields_for(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::Image => &[
-            "quality",
-            "size",
-            "prompt",
-            "prompt_tokens",
-            "input_images",
-            "input_image_size",
-            "input_fidelity",
-        ],
-        Kind::Video => &["seconds", "resolution"],
-        Kind::Text => &[
-            "input_tokens",
-            "cached_input_tokens",
-            "output_tokens",
-            "prompt",
-        ],
-    }
-}
 
 /// Where an item and each of its fields are written: the item's table, and
 /// the byte where each field's value starts. Kept inline and small (no heap)

@@ -7,7 +7,7 @@
 //! seconds, rounded up; arithmetic is in integers (`u128`), so no float and
 //! no overflow for any count the plan accepts.
 
-use crate::pricing::Limits;
+use crate::pricing::RateLimits;
 
 /// Seconds of wall-clock time some work needs at best and at worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub const DAY: u64 = 86_400;
 
 /// The least and most time `jobs` jobs take under `limits`, or `None` when
 /// the limits say nothing that times them (concurrency needs a latency).
-pub fn least_time(jobs: u64, limits: &Limits) -> Option<Timing> {
+pub fn least_time(jobs: u64, limits: &RateLimits) -> Option<Timing> {
     let jobs = u128::from(jobs);
     let batches = match (limits.concurrent_jobs, limits.latency_seconds) {
         (Some(c), Some((lo, hi))) => {
@@ -67,8 +67,8 @@ pub fn human(seconds: u64) -> String {
 mod tests {
     use super::*;
 
-    fn limits(c: Option<u32>, lat: Option<(u32, u32)>, rpm: Option<u32>) -> Limits {
-        Limits {
+    fn limits(c: Option<u32>, lat: Option<(u32, u32)>, rpm: Option<u32>) -> RateLimits {
+        RateLimits {
             concurrent_jobs: c,
             latency_seconds: lat,
             rpm,
@@ -102,7 +102,7 @@ mod tests {
         let t = least_time(100, &limits(Some(10), Some((1, 2)), Some(60))).unwrap();
         assert_eq!((t.min_seconds, t.max_seconds), (100, 100));
         assert_eq!(least_time(5, &limits(Some(10), None, None)), None);
-        assert_eq!(least_time(5, &Limits::default()), None);
+        assert_eq!(least_time(5, &RateLimits::default()), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::book::{LookupError, PriceBook};
-use super::model::{CreditUnit, Kind, Limits, Model, Table};
+use super::model::{CreditUnit, Kind, Model, RateLimits, Table};
 
 /// `rates list`.
 #[derive(Debug, Clone, Serialize)]
@@ -117,7 +117,7 @@ pub struct ShowReport {
     pub retired: Option<NaiveDate>,
     pub prices: Vec<PricePoint>,
     pub durations: Vec<u32>,
-    pub limits: Option<Limits>,
+    pub limits: Option<RateLimits>,
     pub credit_unit: Option<CreditUnitView>,
     pub versions: Vec<Version>,
     pub source: String,

@@ -11,6 +11,8 @@
 mod book;
 pub mod check;
 pub mod diff;
+mod fields;
+pub mod image_input;
 pub mod import;
 pub mod listing;
 mod load;
@@ -18,9 +20,12 @@ mod model;
 mod quote;
 mod raw;
 pub mod table_text;
+pub mod tokens;
 mod validate;
 
 pub use book::{BookError, LookupError, PriceBook, Resolved};
+pub use fields::work_fields_for;
+pub use image_input::Fidelity;
 pub use load::{DirTables, builtin_tables, dir_tables, read_file};
 pub use model::*;
 pub use quote::{PriceUnit, Quote, QuoteError, RequestSpec, match_resolution, qualities, quote};

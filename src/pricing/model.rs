@@ -130,7 +130,7 @@ pub struct Model {
     pub video: Option<VideoPrices>,
     /// Clip lengths the API offers, in seconds (empty = any).
     pub durations: Vec<u32>,
-    pub limits: Option<Limits>,
+    pub limits: Option<RateLimits>,
     pub notes: Option<String>,
 }
 
@@ -223,7 +223,7 @@ pub enum VideoPrices {
 
 /// Rate limits and job timing a model's table states.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Limits {
+pub struct RateLimits {
     pub concurrent_jobs: Option<u32>,
     /// Least and most seconds one job takes.
     pub latency_seconds: Option<(u32, u32)>,

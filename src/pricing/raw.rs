@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use toml::Spanned;
 
-use crate::money::{decimal_from_toml_number, parse_decimal};
+use crate::money::DecimalVisitor;
 
 /// One table file.
 #[derive(Deserialize, Debug)]
@@ -136,42 +136,16 @@ pub struct RawLimits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawAmount(pub Decimal);
 
+/// How a price or amount is read: money's TOML number reader, refusing a
+/// negative number.
+const AMOUNT: DecimalVisitor = DecimalVisitor {
+    expecting: "a price: a non-negative decimal written as a string (\"0.011\") or a number",
+    negative: Some("a price or amount is zero or more"),
+};
+
 impl<'de> Deserialize<'de> for RawAmount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = RawAmount;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(
-                    "a price: a non-negative decimal written as a string (\"0.011\") or a number",
-                )
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawAmount, E> {
-                let d = parse_decimal(v).map_err(E::custom)?;
-                non_negative(d, v)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawAmount, E> {
-                non_negative(Decimal::from(v), &v.to_string())
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawAmount, E> {
-                Ok(RawAmount(Decimal::from(v)))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawAmount, E> {
-                let d = decimal_from_toml_number(v).map_err(E::custom)?;
-                non_negative(d, &d.to_string())
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-fn non_negative<E: de::Error>(d: Decimal, text: &str) -> Result<RawAmount, E> {
-    if d.is_sign_negative() && !d.is_zero() {
-        Err(E::custom(format!(
-            "`{text}` is negative; a price or amount is zero or more"
-        )))
-    } else {
-        Ok(RawAmount(d))
+        d.deserialize_any(AMOUNT).map(RawAmount)
     }
 }
 
@@ -281,19 +255,18 @@ impl<'de, T: ScalarOrMap> Visitor<'de> for ScalarOrMapVisitor<T> {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(T::EXPECTING)
     }
+    // A scalar is an amount, read as [`RawAmount`] reads one.
     fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-        let d = parse_decimal(v).map_err(E::custom)?;
-        T::scalar(non_negative(d, v)?)
+        T::scalar(RawAmount(AMOUNT.visit_str(v)?))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
-        T::scalar(non_negative(Decimal::from(v), &v.to_string())?)
+        T::scalar(RawAmount(AMOUNT.visit_i64(v)?))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
-        T::scalar(RawAmount(Decimal::from(v)))
+        T::scalar(RawAmount(AMOUNT.visit_u64(v)?))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
-        let d = decimal_from_toml_number(v).map_err(E::custom)?;
-        T::scalar(non_negative(d, &d.to_string())?)
+        T::scalar(RawAmount(AMOUNT.visit_f64(v)?))
     }
     fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<T, A::Error> {
         T::map(m)

@@ -14,7 +14,7 @@ use toml::Spanned;
 use super::model::*;
 use super::raw::*;
 use crate::location::InputError;
-use crate::money::Currency;
+use crate::money::{Currency, read_toml};
 
 /// Where a table file sits, to check its `provider` and `effective`.
 pub struct Expect<'a> {
@@ -52,66 +52,15 @@ pub fn parse_table(
             "is empty; a price table needs schema, provider, effective, currency and source",
         )]);
     }
-    // Read from the text, so found even where serde stops at another error.
-    let vanishing = vanishing_numbers(origin, source);
-    let raw: RawTable = toml::from_str(source).map_err(|e| {
-        let mut problems = vec![InputError::from_toml(origin, source, &e)];
-        problems.extend(vanishing.iter().cloned());
-        problems.sort_by_key(|e| (e.line, e.column));
+    // Every float literal is read from its text, so `1e-400` is found even
+    // where serde stops at another error.
+    let raw: RawTable = read_toml(source).map_err(|problems| {
         problems
+            .iter()
+            .map(|p| InputError::from_toml_problem(origin, source, p))
+            .collect::<Vec<_>>()
     })?;
-    match validate(raw, origin, source, expect) {
-        Ok(table) if vanishing.is_empty() => Ok(table),
-        Ok(_) => Err(vanishing),
-        Err(mut problems) => {
-            problems.extend(vanishing);
-            problems.sort_by_key(|e| (e.line, e.column));
-            Err(problems)
-        }
-    }
-}
-
-/// Every TOML float written with a non-zero digit whose value is zero: a
-/// literal such as `1e-400` underflows to 0.0 before genbudget sees it, so
-/// the text is read here (with the `toml` crate's own lexer and parser) to
-/// make sure a typo never turns a price into a silent zero.
-fn vanishing_numbers(origin: &str, source: &str) -> Vec<InputError> {
-    use toml_parser::decoder::ScalarKind;
-    use toml_parser::parser::{EventKind, parse_document};
-    let text = toml_parser::Source::new(source);
-    let tokens = text.lex().into_vec();
-    let mut found = Vec::new();
-    let mut receiver = |event: toml_parser::parser::Event| {
-        if event.kind() != EventKind::Scalar || event.encoding().is_some() {
-            return;
-        }
-        let span = event.span();
-        let Some(written) = source.get(span.start()..span.end()) else {
-            return;
-        };
-        let raw = toml_parser::Raw::new_unchecked(written, None, span);
-        let mut decoded = std::borrow::Cow::Borrowed("");
-        let kind = raw.decode_scalar(&mut decoded, &mut |_| {});
-        if kind != ScalarKind::Float {
-            return;
-        }
-        let mantissa = decoded.split(['e', 'E']).next().unwrap_or("");
-        let non_zero = mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
-        let zero = decoded.parse::<f64>().is_ok_and(|v| v == 0.0);
-        if non_zero && zero {
-            found.push(InputError::at(
-                origin,
-                source,
-                Some(span.start()..span.end()),
-                None,
-                format!(
-                    "`{written}` is not zero but reads as 0 (too small for a number); a price is 0, or at least 0.0000000000000000000000000001 (28 places)"
-                ),
-            ));
-        }
-    };
-    parse_document(&tokens, &mut receiver, &mut |_| {});
-    found
+    validate(raw, origin, source, expect)
 }
 
 fn validate(
@@ -464,7 +413,7 @@ fn model(
         durations.push(*d.get_ref());
     }
     let limits = raw.limits.map(|l| {
-        let mut out = Limits::default();
+        let mut out = RateLimits::default();
         if let Some(c) = l.concurrent_jobs {
             if *c.get_ref() == 0 {
                 p.at(
@@ -625,5 +574,23 @@ mod tests {
         // Zero written as zero is still a price of zero.
         assert!(parse("0.0").is_ok());
         assert!(parse("0e5").is_ok());
+    }
+
+    #[test]
+    fn a_price_with_digits_a_number_cannot_hold_is_an_error() {
+        let source = |price: &str| {
+            format!(
+                "schema = 1\nprovider = \"acme\"\neffective = 2026-01-01\ncurrency = \"USD\"\nsource = \"x\"\n\
+                 [models.m]\nkind = \"image\"\nimage = {{ low = 1e-400, high = {price} }}\n"
+            )
+        };
+        for (price, says) in crate::money::UNREADABLE {
+            let e = parse_table("t.toml", &source(price), None).unwrap_err();
+            // Both prices, in file order: the one serde reads as 0 too.
+            assert_eq!(e.len(), 2, "{e:?}");
+            assert!(e[0].message.contains("`1e-400` is not zero"), "{}", e[0]);
+            assert_eq!(e[1].line, Some(8), "{price}: {}", e[1]);
+            assert!(e[1].message.contains(says), "{price}: {}", e[1]);
+        }
     }
 }

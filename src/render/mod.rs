@@ -6,18 +6,21 @@
 //! (the `csv` crate) or a markdown table fit for a pull-request comment.
 
 pub mod compare;
+pub mod compare_html;
 pub mod estimate;
+pub mod estimate_html;
+pub mod html;
+pub mod ledger;
 pub mod rates;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU16, Ordering};
 
-use clap::ValueEnum;
 use comfy_table::{CellAlignment, ContentArrangement, Table, TableStyle, presets};
 use serde::Serialize;
 
-/// The output formats every command accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+/// The output formats every command accepts (`cli` maps `--format` to it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Format {
     /// A table for people (default).
     #[default]
@@ -28,6 +31,8 @@ pub enum Format {
     Csv,
     /// Markdown tables, for pull-request comments.
     Markdown,
+    /// One self-contained HTML page (estimate and compare).
+    Html,
 }
 
 impl Format {
@@ -38,6 +43,7 @@ impl Format {
             Format::Json => "json",
             Format::Csv => "csv",
             Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 }
@@ -132,7 +138,11 @@ pub fn sheets(format: Format, sheets: &[Sheet]) -> String {
     match format {
         Format::Csv => csv_text(sheets),
         Format::Markdown => sheets.iter().map(markdown).collect::<Vec<_>>().join("\n"),
-        Format::Table | Format::Json => sheets.iter().map(terminal).collect::<Vec<_>>().join("\n"),
+        // HTML pages are written by their own renderers (`estimate_html`,
+        // `compare_html`); the CLI refuses `--format html` elsewhere.
+        Format::Table | Format::Json | Format::Html => {
+            sheets.iter().map(terminal).collect::<Vec<_>>().join("\n")
+        }
     }
 }
 

@@ -69,6 +69,18 @@ fn end_doc(h: &Hold, available: Option<Micros>, replayed: bool) -> HoldDoc {
     }
 }
 
+/// A hold or charge as it stands now: its state, and its user's available
+/// credits in the current period (for `GET /v1/holds/{key}`).
+pub(crate) fn show(tx: &mut Tx<'_>, now: DateTime<Utc>, key: &str) -> Result<HoldDoc> {
+    input::check_key(key)?;
+    let h = tx
+        .st
+        .hold(key)?
+        .ok_or_else(|| LedgerError::UnknownKey(key.into()))?;
+    let available = available_now(tx, &h.user, now)?;
+    Ok(end_doc(&h, available, false))
+}
+
 /// Settles a hold for `cost` (default: the amount held).
 pub(crate) fn settle(
     tx: &mut Tx<'_>,

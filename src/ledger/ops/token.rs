@@ -140,9 +140,22 @@ pub(crate) fn list(tx: &mut Tx<'_>) -> Result<TokensDoc> {
 /// hash is compared, each in constant time, so the time taken says nothing
 /// about which (if any) matched or how closely.
 pub(crate) fn authenticate(tx: &mut Tx<'_>, secret: &str) -> Result<Option<Token>> {
+    Ok(matching(active(tx)?, secret))
+}
+
+/// Every token not revoked.
+pub(crate) fn active(tx: &mut Tx<'_>) -> Result<Vec<Token>> {
+    let mut all = tx.st.tokens()?;
+    all.retain(|t| t.revoked_seq.is_none());
+    Ok(all)
+}
+
+/// The token among `tokens` whose secret `secret` is, compared in constant
+/// time against every one (see [`authenticate`]).
+pub fn matching(tokens: impl IntoIterator<Item = Token>, secret: &str) -> Option<Token> {
     let presented = Sha256::digest(secret.as_bytes());
     let mut found = None;
-    for t in tx.st.tokens()? {
+    for t in tokens {
         let Ok(stored) = hex::decode(&t.sha256) else {
             continue;
         };
@@ -151,7 +164,7 @@ pub(crate) fn authenticate(tx: &mut Tx<'_>, secret: &str) -> Result<Option<Token
             found = Some(t);
         }
     }
-    Ok(found)
+    found
 }
 
 #[cfg(test)]

@@ -1,8 +1,11 @@
-//! Transcripts of the shipped examples (`examples/compare-*.toml`) on the
-//! shipped price tables, with `GENBUDGET_NOW` fixed (the profiles carry
-//! their own `as_of = 2026-04-21`, so the clock only has to be still).
+//! Transcripts of the shipped examples (`examples/compare-*.toml`) on a
+//! frozen copy of the shipped price tables they use
+//! (`tests/fixtures/examples-book/`, copied from `pricing/` on 2026-11-26,
+//! so a price update does not break them), with `GENBUDGET_NOW` fixed (the
+//! profiles carry their own `as_of = 2026-04-21`, so the clock only has to
+//! be still).
 //!
-//! Prices used, all in force on 2026-04-21 (`pricing/`; chatgpt/sora retires
+//! Prices used, all in force on 2026-04-21 (chatgpt/sora retires
 //! 2026-04-26, so the profiles are dated just before):
 //!
 //! - kie/gpt-image-2: 12 KIE credits an image; one pack, 1,000 credits for
@@ -19,8 +22,18 @@ use std::fs;
 use crate::common::{Run, root, run, run_json};
 use serde_json::Value;
 
+/// The frozen copy of the price tables the examples use.
+pub const EXAMPLES_BOOK: &str = "tests/fixtures/examples-book";
+
+/// `args` after the flags that read the frozen tables only.
+pub fn on_examples_book<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["--no-builtin-pricing", "--pricing", EXAMPLES_BOOK];
+    all.extend_from_slice(args);
+    all
+}
+
 fn transcript(file: &str, extra: &[&str]) -> Run {
-    let mut args = vec!["compare", file];
+    let mut args = on_examples_book(&["compare", file]);
     args.extend_from_slice(extra);
     let r = run(&args);
     assert_eq!(r.code, 0, "{file}: {}", r.stderr);
@@ -37,7 +50,7 @@ fn transcript(file: &str, extra: &[&str]) -> Run {
 const SORA_GONE: &str = "warning: chatgpt/sora retires on 2026-04-26, before the horizon begins (2026-05); it is priced as if it stayed\n";
 
 fn json(file: &str) -> Value {
-    let (r, v) = run_json(&["compare", file, "--format", "json"]);
+    let (r, v) = run_json(&on_examples_book(&["compare", file, "--format", "json"]));
     assert_eq!(r.code, 0, "{file}: {}", r.stderr);
     v
 }
@@ -323,12 +336,12 @@ fn every_example_runs_in_every_format() {
 
 #[test]
 fn a_shorter_horizon_warns_that_series_are_cut() {
-    let r = run(&[
+    let r = run(&on_examples_book(&[
         "compare",
         "examples/compare-quarterly-sprints.toml",
         "--months",
         "6",
-    ]);
+    ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stderr.contains("cut to the 6-month horizon"),

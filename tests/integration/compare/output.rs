@@ -116,12 +116,12 @@ fn chart_of_mixed_units_shows_the_factor_and_where_credits_run_out() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("daily.svg");
     let chart = path.display().to_string();
-    let r = crate::common::run(&[
+    let r = crate::common::run(&super::examples::on_examples_book(&[
         "compare",
         "examples/compare-daily-content-engine.toml",
         "--chart",
         &chart,
-    ]);
+    ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let text = fs::read_to_string(&path).unwrap();
     let doc = roxmltree::Document::parse(&text).expect("well-formed XML");

@@ -22,7 +22,6 @@
 //! - `deprecation_date` → `retired`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -32,6 +31,10 @@ use serde_json::value::RawValue;
 use super::model::Size;
 use super::validate::valid_name;
 use crate::location::InputError;
+
+mod entry;
+
+use entry::{image_model, sized_price, text_model, video_model};
 
 /// Options for one import.
 #[derive(Clone, Debug)]
@@ -116,7 +119,7 @@ pub struct Skipped {
     pub detail: String,
 }
 
-type Entry<'a> = BTreeMap<String, &'a RawValue>;
+type LitellmEntry<'a> = BTreeMap<String, &'a RawValue>;
 
 /// Converts LiteLLM's price file. Errors (not JSON, not an object of
 /// entries, an unknown `--provider`) name the file and what is valid.
@@ -142,12 +145,12 @@ pub fn convert(
         }
     })?;
     let mut skipped = Vec::new();
-    let mut parsed: Vec<(String, String, Entry<'_>)> = Vec::new();
+    let mut parsed: Vec<(String, String, LitellmEntry<'_>)> = Vec::new();
     let mut all_providers = BTreeSet::new();
     // `{"alias_of": "<key>"}` entries: another name for an entry.
     let mut aliases: Vec<(String, String)> = Vec::new();
     for (key, raw) in &entries {
-        let Ok(entry) = serde_json::from_str::<Entry<'_>>(raw.get()) else {
+        let Ok(entry) = serde_json::from_str::<LitellmEntry<'_>>(raw.get()) else {
             skipped.push(skip(key, None, "shape", "the entry is not an object"));
             continue;
         };
@@ -516,13 +519,13 @@ fn skip(
     }
 }
 
-fn string_field(entry: &Entry<'_>, name: &str) -> Option<String> {
+fn string_field(entry: &LitellmEntry<'_>, name: &str) -> Option<String> {
     entry
         .get(name)
         .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
 }
 
-fn date_field(entry: &Entry<'_>, name: &str) -> Option<NaiveDate> {
+fn date_field(entry: &LitellmEntry<'_>, name: &str) -> Option<NaiveDate> {
     string_field(entry, name).and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
 }
 
@@ -558,395 +561,5 @@ fn split_sized(name: &str) -> (Option<&str>, Option<Size>, &str) {
     }
 }
 
-const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
-
-/// Reads a JSON number from its literal text, exactly. `None` when absent
-/// or `null`.
-fn number(entry: &Entry<'_>, field: &str) -> Result<Option<Decimal>, Problem> {
-    let Some(raw) = entry.get(field) else {
-        return Ok(None);
-    };
-    let text = raw.get().trim();
-    if text == "null" {
-        return Ok(None);
-    }
-    let bad = || {
-        Problem::Bad(format!(
-            "field `{field}` is `{text}`; a price is a non-negative JSON number"
-        ))
-    };
-    let starts_ok = text
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_digit() || b == b'-');
-    if !starts_ok {
-        return Err(bad());
-    }
-    let d = if text.contains(['e', 'E']) {
-        Decimal::from_scientific(text).map_err(|_| bad())?
-    } else {
-        Decimal::from_str(text).map_err(|_| bad())?
-    };
-    if d.is_sign_negative() && !d.is_zero() {
-        return Err(bad());
-    }
-    Ok(Some(d.normalize()))
-}
-
-fn per_million(entry: &Entry<'_>, field: &str) -> Result<Option<Decimal>, Problem> {
-    number(entry, field)?
-        .map(|d| {
-            d.checked_mul(MILLION)
-                .map(|d| d.normalize())
-                .ok_or_else(|| Problem::Bad(format!("field `{field}` is too large")))
-        })
-        .transpose()
-}
-
-fn text_model(entry: &Entry<'_>) -> Result<ImportedModel, Problem> {
-    let mut m = ImportedModel::default();
-    for (key, field) in [
-        ("input", "input_cost_per_token"),
-        ("cached_input", "cache_read_input_token_cost"),
-        ("output", "output_cost_per_token"),
-    ] {
-        if let Some(p) = per_million(entry, field)? {
-            m.tokens.push((key, p));
-        }
-    }
-    if !m
-        .tokens
-        .iter()
-        .any(|(k, _)| *k == "input" || *k == "output")
-    {
-        return Err(Problem::NoPrice(
-            "no `input_cost_per_token` or `output_cost_per_token`".into(),
-        ));
-    }
-    // Long-context tiers: `input_cost_per_token_above_200k_tokens` and kin.
-    let mut tiers: BTreeMap<u64, Vec<(&'static str, Decimal)>> = BTreeMap::new();
-    for (key, base) in [
-        ("input", "input_cost_per_token_above_"),
-        ("cached_input", "cache_read_input_token_cost_above_"),
-        ("output", "output_cost_per_token_above_"),
-    ] {
-        for field in entry.keys() {
-            let Some(rest) = field.strip_prefix(base) else {
-                continue;
-            };
-            let Some(k) = rest
-                .strip_suffix("k_tokens")
-                .and_then(|n| n.parse::<u64>().ok())
-            else {
-                continue;
-            };
-            if let Some(p) = per_million(entry, field)? {
-                tiers.entry(k * 1000).or_default().push((key, p));
-            }
-        }
-    }
-    let mut tiers = tiers.into_iter();
-    match (tiers.next(), tiers.next()) {
-        (Some((above, mut prices)), None) => {
-            prices.sort_by_key(|(k, _)| match *k {
-                "input" => 0,
-                "cached_input" => 1,
-                _ => 2,
-            });
-            m.long_context = Some((above, prices));
-        }
-        (Some(_), Some(_)) => m.notes.push(
-            "LiteLLM gives several long-context thresholds; only one tier fits a table, so none is imported".into(),
-        ),
-        _ => {}
-    }
-    Ok(m)
-}
-
-/// Image size tiers LiteLLM names in `output_cost_per_image_<tier>`.
-const IMAGE_TIERS: &[(&str, u32)] = &[
-    ("0.5K", 512),
-    ("512", 512),
-    ("1K", 1024),
-    ("1024", 1024),
-    ("1536", 1536),
-    ("2K", 2048),
-    ("4K", 4096),
-];
-
-fn image_model(entry: &Entry<'_>) -> Result<ImportedModel, Problem> {
-    let mut m = ImportedModel::default();
-    for (key, field) in [
-        ("text_input", "input_cost_per_token"),
-        ("cached_text_input", "cache_read_input_token_cost"),
-        ("output", "output_cost_per_token"),
-        ("image_input", "input_cost_per_image_token"),
-        ("cached_image_input", "cache_read_input_image_token_cost"),
-        ("image_output", "output_cost_per_image_token"),
-    ] {
-        if let Some(p) = per_million(entry, field)? {
-            m.tokens.push((key, p));
-        }
-    }
-    let mut by_size: BTreeMap<Size, Decimal> = BTreeMap::new();
-    for (tier, side) in IMAGE_TIERS {
-        if let Some(p) = number(entry, &format!("output_cost_per_image_{tier}"))? {
-            let size = Size {
-                width: *side,
-                height: *side,
-            };
-            if by_size.get(&size).is_some_and(|q| *q != p) {
-                return Err(Problem::Shape(format!(
-                    "two size tiers of {side}x{side} disagree"
-                )));
-            }
-            by_size.insert(size, p);
-        }
-    }
-    if !by_size.is_empty() {
-        m.image = Some(ImportedImage::BySize(BTreeMap::from([(
-            "standard".to_string(),
-            by_size,
-        )])));
-        m.notes.push(
-            "Size tiers 0.5K/1K/2K/4K are written as square sizes 512x512/1024x1024/2048x2048/4096x4096 under quality `standard`.".into(),
-        );
-    } else if let Some(p) = number(entry, "output_cost_per_image")? {
-        m.image = Some(ImportedImage::Single(p));
-    } else if let Some(p) = number(entry, "input_cost_per_image")? {
-        // LiteLLM files some generation prices (OpenAI, xAI) under
-        // `input_cost_per_image`; with no output price it is the image's price.
-        m.image = Some(ImportedImage::Single(p));
-        m.notes
-            .push("Per-image price from LiteLLM's `input_cost_per_image` (its field for a generated image's price where no output price is given).".into());
-    } else if m.tokens.is_empty() {
-        return Err(Problem::NoPrice(
-            "no per-image, per-size or token price".into(),
-        ));
-    }
-    Ok(m)
-}
-
-/// The price of one image of `size` from a per-size entry: its per-image
-/// price, else per pixel × width × height (exact).
-fn sized_price(entry: &Entry<'_>, size: Size) -> Result<Decimal, Problem> {
-    for field in ["output_cost_per_image", "input_cost_per_image"] {
-        if let Some(p) = number(entry, field)? {
-            return Ok(p);
-        }
-    }
-    for field in ["output_cost_per_pixel", "input_cost_per_pixel"] {
-        if let Some(p) = number(entry, field)? {
-            if p.is_zero() {
-                continue;
-            }
-            let pixels = Decimal::from(u64::from(size.width) * u64::from(size.height));
-            return p
-                .checked_mul(pixels)
-                .map(|d| d.normalize())
-                .ok_or_else(|| Problem::Bad(format!("field `{field}` × {size} is too large")));
-        }
-    }
-    Err(Problem::NoPrice(
-        "a per-size entry with no per-image or per-pixel price".into(),
-    ))
-}
-
-/// Resolution names in `output_cost_per_second_<res>` and the sizes written
-/// for them (both orientations).
-const RESOLUTIONS: &[(&str, [(u32, u32); 2])] = &[
-    ("480p", [(854, 480), (480, 854)]),
-    ("720p", [(1280, 720), (720, 1280)]),
-    ("768p", [(1366, 768), (768, 1366)]),
-    ("1080p", [(1920, 1080), (1080, 1920)]),
-    ("2k", [(2560, 1440), (1440, 2560)]),
-    ("4k", [(3840, 2160), (2160, 3840)]),
-];
-
-fn video_model(entry: &Entry<'_>) -> Result<ImportedModel, Problem> {
-    let mut m = ImportedModel::default();
-    let base = match number(entry, "output_cost_per_second")? {
-        Some(p) => Some(p),
-        None => number(entry, "output_cost_per_video_per_second")?,
-    };
-    let mut listed: Vec<(&str, Decimal)> = Vec::new();
-    for (name, _) in RESOLUTIONS {
-        if let Some(p) = number(entry, &format!("output_cost_per_second_{name}"))? {
-            listed.push((name, p));
-        }
-    }
-    if listed.is_empty() {
-        let Some(p) = base else {
-            return Err(Problem::NoPrice("no per-second price".into()));
-        };
-        m.video = Some(vec![(None, p)]);
-        return Ok(m);
-    }
-    // LiteLLM's plain per-second price applies to every resolution it does
-    // not list. When it equals a listed price it is that resolution's; when
-    // it equals none, it is written for 720p and 1080p where those are not
-    // listed (the default resolutions of the video APIs in the file).
-    if let Some(b) = base {
-        if !listed.iter().any(|(_, p)| *p == b) {
-            let mut added = Vec::new();
-            for res in ["720p", "1080p"] {
-                if !listed.iter().any(|(n, _)| *n == res) {
-                    listed.push((res, b));
-                    added.push(res);
-                }
-            }
-            if !added.is_empty() {
-                m.notes.push(format!(
-                    "LiteLLM's default per-second price {b} (for resolutions it does not list) is written for {}.",
-                    added.join(" and ")
-                ));
-            }
-        }
-    }
-    let order = |n: &str| RESOLUTIONS.iter().position(|(r, _)| *r == n).unwrap_or(0);
-    listed.sort_by_key(|(n, _)| order(n));
-    let mut rows = Vec::new();
-    for (name, p) in listed {
-        if let Some((_, sizes)) = RESOLUTIONS.iter().find(|(r, _)| *r == name) {
-            for (w, h) in sizes {
-                rows.push((
-                    Some(Size {
-                        width: *w,
-                        height: *h,
-                    }),
-                    p,
-                ));
-            }
-        }
-    }
-    m.video = Some(rows);
-    Ok(m)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use rust_decimal_macros::dec;
-
-    fn opts() -> ImportOptions {
-        ImportOptions {
-            providers: vec![],
-            effective: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
-        }
-    }
-
-    #[test]
-    fn numbers_are_read_from_their_text_exactly() {
-        // Read as text, 1.58945719e-07 is exact (as f64 it is not), and
-        // 158945719 × 1,572,864 (= 1024 × 1536) = 249,999,999,369,216,
-        // shifted 15 places: 0.249999999369216 (LiteLLM's 0.25, to 9 places).
-        let json = r#"{"high/1024-x-1536/m": {"litellm_provider": "openai", "mode": "image_generation", "input_cost_per_pixel": 1.58945719e-07, "output_cost_per_pixel": 0.0}}"#;
-        let (tables, _) = convert(json, "f.json", &opts()).unwrap();
-        let m = &tables[0].models["m"];
-        let Some(ImportedImage::BySize(q)) = &m.image else {
-            panic!("{m:?}")
-        };
-        let size = Size::parse("1024x1536").unwrap();
-        assert_eq!(q["high"][&size].to_string(), "0.249999999369216");
-    }
-
-    #[test]
-    fn every_json_number_form_is_exact() {
-        // 1E-7 × 1e6 = 0.1; 2.5e+01 = 25 per token (a silly price, exactly
-        // 25,000,000 per 1M); 3 = 3,000,000 per 1M; -0.0 is zero.
-        let json = r#"{"a": {"litellm_provider": "p", "mode": "chat",
-            "input_cost_per_token": 1E-7, "output_cost_per_token": 2.5e+01,
-            "cache_read_input_token_cost": -0.0},
-            "b": {"litellm_provider": "p", "mode": "chat", "input_cost_per_token": 3}}"#;
-        let (tables, _) = convert(json, "f.json", &opts()).unwrap();
-        let a = &tables[0].models["a"];
-        assert_eq!(
-            a.tokens,
-            vec![
-                ("input", dec!(0.1)),
-                ("cached_input", dec!(0)),
-                ("output", dec!(25000000))
-            ]
-        );
-        assert_eq!(tables[0].models["b"].tokens, vec![("input", dec!(3000000))]);
-    }
-
-    #[test]
-    fn text_tokens_scale_to_per_million_with_a_long_context_tier() {
-        // 1.25e-06 × 1e6 = 1.25; 2.5e-06 × 1e6 = 2.5; 1e-05 × 1e6 = 10.
-        let json = r#"{"gemini/p": {"litellm_provider": "gemini", "mode": "chat",
-            "input_cost_per_token": 1.25e-06, "output_cost_per_token": 1e-05,
-            "cache_read_input_token_cost": 1.25e-07,
-            "input_cost_per_token_above_200k_tokens": 2.5e-06,
-            "output_cost_per_token_above_200k_tokens": 1.5e-05}}"#;
-        let (tables, report) = convert(json, "f.json", &opts()).unwrap();
-        let m = &tables[0].models["p"];
-        assert_eq!(
-            m.tokens,
-            vec![
-                ("input", dec!(1.25)),
-                ("cached_input", dec!(0.125)),
-                ("output", dec!(10))
-            ]
-        );
-        assert_eq!(
-            m.long_context,
-            Some((200_000, vec![("input", dec!(2.5)), ("output", dec!(15))]))
-        );
-        assert_eq!(report.imported, 1);
-    }
-
-    #[test]
-    fn video_default_price_fills_unlisted_720p_and_1080p() {
-        // veo-3.1 in LiteLLM: 0.4 by default, 0.6 at 4k → 720p and 1080p at 0.4.
-        let json = r#"{"gemini/v": {"litellm_provider": "gemini", "mode": "video_generation",
-            "output_cost_per_second": 0.4, "output_cost_per_second_4k": 0.6}}"#;
-        let (tables, _) = convert(json, "f.json", &opts()).unwrap();
-        let rows = tables[0].models["v"].video.clone().unwrap();
-        let find = |s: &str| {
-            rows.iter()
-                .find(|(k, _)| *k == Some(Size::parse(s).unwrap()))
-                .map(|(_, p)| *p)
-        };
-        assert_eq!(find("1280x720"), Some(dec!(0.4)));
-        assert_eq!(find("1080x1920"), Some(dec!(0.4)));
-        assert_eq!(find("3840x2160"), Some(dec!(0.6)));
-        assert_eq!(find("854x480"), None);
-    }
-
-    #[test]
-    fn skips_say_why() {
-        let json = r#"{"e": {"litellm_provider": "openai", "mode": "embedding", "input_cost_per_token": 1e-07},
-            "x/t": {"litellm_provider": "x", "mode": "image_generation", "output_cost_per_image_token": 3e-05},
-            "bad": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": "cheap"},
-            "neg": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": -1}}"#;
-        let (tables, report) = convert(json, "f.json", &opts()).unwrap();
-        assert!(tables.is_empty());
-        let why: BTreeMap<&str, &str> = report
-            .skipped
-            .iter()
-            .map(|s| (s.key.as_str(), s.reason))
-            .collect();
-        assert_eq!(why["e"], "mode");
-        assert_eq!(why["x/t"], "shape");
-        assert_eq!(why["bad"], "bad value");
-        assert_eq!(why["neg"], "bad value");
-    }
-
-    #[test]
-    fn unknown_provider_and_bad_json_are_errors() {
-        let e = convert("{", "f.json", &opts()).unwrap_err();
-        assert!(e.to_string().starts_with("f.json:1:"), "{e}");
-        let e = convert(
-            r#"{"a": {"litellm_provider": "openai", "mode": "chat"}}"#,
-            "f.json",
-            &ImportOptions {
-                providers: vec!["opnai".into()],
-                ..opts()
-            },
-        )
-        .unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("--provider"));
-        assert!(e.message.contains("providers in this file: openai"), "{e}");
-    }
-}
+mod tests;

@@ -7,7 +7,7 @@
 use crate::money::Credits;
 use crate::render::Sheet;
 
-use super::docs::*;
+use crate::ledger::docs::*;
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map_or_else(|| "-".into(), ToString::to_string)
