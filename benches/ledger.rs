@@ -10,7 +10,12 @@
 //! 2. reserve latency with 1,000,000 journal entries ÷ with 1,000 (goal
 //!    ≤ 1.5: no operation scans history);
 //! 4. `report --by day` over 1,000,000 entries ÷ SQLite's own `GROUP BY`
-//!    over the same rows, on the same file.
+//!    over the same rows, on the same file;
+//! 5. (`postgres`, with `GENBUDGET_BENCH_POSTGRES` set to the URL of a
+//!    database it may empty) reserve+settle pairs per second from 16
+//!    threads, each with its own connection, on one PostgreSQL ledger;
+//!    `benches/ledger-postgres.sh` sets it up and divides by `pgbench -N
+//!    -c 16` on the same server in the same run (goal ≥ 0.3).
 //!
 //! The whole-process CLI figures (3. `charge` ÷ `--version`; 4. `report` ÷ the
 //! `sqlite3` shell) are in `benches/ledger-cli.sh`, with hyperfine.
@@ -361,6 +366,66 @@ fn report(dir: &Path, quick: bool) {
     );
 }
 
+// ------------------------------------------------------------ 5. postgres
+
+/// Concurrent clients for the PostgreSQL figure.
+const CLIENTS: usize = 16;
+
+fn postgres(quick: bool) {
+    let Ok(url) = std::env::var("GENBUDGET_BENCH_POSTGRES") else {
+        println!("5. skipped: set GENBUDGET_BENCH_POSTGRES (benches/ledger-postgres.sh does)");
+        return;
+    };
+    let secs = if quick { 3 } else { 10 };
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute("DROP SCHEMA IF EXISTS genbudget CASCADE")
+        .unwrap();
+    let o = opts(Durability::Full);
+    let (mut ledger, _) = Ledger::init_location(&url, &Settings::default(), start(), &o).unwrap();
+    let limits = Limits {
+        cap: Some(Micros(1_000_000_000 * 1_000_000)),
+        period: Period::Month,
+        max_holds: Some(10),
+    };
+    for c in 0..CLIENTS {
+        ledger.add_user(start(), &format!("u{c}"), &limits).unwrap();
+    }
+    ledger.close().unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let t0 = Instant::now();
+    let pairs: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..CLIENTS)
+            .map(|c| {
+                let (url, o, stop) = (&url, &o, &stop);
+                scope.spawn(move || {
+                    let mut l = Ledger::open_location(url, o, start()).unwrap();
+                    let (user, mut n) = (format!("u{c}"), 0);
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let key = format!("c{c}-{n}");
+                        let d = l.reserve(start(), &req(&user, key.clone(), 40)).unwrap();
+                        assert!(matches!(d, Decision::Granted(_)));
+                        l.settle(start(), &key, None).unwrap();
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_secs(secs));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    let elapsed = t0.elapsed().as_secs_f64();
+    let mut check = Ledger::open_location(&url, &o, start()).unwrap();
+    assert!(check.verify().unwrap().ok);
+    println!(
+        "5. postgres: {CLIENTS} clients, {secs} s: {pairs} reserve+settle pairs, {:.0} pairs/s ({:.0} tx/s)",
+        pairs as f64 / elapsed,
+        2.0 * pairs as f64 / elapsed
+    );
+}
+
 /// SQLite's own aggregate over the rows `report` counts.
 pub const RAW_GROUP_BY: &str = "SELECT day, count(*), sum(credits) FROM journal WHERE kind IN ('settle', 'charge') GROUP BY day";
 
@@ -371,9 +436,9 @@ fn main() {
         .iter()
         .skip(1)
         .map(String::as_str)
-        .filter(|a| ["durable", "latency", "report"].contains(a))
+        .filter(|a| ["durable", "latency", "report", "postgres"].contains(a))
         .collect();
-    let run = |name: &str| only.is_empty() || only.contains(&name);
+    let run = |name: &str| (only.is_empty() && name != "postgres") || only.contains(&name);
     let dir = std::env::var_os("GENBUDGET_BENCH_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-ledger"));
@@ -387,5 +452,8 @@ fn main() {
     }
     if run("report") {
         report(&dir, quick);
+    }
+    if run("postgres") {
+        postgres(quick);
     }
 }

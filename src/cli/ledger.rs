@@ -16,7 +16,8 @@ use serde::Serialize;
 
 use crate::ledger::{
     self, Cost, Decision, Durability, GrantRequest, HoldDoc, HoldRequest, Ledger, Limits,
-    LimitsChange, ModelRequest, OpenOptions, ReportBy, ReportQuery, Settings, Spec, input, period,
+    LimitsChange, Location, ModelRequest, OpenOptions, ReportBy, ReportQuery, Settings, Spec,
+    input, period,
 };
 use crate::money::{Currency, parse_decimal};
 use crate::render::ledger as sheets;
@@ -67,11 +68,21 @@ enum LedgerCommand {
     Verify,
     /// The whole journal as JSON lines
     Export,
+    /// Copy the whole ledger into a new file or an empty PostgreSQL database
+    Copy(CopyArgs),
     /// Add, list and revoke the HTTP service's tokens
     Token {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+#[derive(Args, Debug)]
+struct CopyArgs {
+    /// Where to: a file path that does not exist yet, or a PostgreSQL URL
+    /// (postgres://user@host:5432/dbname) of a database without a ledger
+    #[arg(long, value_name = "PATH|URL")]
+    to: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -504,9 +515,18 @@ fn close(l: Ledger) {
     }
 }
 
+/// The ledger's location: `--db`/`GENBUDGET_DB` (a file path or a
+/// `postgres://` URL), else the default file (see [`db_path`]).
+fn location(ctx: &Context) -> Result<(Location, bool)> {
+    let (path, default) = db_path(ctx)?;
+    Ok((Location::from_path(&path), default))
+}
+
+/// Opens the ledger `--db` names (a file or a PostgreSQL database); the
+/// HTTP service opens its ledger here too.
 pub(crate) fn open(ctx: &Context, read_only: bool) -> Result<Ledger> {
-    let (path, _) = db_path(ctx)?;
-    Ok(Ledger::open(&path, &open_options(read_only)?, ctx.now)?)
+    let (at, _) = location(ctx)?;
+    Ok(Ledger::open_at(&at, &open_options(read_only)?, ctx.now)?)
 }
 
 /// Prints a document: JSON as is, other formats as sheets.
@@ -523,8 +543,8 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
     let now = ctx.now;
     match *args.command {
         LedgerCommand::Init(a) => {
-            let (path, default) = db_path(ctx)?;
-            if default {
+            let (at, default) = location(ctx)?;
+            if let (true, Location::File(path)) = (default, &at) {
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir).with_context(|| {
                         format!("creating the data directory {}", dir.display())
@@ -537,7 +557,7 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                 timezone: a.timezone,
                 hold_ttl: a.hold_ttl,
             };
-            let (_, doc) = Ledger::init(&path, &settings, now, &open_options(false)?)?;
+            let (_, doc) = Ledger::init_at(&at, &settings, now, &open_options(false)?)?;
             print(ctx, &doc, || sheets::init(&doc))?;
         }
         LedgerCommand::User { command } => user(command, ctx)?,
@@ -694,6 +714,15 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                     let doc = with(ctx, false, |l| l.token_revoke(now, &name))?;
                     print(ctx, &doc, || sheets::token(&doc))?;
                 }
+            }
+        }
+        LedgerCommand::Copy(a) => {
+            let to = Location::parse(&a.to);
+            let opts = open_options(false)?;
+            let doc = with(ctx, true, |l| l.copy_to(&to, now, &opts))?;
+            print(ctx, &doc, || sheets::copy(&doc))?;
+            if !doc.ok {
+                return Ok(Outcome::Negative);
             }
         }
         LedgerCommand::Export => {

@@ -225,6 +225,22 @@ pub struct VerifyDoc {
     pub problems: Vec<Problem>,
 }
 
+/// The result of `ledger copy`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CopyDoc {
+    pub schema: &'static str,
+    /// The source (a file path, or a URL without its password).
+    pub from: String,
+    pub to: String,
+    /// Journal entries copied.
+    pub entries: i64,
+    /// The copy's head hash, as `verify` prints it: the same as the
+    /// source's.
+    pub head_hash: String,
+    /// The copy verified and its head hash is the source's.
+    pub ok: bool,
+}
+
 /// One problem `verify` found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Problem {

@@ -19,7 +19,8 @@
 //! Layout: `event` (typed journal events), `journal` (entries, canonical
 //! form, chain hash), `state` (derived state as plain data), `rules`
 //! (booking and limits, pure), `ops` (the operations), `price` (a request
-//! in credits), `store` (the storage seam), `sqlite` (the SQLite backend),
+//! in credits), `store` (the storage seam), `sqlite` and `postgres` (the
+//! backends; [`Location`] says which a `--db` names),
 //! `replay`/`verify` (deriving the ledger from its journal), `report`
 //! (status, holds, report), `docs` (result documents) and `sheets` (their
 //! tables).
@@ -56,8 +57,10 @@ mod error;
 pub mod event;
 pub mod input;
 pub mod journal;
+mod location;
 mod ops;
 pub mod period;
+pub mod postgres;
 mod price;
 pub mod replay;
 mod report;
@@ -79,6 +82,7 @@ pub use docs::*;
 pub use error::{LedgerError, Result};
 pub use event::{Event, HoldKind};
 pub use journal::Entry;
+pub use location::Location;
 pub use ops::config::LimitsChange;
 pub use ops::grant::{GrantRequest, MAX_NOTE_LEN};
 pub use ops::reserve::HoldRequest;
@@ -138,9 +142,31 @@ impl Ledger {
         now: DateTime<Utc>,
         opts: &OpenOptions,
     ) -> Result<(Ledger, InitDoc)> {
+        Ledger::init_at(&Location::File(path.to_path_buf()), settings, now, opts)
+    }
+
+    /// [`Ledger::init`] at a location string: a `postgres://` or
+    /// `postgresql://` URL, or a file path (see [`Location::parse`]).
+    pub fn init_location(
+        location: &str,
+        settings: &Settings,
+        now: DateTime<Utc>,
+        opts: &OpenOptions,
+    ) -> Result<(Ledger, InitDoc)> {
+        Ledger::init_at(&Location::parse(location), settings, now, opts)
+    }
+
+    /// [`Ledger::init`] at a file or in a PostgreSQL database (tables in
+    /// its schema `genbudget`).
+    pub fn init_at(
+        location: &Location,
+        settings: &Settings,
+        now: DateTime<Utc>,
+        opts: &OpenOptions,
+    ) -> Result<(Ledger, InitDoc)> {
         let now = micros(now);
         settings.validate()?;
-        let created = sqlite::SqliteStore::create(path, now, &mut |st| {
+        let mut fill = |st: &mut dyn store::StoreTx| {
             Tx::new(st, settings)
                 .append(
                     now,
@@ -150,18 +176,18 @@ impl Ledger {
                     },
                 )
                 .map(|_| ())
-        })?;
-        let ledger = Ledger::open(path, opts, now)?;
+        };
+        let created = create(location, now, opts, &mut fill)?;
+        let ledger = Ledger::open_at(location, opts, now)?;
         if let Some((field, ours, asked)) = ledger.settings.difference(settings) {
             return Err(LedgerError::Conflict(format!(
-                "{}: a ledger already exists here with {field} {ours}, not {asked} (field `{field}`); settings are fixed at init",
-                path.display()
+                "{location}: a ledger already exists here with {field} {ours}, not {asked} (field `{field}`); settings are fixed at init"
             )));
         }
         let s = &ledger.settings;
         let doc = InitDoc {
             schema: "genbudget.ledger/1",
-            path: path.display().to_string(),
+            path: location.shown(),
             schema_version: SCHEMA_VERSION,
             credit_value: crate::money::plain(s.credit_value),
             currency: s.currency.code().into(),
@@ -170,6 +196,70 @@ impl Ledger {
             created,
         };
         Ok((ledger, doc))
+    }
+
+    /// Opens an existing ledger at a location string: a `postgres://` or
+    /// `postgresql://` URL, or a file path (see [`Location::parse`]). The
+    /// one call for a program that takes `--db` or `GENBUDGET_DB`.
+    pub fn open_location(location: &str, opts: &OpenOptions, now: DateTime<Utc>) -> Result<Ledger> {
+        Ledger::open_at(&Location::parse(location), opts, now)
+    }
+
+    /// Opens an existing ledger file or PostgreSQL ledger.
+    pub fn open_at(location: &Location, opts: &OpenOptions, now: DateTime<Utc>) -> Result<Ledger> {
+        match location {
+            Location::File(path) => Ledger::open(path, opts, now),
+            Location::Postgres(url) => {
+                Ledger::on(Box::new(postgres::PostgresStore::open(url, opts)?))
+            }
+        }
+    }
+
+    /// Copies the whole ledger, entry by entry, into a new ledger at `to`
+    /// (a file that does not exist yet, or a PostgreSQL database without a
+    /// ledger), in one transaction: the same journal and hashes, with the
+    /// caches rebuilt by the same rules. Then verifies the copy. Refuses a
+    /// target that already holds a ledger.
+    pub fn copy_to(
+        &mut self,
+        to: &Location,
+        now: DateTime<Utc>,
+        opts: &OpenOptions,
+    ) -> Result<CopyDoc> {
+        let now = micros(now);
+        let mut entries = 0i64;
+        let mut fill = |target: &mut dyn store::StoreTx| {
+            entries = 0;
+            self.store.read(&mut |source| {
+                source.entries(0, &mut |e| {
+                    let event = Event::from_entry(&e).map_err(|m| {
+                        LedgerError::Corrupt(format!("journal entry {}: {m}", e.seq))
+                    })?;
+                    rules::apply(target, e.seq, &e.at, &event)?;
+                    target.insert_entry(&e)?;
+                    entries += 1;
+                    Ok(())
+                })
+            })
+        };
+        if !create(to, now, opts, &mut fill)? {
+            return Err(LedgerError::File {
+                path: to.shown(),
+                message: "already holds a ledger (or something else); `ledger copy` only copies into a new file or a database without a schema `genbudget`".into(),
+            });
+        }
+        let from = self.verify()?;
+        let mut copy = Ledger::open_at(to, opts, now)?;
+        let check = copy.verify()?;
+        copy.close()?;
+        Ok(CopyDoc {
+            schema: "genbudget.copy/1",
+            from: self.location(),
+            to: to.shown(),
+            entries,
+            head_hash: check.head_hash.clone(),
+            ok: check.ok && from.head_hash == check.head_hash,
+        })
     }
 
     /// Opens an existing ledger file, migrating an older schema (in one
@@ -552,6 +642,20 @@ impl Ledger {
     /// that operation.
     pub fn batch<T>(&mut self, f: impl FnOnce(&mut Batch<'_, '_>) -> Result<T>) -> Result<T> {
         self.write(|_| true, |t| f(&mut Batch { tx: t }))
+    }
+}
+
+/// Creates a new ledger at `location` with its first entries written by
+/// `fill`; false if one (or something else) is already there.
+fn create(
+    location: &Location,
+    now: DateTime<Utc>,
+    opts: &OpenOptions,
+    fill: &mut dyn FnMut(&mut dyn store::StoreTx) -> Result<()>,
+) -> Result<bool> {
+    match location {
+        Location::File(path) => sqlite::SqliteStore::create(path, now, fill),
+        Location::Postgres(url) => postgres::PostgresStore::create(url, opts, fill),
     }
 }
 

@@ -205,6 +205,26 @@ impl Allocation {
         self.allow + self.grants.iter().map(|(_, a)| a).sum::<i64>()
     }
 
+    /// The grants part as a store keeps it (`holds.grants`):
+    /// `[[key, "amount"], …]`, canonical JSON.
+    pub fn grants_text(&self) -> String {
+        let v: Vec<serde_json::Value> = self
+            .grants
+            .iter()
+            .map(|(k, m)| serde_json::json!([k, Micros(*m).to_string()]))
+            .collect();
+        super::journal::canonical_json(&serde_json::Value::Array(v))
+    }
+
+    /// Reads [`Allocation::grants_text`] back (`None`: not such a list).
+    pub fn grants_from_text(text: &str) -> Option<Vec<(String, i64)>> {
+        let pairs: Vec<(String, String)> = serde_json::from_str(text).ok()?;
+        pairs
+            .into_iter()
+            .map(|(k, a)| Some((k, Micros::parse(&a).ok()?.0)))
+            .collect()
+    }
+
     /// Takes `amount` out of this allocation in its own order (allowance
     /// first, then the grants as drawn): what a settle spends of its hold.
     pub fn consume(&self, amount: i64) -> Allocation {

@@ -115,6 +115,28 @@ pub fn init(d: &InitDoc) -> Sheet {
     s
 }
 
+/// `copy`.
+pub fn copy(d: &CopyDoc) -> Sheet {
+    let mut s = Sheet::new(["", "value"]);
+    for (k, v) in [
+        ("from", d.from.clone()),
+        ("to", d.to.clone()),
+        ("entries", d.entries.to_string()),
+        ("head_hash", d.head_hash.clone()),
+    ] {
+        s.row([k.to_string(), v]);
+    }
+    s.notes.push(if d.ok {
+        format!(
+            "copied {} entries; the copy verifies with the same head hash {}",
+            d.entries, d.head_hash
+        )
+    } else {
+        "the copy does not verify with the source's head hash: run `genbudget ledger verify` on both".into()
+    });
+    s
+}
+
 /// `status`.
 pub fn status(d: &StatusDoc) -> Sheet {
     let mut s = Sheet::new([

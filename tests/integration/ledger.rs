@@ -1,6 +1,8 @@
 //! Integration tests: `genbudget ledger`, through the real binary (and, for
 //! the model-based test, the library) on real SQLite files in temporary
-//! directories. Topics live in `ledger/`.
+//! directories, and on a real PostgreSQL server when
+//! `GENBUDGET_TEST_POSTGRES` gives one (`backend.rs`). Topics live in
+//! `ledger/`.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -8,7 +10,10 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::common::{self, Run};
+pub use backend::Backend;
 
+#[path = "ledger/backend.rs"]
+pub mod backend;
 #[path = "ledger/bad_input.rs"]
 mod bad_input;
 #[path = "ledger/basics.rs"]
@@ -23,6 +28,8 @@ mod idempotency;
 mod model;
 #[path = "ledger/periods.rs"]
 mod periods;
+#[path = "ledger/postgres.rs"]
+mod postgres;
 #[path = "ledger/races.rs"]
 mod races;
 #[path = "ledger/schema.rs"]
@@ -39,10 +46,16 @@ mod tokens;
 /// The fixed clock of `common::cmd`.
 pub const NOW: &str = "2026-04-20T09:00:00Z";
 
-/// A ledger file in its own temporary directory.
+/// A ledger file in its own temporary directory, or (on
+/// [`Backend::Postgres`]) a PostgreSQL database of its own.
 pub struct Db {
     pub dir: tempfile::TempDir,
+    /// The SQLite file (unused on PostgreSQL).
     pub path: PathBuf,
+    /// What `--db` is given: the file's path or the database's URL.
+    pub location: String,
+    /// The PostgreSQL database, dropped with the `Db`.
+    pub pg: Option<backend::PgDb>,
 }
 
 impl Db {
@@ -50,21 +63,74 @@ impl Db {
     pub fn empty() -> Db {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("ledger.db");
-        Db { dir, path }
+        Db {
+            location: path.to_str().unwrap().to_string(),
+            dir,
+            path,
+            pg: None,
+        }
+    }
+
+    /// A ledger file at `path` (its directory kept alive by `dir`).
+    pub fn at(dir: tempfile::TempDir, path: PathBuf) -> Db {
+        Db {
+            location: path.to_str().unwrap().to_string(),
+            dir,
+            path,
+            pg: None,
+        }
     }
 
     /// A new ledger made with `ledger init ARGS`.
     pub fn init(args: &[&str]) -> Db {
-        let db = Db::empty();
+        Db::init_on(Backend::Sqlite, args)
+    }
+
+    /// A place for a new ledger on `backend` (an empty database on
+    /// PostgreSQL).
+    pub fn empty_on(backend: Backend) -> Db {
+        let mut db = Db::empty();
+        if backend == Backend::Postgres {
+            let pg = backend::PgDb::new();
+            db.location = pg.url.clone();
+            db.pg = Some(pg);
+        }
+        db
+    }
+
+    /// A new ledger on `backend` made with `ledger init ARGS`.
+    pub fn init_on(backend: Backend, args: &[&str]) -> Db {
+        let db = Db::empty_on(backend);
         let mut all = vec!["init"];
         all.extend_from_slice(args);
         db.ok(&all);
         db
     }
 
-    /// `genbudget --db PATH ledger ARGS` at `now`, not yet run.
+    /// Everything the ledger stores, to compare before and after a command
+    /// that must write nothing: the file's bytes (and its WAL's), or every
+    /// row of every table of the PostgreSQL ledger.
+    pub fn state(&self) -> backend::Snapshot {
+        match &self.pg {
+            Some(pg) => backend::Snapshot::Rows(pg.rows()),
+            None => backend::Snapshot::Bytes(self.bytes()),
+        }
+    }
+
+    /// How many journal entries the ledger has.
+    pub fn entries(&self) -> i64 {
+        match &self.pg {
+            Some(pg) => pg.count("SELECT count(*) FROM genbudget.journal"),
+            None => self
+                .sqlite()
+                .query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
+                .unwrap(),
+        }
+    }
+
+    /// `genbudget --db LOCATION ledger ARGS` at `now`, not yet run.
     pub fn cmd_at(&self, now: &str, args: &[&str]) -> Command {
-        let mut c = common::cmd(&["--db", self.path.to_str().unwrap(), "ledger"]);
+        let mut c = common::cmd(&["--db", &self.location, "ledger"]);
         c.args(args).env("GENBUDGET_NOW", now);
         c
     }

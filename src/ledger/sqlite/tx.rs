@@ -8,12 +8,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde_json::Value;
 
 use crate::ledger::amount::Micros;
 use crate::ledger::error::{LedgerError, Result};
 use crate::ledger::event::HoldKind;
-use crate::ledger::journal::{Entry, Head, canonical_json};
+use crate::ledger::journal::{Entry, Head};
 use crate::ledger::period::{Period, day_text, parse_day, parse_timezone};
 use crate::ledger::rules::Books;
 use crate::ledger::settings::Settings;
@@ -143,7 +142,7 @@ fn hold_from(r: &Row<'_>) -> Result<Hold> {
             credits: r.get(5)?,
             alloc: Allocation {
                 allow: r.get(6)?,
-                grants: grants_from_text(&grants).ok_or_else(|| {
+                grants: Allocation::grants_from_text(&grants).ok_or_else(|| {
                     bad(format!("grants `{grants}` is not a list of [key, amount]"))
                 })?,
             },
@@ -161,29 +160,6 @@ fn hold_from(r: &Row<'_>) -> Result<Hold> {
             key,
         })
     })
-}
-
-/// `holds.grants`: `[[key, "amount"], …]`, canonical JSON.
-fn grants_text(a: &Allocation) -> String {
-    let v: Vec<Value> = a
-        .grants
-        .iter()
-        .map(|(k, m)| {
-            Value::Array(vec![
-                Value::from(k.clone()),
-                Value::from(Micros(*m).to_string()),
-            ])
-        })
-        .collect();
-    canonical_json(&Value::Array(v))
-}
-
-fn grants_from_text(text: &str) -> Option<Vec<(String, i64)>> {
-    let pairs: Vec<(String, String)> = serde_json::from_str(text).ok()?;
-    pairs
-        .into_iter()
-        .map(|(k, a)| Some((k, Micros::parse(&a).ok()?.0)))
-        .collect()
 }
 
 const TOKEN_COLUMNS: &str = "name, role, user, sha256, created_at, seq, revoked_at, revoked_seq";
@@ -375,7 +351,7 @@ impl Books for SqliteTx<'_> {
                 day_text(h.day),
                 h.credits,
                 h.alloc.allow,
-                grants_text(&h.alloc),
+                h.alloc.grants_text(),
                 h.created_at,
                 h.expires_at,
                 h.state.as_str(),

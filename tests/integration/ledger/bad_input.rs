@@ -6,12 +6,12 @@
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use super::{Db, NOW};
+use super::{Backend, Db, NOW};
 use crate::common;
 
 /// A ledger with alice (100 a month) and an open hold `h`.
-fn ledger() -> Db {
-    let db = Db::init(&[]);
+fn ledger(b: Backend) -> Db {
+    let db = Db::init_on(b, &[]);
     db.ok(&["user", "add", "alice", "--cap", "100", "--period", "month"]);
     db.ok(&["reserve", "alice", "--key", "h", "--credits", "10"]);
     db
@@ -20,7 +20,7 @@ fn ledger() -> Db {
 /// Runs `ledger ARGS` and asserts exit 2, an `error:` line containing
 /// `says`, no panic, and the file unchanged.
 fn refused(db: &Db, args: &[&str], says: &str) {
-    let before = db.bytes();
+    let before = db.state();
     let r = db.run(args);
     assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
     assert!(r.stderr.starts_with("error: "), "{args:?}: {}", r.stderr);
@@ -35,12 +35,11 @@ fn refused(db: &Db, args: &[&str], says: &str) {
         r.stderr
     );
     assert_eq!(r.stdout, "", "{args:?}");
-    assert!(db.bytes() == before, "{args:?}: the database file changed");
+    assert!(db.state() == before, "{args:?}: the database file changed");
 }
 
-#[test]
-fn bad_user_ids() {
-    let db = ledger();
+fn bad_user_ids(b: Backend) {
+    let db = ledger(b);
     let valid = "is not a user id; use 1–64 characters from A-Z a-z 0-9 . _ @ -";
     let long = "x".repeat(65);
     for bad in ["al ice", "bob/1", "é", "", long.as_str()] {
@@ -64,9 +63,8 @@ fn bad_user_ids() {
     );
 }
 
-#[test]
-fn amounts_with_more_than_6_decimals() {
-    let db = ledger();
+fn amounts_with_more_than_6_decimals(b: Backend) {
+    let db = ledger(b);
     let says = "`1.1234567` has 7 decimal places; credit amounts have at most 6";
     refused(
         &db,
@@ -88,9 +86,8 @@ fn amounts_with_more_than_6_decimals() {
     );
 }
 
-#[test]
-fn negative_zero_and_non_numeric_amounts() {
-    let db = ledger();
+fn negative_zero_and_non_numeric_amounts(b: Backend) {
+    let db = ledger(b);
     let negative = "`-5` is negative; credit amounts are 0 or more";
     refused(
         &db,
@@ -146,9 +143,8 @@ fn negative_zero_and_non_numeric_amounts() {
     }
 }
 
-#[test]
-fn unknown_users_and_keys() {
-    let db = ledger();
+fn unknown_users_and_keys(b: Backend) {
+    let db = ledger(b);
     let bob = "unknown user `bob` (add it with `genbudget ledger user add bob`)";
     refused(
         &db,
@@ -185,9 +181,8 @@ fn unknown_users_and_keys() {
     );
 }
 
-#[test]
-fn bad_periods_durations_dates_and_zones() {
-    let db = ledger();
+fn bad_periods_durations_dates_and_zones(b: Backend) {
+    let db = ledger(b);
     refused(
         &db,
         &["user", "add", "bob", "--cap", "5", "--period", "fortnight"],
@@ -281,7 +276,7 @@ fn bad_periods_durations_dates_and_zones() {
         "a ledger already exists here with hold-ttl 15m, not 30m (field `hold-ttl`)",
     );
     // A clock that is not RFC 3339.
-    let before = db.bytes();
+    let before = db.state();
     let mut c = db.cmd_at("2026-04-20 09:00", &["status"]);
     let r = common::Run::from(c.output().unwrap());
     assert_eq!(r.code, 2);
@@ -291,7 +286,7 @@ fn bad_periods_durations_dates_and_zones() {
         "{}",
         r.stderr
     );
-    assert!(db.bytes() == before);
+    assert!(db.state() == before);
 }
 
 #[test]
@@ -343,10 +338,7 @@ fn files_that_are_not_ledgers_are_refused_and_left_untouched() {
         ),
     ];
     for (path, says) in cases {
-        let db = Db {
-            dir: tempfile::tempdir().unwrap(),
-            path: path.clone(),
-        };
+        let db = Db::at(tempfile::tempdir().unwrap(), path.clone());
         for args in [
             &["reserve", "alice", "--key", "k", "--credits", "1"][..],
             &["status"],
@@ -369,7 +361,7 @@ fn files_that_are_not_ledgers_are_refused_and_left_untouched() {
 
 #[test]
 fn a_newer_schema_is_refused() {
-    let db = ledger();
+    let db = ledger(Backend::Sqlite);
     db.sqlite().pragma_update(None, "user_version", 7).unwrap();
     refused(
         &db,
@@ -380,7 +372,7 @@ fn a_newer_schema_is_refused() {
 
 #[test]
 fn a_read_only_file_is_refused_by_writing_commands() {
-    let db = ledger();
+    let db = ledger(Backend::Sqlite);
     std::fs::set_permissions(&db.path, std::fs::Permissions::from_mode(0o444)).unwrap();
     let says = "is read-only; genbudget writes to its ledger (even reading commands record expired holds), so make it writable";
     refused(
@@ -400,10 +392,7 @@ fn a_read_only_file_is_refused_by_writing_commands() {
 fn a_missing_directory_or_file_is_refused_and_nothing_is_created() {
     let base = tempfile::tempdir().unwrap();
     let gone = base.path().join("no/such/dir/ledger.db");
-    let db = Db {
-        dir: tempfile::tempdir().unwrap(),
-        path: gone.clone(),
-    };
+    let db = Db::at(tempfile::tempdir().unwrap(), gone.clone());
     let says = format!(
         "the directory {} does not exist; create it or choose another --db",
         base.path().join("no/such/dir").display()
@@ -417,10 +406,7 @@ fn a_missing_directory_or_file_is_refused_and_nothing_is_created() {
     refused(&db, &["verify"], &says);
     assert!(!base.path().join("no").exists());
     // The directory exists but the ledger does not.
-    let db = Db {
-        dir: tempfile::tempdir().unwrap(),
-        path: base.path().join("ledger.db"),
-    };
+    let db = Db::at(tempfile::tempdir().unwrap(), base.path().join("ledger.db"));
     refused(
         &db,
         &["status"],
@@ -428,10 +414,7 @@ fn a_missing_directory_or_file_is_refused_and_nothing_is_created() {
     );
     assert!(!db.path.exists());
     // A directory where the file should be.
-    let db = Db {
-        dir: tempfile::tempdir().unwrap(),
-        path: base.path().to_path_buf(),
-    };
+    let db = Db::at(tempfile::tempdir().unwrap(), base.path().to_path_buf());
     refused(&db, &["status"], "is a directory, not a ledger file");
 }
 
@@ -447,7 +430,7 @@ fn locked<T>(db: &Db, f: impl FnOnce() -> T) -> T {
 
 #[test]
 fn busy_past_the_default_5_second_timeout() {
-    let db = ledger();
+    let db = ledger(Backend::Sqlite);
     let (before, elapsed, r, after) = locked(&db, || {
         let before = db.bytes();
         let t = Instant::now();
@@ -468,7 +451,7 @@ fn busy_past_the_default_5_second_timeout() {
 
 #[test]
 fn busy_past_a_shorter_timeout_for_every_writing_command() {
-    let db = ledger();
+    let db = ledger(Backend::Sqlite);
     locked(&db, || {
         for args in [
             &["reserve", "alice", "--key", "k", "--credits", "1"][..],
@@ -516,3 +499,11 @@ fn busy_past_a_shorter_timeout_for_every_writing_command() {
         r.stderr
     );
 }
+
+crate::both!(
+    bad_user_ids,
+    amounts_with_more_than_6_decimals,
+    negative_zero_and_non_numeric_amounts,
+    unknown_users_and_keys,
+    bad_periods_durations_dates_and_zones,
+);

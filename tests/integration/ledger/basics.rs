@@ -5,11 +5,11 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{Db, s};
+use super::{Backend, Db, s};
 
 /// alice: 500 credits a month, 3 jobs at once; the org: 10 jobs at once.
-fn alice() -> Db {
-    let db = Db::init(&[]);
+fn alice(b: Backend) -> Db {
+    let db = Db::init_on(b, &[]);
     db.ok(&[
         "user",
         "add",
@@ -25,9 +25,8 @@ fn alice() -> Db {
     db
 }
 
-#[test]
-fn reserve_settle_release_and_charge() {
-    let db = alice();
+fn reserve_settle_release_and_charge(b: Backend) {
+    let db = alice(b);
     let h = db.ok(&["reserve", "alice", "--key", "job-1", "--credits", "40"]);
     assert_eq!(h["schema"], "genbudget.hold/1");
     assert_eq!(h["state"], "open");
@@ -93,9 +92,8 @@ fn reserve_settle_release_and_charge() {
     db.verified();
 }
 
-#[test]
-fn a_denial_names_the_limit_and_the_numbers() {
-    let db = alice();
+fn a_denial_names_the_limit_and_the_numbers(b: Backend) {
+    let db = alice(b);
     db.ok(&["charge", "alice", "--key", "c1", "--credits", "480"]);
     db.ok(&["reserve", "alice", "--key", "h1", "--credits", "10"]);
     // 480 spent + 10 held + 40 asked = 530 > 500.
@@ -126,9 +124,8 @@ fn a_denial_names_the_limit_and_the_numbers() {
     );
 }
 
-#[test]
-fn max_holds_and_org_limits_deny() {
-    let db = alice();
+fn max_holds_and_org_limits_deny(b: Backend) {
+    let db = alice(b);
     for k in ["a", "b", "c"] {
         db.ok(&["reserve", "alice", "--key", k, "--credits", "1"]);
     }
@@ -176,7 +173,7 @@ fn max_holds_and_org_limits_deny() {
 
 #[test]
 fn grants_are_spent_after_the_cap_earliest_expiry_first() {
-    let db = alice();
+    let db = alice(Backend::Sqlite);
     db.ok(&[
         "grant",
         "alice",
@@ -236,9 +233,8 @@ fn grants_are_spent_after_the_cap_earliest_expiry_first() {
     db.verified();
 }
 
-#[test]
-fn settling_above_the_hold_is_recorded_and_flagged() {
-    let db = alice();
+fn settling_above_the_hold_is_recorded_and_flagged(b: Backend) {
+    let db = alice(b);
     db.ok(&["reserve", "alice", "--key", "job-1", "--credits", "40"]);
     let (r, v) = db.json(&["settle", "job-1", "--credits", "55"]);
     assert_eq!(r.code, 0);
@@ -268,9 +264,8 @@ fn settling_above_the_hold_is_recorded_and_flagged() {
     db.verified();
 }
 
-#[test]
-fn holds_expire_and_late_settles_are_judged_afresh() {
-    let db = alice();
+fn holds_expire_and_late_settles_are_judged_afresh(b: Backend) {
+    let db = alice(b);
     db.ok(&[
         "reserve",
         "alice",
@@ -349,9 +344,8 @@ fn holds_expire_and_late_settles_are_judged_afresh() {
     db.verified();
 }
 
-#[test]
-fn report_groups_by_user_model_and_dates_in_every_format() {
-    let db = alice();
+fn report_groups_by_user_model_and_dates_in_every_format(b: Backend) {
+    let db = alice(b);
     db.ok(&["user", "add", "bob"]);
     // Monday 20 April, Sunday 26 April (same ISO week 17), 1 May (week 18).
     db.ok_at(
@@ -437,9 +431,8 @@ fn report_groups_by_user_model_and_dates_in_every_format() {
     );
 }
 
-#[test]
-fn export_lines_reproduce_the_hash_chain() {
-    let db = alice();
+fn export_lines_reproduce_the_hash_chain(b: Backend) {
+    let db = alice(b);
     db.ok(&[
         "grant",
         "alice",
@@ -503,9 +496,8 @@ fn the_default_database_is_in_the_xdg_data_directory() {
     assert!(other.is_file());
 }
 
-#[test]
-fn init_again_with_the_same_settings_is_a_no_op() {
-    let db = Db::init(&["--timezone", "Europe/Berlin", "--hold-ttl", "1h"]);
+fn init_again_with_the_same_settings_is_a_no_op(b: Backend) {
+    let db = Db::init_on(b, &["--timezone", "Europe/Berlin", "--hold-ttl", "1h"]);
     let v = db.ok(&["init", "--timezone", "Europe/Berlin", "--hold-ttl", "60m"]);
     assert_eq!(v["created"], false);
     assert_eq!(v["hold_ttl"], "1h");
@@ -519,9 +511,8 @@ fn init_again_with_the_same_settings_is_a_no_op() {
     );
 }
 
-#[test]
-fn a_cap_lowered_below_spending_leaves_only_grants_and_verify_agrees() {
-    let db = alice();
+fn a_cap_lowered_below_spending_leaves_only_grants_and_verify_agrees(b: Backend) {
+    let db = alice(b);
     db.ok(&["charge", "alice", "--key", "c1", "--credits", "300"]);
     db.ok(&["grant", "alice", "50", "--key", "g"]);
     // The cap drops to 200 with 300 already spent: the allowance is
@@ -545,12 +536,11 @@ fn a_cap_lowered_below_spending_leaves_only_grants_and_verify_agrees() {
     assert_eq!(v["overruns"], 0);
 }
 
-#[test]
-fn model_priced_holds_come_from_the_price_book_in_force() {
+fn model_priced_holds_come_from_the_price_book_in_force(b: Backend) {
     // Shipped tables at 2026-06-01 (openai@2026-05-20, kie@2026-04-20); the
     // ledger's credit is worth 0.01 USD (the default).
     let now = "2026-06-01T12:00:00Z";
-    let db = alice();
+    let db = alice(b);
     // sora-2, 8 s at 720p: 8 × 0.10 = 0.80 USD = 80 credits.
     let (r, h) = db.json_at(
         now,
@@ -656,3 +646,16 @@ fn model_priced_holds_come_from_the_price_book_in_force() {
     );
     db.verified();
 }
+
+crate::both!(
+    reserve_settle_release_and_charge,
+    a_denial_names_the_limit_and_the_numbers,
+    max_holds_and_org_limits_deny,
+    settling_above_the_hold_is_recorded_and_flagged,
+    holds_expire_and_late_settles_are_judged_afresh,
+    report_groups_by_user_model_and_dates_in_every_format,
+    export_lines_reproduce_the_hash_chain,
+    init_again_with_the_same_settings_is_a_no_op,
+    a_cap_lowered_below_spending_leaves_only_grants_and_verify_agrees,
+    model_priced_holds_come_from_the_price_book_in_force,
+);

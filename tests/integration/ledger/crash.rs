@@ -4,7 +4,8 @@
 //! 48 times, on the same file. After every kill `verify` must pass (SQLite
 //! recovered the WAL, the chain is whole, the caches match the journal) and
 //! every acknowledged key must be in the journal (a command reports success
-//! only after its commit, with `synchronous=FULL`).
+//! only after its commit, with `synchronous=FULL`; PostgreSQL: with
+//! `synchronous_commit=on`, its connection killed mid-transaction).
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::Db;
+use super::{Backend, Db};
 use crate::common;
 
 const KILLS: usize = 48;
@@ -71,9 +72,8 @@ fn kill_group(pgid: u32) {
     assert!(st.success(), "kill -9 the process group");
 }
 
-#[test]
-fn kill_9_during_writes_loses_no_acknowledged_entry() {
-    let db = Db::init(&[]);
+fn kill_9_during_writes_loses_no_acknowledged_entry(b: Backend) {
+    let db = Db::init_on(b, &[]);
     db.ok(&["user", "add", "alice"]);
     let mut rng = Rng(0xC0FFEE);
     let (mut acked_total, mut unacked_committed, mut open_holds_left) = (0, 0, 0);
@@ -81,7 +81,7 @@ fn kill_9_during_writes_loses_no_acknowledged_entry() {
         let mut child = Command::new("sh")
             .args(["-c", LOOP])
             .env("GB", common::bin())
-            .env("DB", &db.path)
+            .env("DB", &db.location)
             .env("P", format!("r{run}"))
             .env("GENBUDGET_NOW", super::NOW)
             .env_remove("GENBUDGET_DB")
@@ -199,3 +199,5 @@ fn kill_9_during_init_leaves_no_half_made_ledger() {
     }
     eprintln!("killed init: {made} of 12 runs had finished the ledger");
 }
+
+crate::both!(kill_9_during_writes_loses_no_acknowledged_entry);

@@ -7,20 +7,18 @@
 
 use serde_json::Value;
 
-use super::{Db, NOW, s};
+use super::{Backend, Db, NOW, s};
 
 /// alice: 100 credits a month. The org has no limits.
-fn alice() -> Db {
-    let db = Db::init(&[]);
+fn alice(b: Backend) -> Db {
+    let db = Db::init_on(b, &[]);
     db.ok(&["user", "add", "alice", "--cap", "100", "--period", "month"]);
     db.ok(&["user", "add", "bob"]);
     db
 }
 
 fn entries(db: &Db) -> i64 {
-    db.sqlite()
-        .query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
-        .unwrap()
+    db.entries()
 }
 
 /// The document without `replayed`.
@@ -34,8 +32,7 @@ fn args(line: &str) -> Vec<&str> {
     line.split_whitespace().collect()
 }
 
-#[test]
-fn the_same_key_and_request_returns_the_original_result_and_writes_nothing() {
+fn the_same_key_and_request_returns_the_original_result_and_writes_nothing(b: Backend) {
     // (steps before, the command repeated)
     let cases: &[(&[&str], &str)] = &[
         (&[], "reserve alice --key k --credits 40"),
@@ -61,7 +58,7 @@ fn the_same_key_and_request_returns_the_original_result_and_writes_nothing() {
         ),
     ];
     for (before, line) in cases {
-        let db = alice();
+        let db = alice(b);
         for b in *before {
             db.ok(&args(b));
         }
@@ -79,9 +76,8 @@ fn the_same_key_and_request_returns_the_original_result_and_writes_nothing() {
     }
 }
 
-#[test]
-fn a_repeat_after_the_hold_moved_on_still_returns_the_original_result() {
-    let db = alice();
+fn a_repeat_after_the_hold_moved_on_still_returns_the_original_result(b: Backend) {
+    let db = alice(b);
     let first = db.ok(&["reserve", "alice", "--key", "k", "--credits", "40"]);
     db.ok(&["settle", "k", "--credits", "10"]);
     // The reserve's own result: open, 100 − 40 = 60 available then.
@@ -100,9 +96,8 @@ fn a_repeat_after_the_hold_moved_on_still_returns_the_original_result() {
     );
 }
 
-#[test]
-fn a_denied_request_is_judged_afresh_on_every_repeat() {
-    let db = alice();
+fn a_denied_request_is_judged_afresh_on_every_repeat(b: Backend) {
+    let db = alice(b);
     db.ok(&["charge", "alice", "--key", "c", "--credits", "90"]);
     let n = entries(&db);
     // 90 spent + 20 asked > 100: denied, twice, writing nothing.
@@ -126,8 +121,7 @@ fn a_denied_request_is_judged_afresh_on_every_repeat() {
     );
 }
 
-#[test]
-fn the_same_key_with_a_different_request_is_an_error_naming_the_field() {
+fn the_same_key_with_a_different_request_is_an_error_naming_the_field(b: Backend) {
     // (steps before, command, what stderr must say)
     let cases: &[(&[&str], &str, &str)] = &[
         (
@@ -216,11 +210,11 @@ fn the_same_key_with_a_different_request_is_an_error_naming_the_field() {
         ),
     ];
     for (before, line, says) in cases {
-        let db = alice();
+        let db = alice(b);
         for b in *before {
             db.ok(&args(b));
         }
-        let bytes = db.bytes();
+        let bytes = db.state();
         let r = db.run(&args(line));
         assert_eq!(r.code, 2, "{line}: {}{}", r.stdout, r.stderr);
         assert!(r.stderr.contains(says), "{line}: {}", r.stderr);
@@ -231,7 +225,7 @@ fn the_same_key_with_a_different_request_is_an_error_naming_the_field() {
             r.stderr
         );
         assert_eq!(r.stdout, "", "{line}");
-        assert!(db.bytes() == bytes, "{line}: the file changed");
+        assert!(db.state() == bytes, "{line}: the file changed");
     }
 }
 
@@ -250,8 +244,7 @@ struct Case {
 const T0: &str = NOW;
 const LATE: &str = "2026-04-20T09:20:00Z";
 
-#[test]
-fn hold_resolution_matrix() {
+fn hold_resolution_matrix(b: Backend) {
     let cases = [
         // Settle for less: the rest comes back. 100 − 30 = 70.
         Case {
@@ -418,7 +411,7 @@ fn hold_resolution_matrix() {
         },
     ];
     for c in &cases {
-        let db = alice();
+        let db = alice(b);
         db.ok(&[
             "reserve",
             "alice",
@@ -464,3 +457,11 @@ fn hold_resolution_matrix() {
         db.verified();
     }
 }
+
+crate::both!(
+    the_same_key_and_request_returns_the_original_result_and_writes_nothing,
+    a_repeat_after_the_hold_moved_on_still_returns_the_original_result,
+    a_denied_request_is_judged_afresh_on_every_repeat,
+    the_same_key_with_a_different_request_is_an_error_naming_the_field,
+    hold_resolution_matrix,
+);

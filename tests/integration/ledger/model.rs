@@ -6,7 +6,8 @@
 //! outcome (granted or which limit denied, with the numbers; which error),
 //! on every user's and the org's spent, held, available and open holds, and
 //! on the balances derived by replaying the journal; and no grant may leave
-//! anyone past a limit in force.
+//! anyone past a limit in force. The same seeds run on PostgreSQL when the
+//! tests have a server (`backend.rs`).
 //!
 //! The model is deliberately naive: it keeps a flat list of holds and
 //! grants and recomputes every total by scanning them, so it shares no code
@@ -28,6 +29,9 @@ use genbudget::ledger::{
     LimitsChange, OpenOptions, Settings,
 };
 use genbudget::money::Credits;
+
+use super::Backend;
+use super::backend::{self, PgDb};
 
 /// Ledger operations (not counting clock moves) per seed.
 const OPS_PER_SEED: usize = 420;
@@ -834,10 +838,20 @@ fn tally(stats: &mut Stats, o: &Outcome) {
 }
 
 /// Runs one seed; returns the number of ledger operations made.
-fn run_seed(seed: u64, stats: &mut Stats) -> usize {
+fn run_seed(seed: u64, stats: &mut Stats, pg: Option<&PgDb>) -> usize {
     let mut rng = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xA5A5);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.db");
+    // One database per test function; each seed starts from an empty one.
+    let location = match pg {
+        Some(pg) => {
+            pg.client()
+                .batch_execute("DROP SCHEMA IF EXISTS genbudget CASCADE")
+                .unwrap();
+            pg.url.clone()
+        }
+        None => path.to_str().unwrap().to_string(),
+    };
     let tz: Tz = rng.pick(&ZONES).parse().unwrap();
     let ttl = rng.range(60, 3600);
     let mut now: DateTime<Utc> = rng.pick(&STARTS).parse().unwrap();
@@ -846,12 +860,13 @@ fn run_seed(seed: u64, stats: &mut Stats) -> usize {
         hold_ttl: ttl,
         ..Settings::default()
     };
-    // synchronous=NORMAL: this test checks logic, not fsync (crash.rs does).
+    // synchronous=NORMAL (PostgreSQL: synchronous_commit=off): this test
+    // checks logic, not fsync (crash.rs does).
     let opts = OpenOptions {
         durability: Durability::Normal,
         ..OpenOptions::default()
     };
-    let (mut ledger, _) = Ledger::init(&path, &settings, now, &opts).unwrap();
+    let (mut ledger, _) = Ledger::init_location(&location, &settings, now, &opts).unwrap();
     let mut model = Model {
         tz,
         ttl,
@@ -1181,22 +1196,31 @@ fn compare_state(
 }
 
 fn run_seeds(test: u64) {
+    run_seeds_on(test, Backend::Sqlite);
+}
+
+fn run_seeds_on(test: u64, b: Backend) {
+    if !backend::available(b) {
+        return;
+    }
+    let pg = (b == Backend::Postgres).then(PgDb::new);
     let mut stats = Stats::new();
     if let Ok(one) = std::env::var("GENBUDGET_MODEL_SEED") {
         if test == 0 {
             run_seed(
                 one.parse().expect("GENBUDGET_MODEL_SEED is a number"),
                 &mut stats,
+                pg.as_ref(),
             );
         }
         return;
     }
     let mut ops = 0;
     for seed in test * SEEDS_PER_TEST..(test + 1) * SEEDS_PER_TEST {
-        ops += run_seed(seed, &mut stats);
+        ops += run_seed(seed, &mut stats, pg.as_ref());
     }
     assert_eq!(ops, OPS_PER_SEED * SEEDS_PER_TEST as usize);
-    eprintln!("model test {test}: {ops} operations: {stats:?}");
+    eprintln!("model test {test} ({b:?}): {ops} operations: {stats:?}");
     // Every path the contract describes came up, many times over.
     for kind in [
         "hold open",
@@ -1248,6 +1272,28 @@ fn random_operations_agree_with_the_reference_model_seeds_2() {
 #[test]
 fn random_operations_agree_with_the_reference_model_seeds_3() {
     run_seeds(3);
+}
+
+// The same seeds on PostgreSQL: another 100,800 operations.
+
+#[test]
+fn on_postgres_random_operations_agree_with_the_reference_model_seeds_0() {
+    run_seeds_on(0, Backend::Postgres);
+}
+
+#[test]
+fn on_postgres_random_operations_agree_with_the_reference_model_seeds_1() {
+    run_seeds_on(1, Backend::Postgres);
+}
+
+#[test]
+fn on_postgres_random_operations_agree_with_the_reference_model_seeds_2() {
+    run_seeds_on(2, Backend::Postgres);
+}
+
+#[test]
+fn on_postgres_random_operations_agree_with_the_reference_model_seeds_3() {
+    run_seeds_on(3, Backend::Postgres);
 }
 
 /// The model's own period arithmetic, by hand, so that agreement with the

@@ -4,11 +4,11 @@
 //! 2026-10-25 has 25; America/New_York: 2026-03-08 has 23). Spending counts
 //! in the period its hold was granted in, by the ledger-local date.
 
-use super::{Db, s};
+use super::{Backend, Db, s};
 
 /// One user `u` with `cap` per `period` in `tz`.
-fn ledger(tz: &str, cap: &str, period: &str) -> Db {
-    let db = Db::init(&["--timezone", tz]);
+fn ledger(b: Backend, tz: &str, cap: &str, period: &str) -> Db {
+    let db = Db::init_on(b, &["--timezone", tz]);
     db.ok(&["user", "add", "u", "--cap", cap, "--period", period]);
     db
 }
@@ -28,9 +28,8 @@ fn charge(db: &Db, when: &str, key: &str, credits: &str) {
     db.ok_at(when, &["charge", "u", "--key", key, "--credits", credits]);
 }
 
-#[test]
-fn a_utc_day_ends_at_midnight() {
-    let db = ledger("UTC", "10", "day");
+fn a_utc_day_ends_at_midnight(b: Backend) {
+    let db = ledger(b, "UTC", "10", "day");
     charge(&db, "2026-04-20T23:59:59Z", "a", "10");
     at(&db, "2026-04-20T23:59:59Z", "2026-04-20", "0");
     let r = db.run_at(
@@ -48,9 +47,8 @@ fn a_utc_day_ends_at_midnight() {
     db.verified();
 }
 
-#[test]
-fn an_iso_week_runs_monday_to_sunday_even_across_new_year() {
-    let db = ledger("UTC", "10", "week");
+fn an_iso_week_runs_monday_to_sunday_even_across_new_year(b: Backend) {
+    let db = ledger(b, "UTC", "10", "week");
     // Sunday 26 April, last second of ISO week 17 (from Monday 20 April).
     charge(&db, "2026-04-26T23:59:59Z", "a", "10");
     at(&db, "2026-04-26T23:59:59Z", "2026-04-20", "0");
@@ -63,9 +61,8 @@ fn an_iso_week_runs_monday_to_sunday_even_across_new_year() {
     db.verified();
 }
 
-#[test]
-fn a_month_ends_on_its_own_last_day() {
-    let db = ledger("UTC", "10", "month");
+fn a_month_ends_on_its_own_last_day(b: Backend) {
+    let db = ledger(b, "UTC", "10", "month");
     charge(&db, "2026-04-30T23:59:59Z", "a", "7.5");
     at(&db, "2026-04-30T23:59:59Z", "2026-04-01", "2.5");
     at(&db, "2026-05-01T00:00:00Z", "2026-05-01", "10");
@@ -76,9 +73,8 @@ fn a_month_ends_on_its_own_last_day() {
     db.verified();
 }
 
-#[test]
-fn a_berlin_day_across_the_spring_dst_change_has_23_hours() {
-    let db = ledger("Europe/Berlin", "10", "day");
+fn a_berlin_day_across_the_spring_dst_change_has_23_hours(b: Backend) {
+    let db = ledger(b, "Europe/Berlin", "10", "day");
     // 22:59:59 UTC on 28 March is 23:59:59 CET: still the 28th.
     charge(&db, "2026-03-28T22:59:59Z", "a", "10");
     at(&db, "2026-03-28T22:59:59Z", "2026-03-28", "0");
@@ -100,9 +96,8 @@ fn a_berlin_day_across_the_spring_dst_change_has_23_hours() {
     db.verified();
 }
 
-#[test]
-fn a_berlin_day_across_the_autumn_dst_change_has_25_hours() {
-    let db = ledger("Europe/Berlin", "10", "day");
+fn a_berlin_day_across_the_autumn_dst_change_has_25_hours(b: Backend) {
+    let db = ledger(b, "Europe/Berlin", "10", "day");
     // Midnight CEST on 25 October is 22:00 UTC on the 24th.
     charge(&db, "2026-10-24T22:00:00Z", "a", "10");
     at(&db, "2026-10-24T21:59:59Z", "2026-10-24", "10");
@@ -114,15 +109,14 @@ fn a_berlin_day_across_the_autumn_dst_change_has_25_hours() {
     db.verified();
 }
 
-#[test]
-fn a_berlin_week_and_month_begin_at_local_midnight() {
-    let db = ledger("Europe/Berlin", "10", "week");
+fn a_berlin_week_and_month_begin_at_local_midnight(b: Backend) {
+    let db = ledger(b, "Europe/Berlin", "10", "week");
     // Monday 30 March begins at 22:00 UTC on Sunday the 29th (CEST).
     charge(&db, "2026-03-29T21:59:59Z", "a", "6");
     at(&db, "2026-03-29T21:59:59Z", "2026-03-23", "4");
     at(&db, "2026-03-29T22:00:00Z", "2026-03-30", "10");
 
-    let db = ledger("Europe/Berlin", "10", "month");
+    let db = ledger(b, "Europe/Berlin", "10", "month");
     // 1 April begins at 22:00 UTC on 31 March.
     charge(&db, "2026-03-31T21:59:59Z", "a", "6");
     at(&db, "2026-03-31T21:59:59Z", "2026-03-01", "4");
@@ -133,9 +127,8 @@ fn a_berlin_week_and_month_begin_at_local_midnight() {
     db.verified();
 }
 
-#[test]
-fn a_new_york_day_across_the_spring_dst_change() {
-    let db = ledger("America/New_York", "10", "day");
+fn a_new_york_day_across_the_spring_dst_change(b: Backend) {
+    let db = ledger(b, "America/New_York", "10", "day");
     // 8 March begins at 05:00 UTC (EST) and, after 02:00 EST → 03:00 EDT
     // at 07:00 UTC, ends at 04:00 UTC on the 9th (EDT).
     charge(&db, "2026-03-08T05:00:00Z", "a", "10");
@@ -145,9 +138,8 @@ fn a_new_york_day_across_the_spring_dst_change() {
     db.verified();
 }
 
-#[test]
-fn a_hold_across_midnight_spends_in_the_period_it_was_granted() {
-    let db = ledger("Europe/Berlin", "10", "day");
+fn a_hold_across_midnight_spends_in_the_period_it_was_granted(b: Backend) {
+    let db = ledger(b, "Europe/Berlin", "10", "day");
     // Reserved at 23:55 local on the 28th, settled at 00:05 on the 29th
     // (after midnight, before the DST jump).
     db.ok_at(
@@ -168,9 +160,8 @@ fn a_hold_across_midnight_spends_in_the_period_it_was_granted() {
     db.verified();
 }
 
-#[test]
-fn a_grant_lasts_to_the_end_of_its_local_day() {
-    let db = ledger("Europe/Berlin", "10", "month");
+fn a_grant_lasts_to_the_end_of_its_local_day(b: Backend) {
+    let db = ledger(b, "Europe/Berlin", "10", "month");
     db.ok_at(
         "2026-03-29T10:00:00Z",
         &["grant", "u", "5", "--key", "g", "--expires", "2026-03-29"],
@@ -192,9 +183,8 @@ fn a_grant_lasts_to_the_end_of_its_local_day() {
     );
 }
 
-#[test]
-fn changing_the_period_recounts_the_current_one() {
-    let db = ledger("UTC", "10", "day");
+fn changing_the_period_recounts_the_current_one(b: Backend) {
+    let db = ledger(b, "UTC", "10", "day");
     charge(&db, "2026-04-20T10:00:00Z", "a", "10");
     charge(&db, "2026-04-21T10:00:00Z", "b", "4");
     at(&db, "2026-04-21T10:00:00Z", "2026-04-21", "6");
@@ -219,3 +209,16 @@ fn changing_the_period_recounts_the_current_one() {
     );
     db.verified();
 }
+
+crate::both!(
+    a_utc_day_ends_at_midnight,
+    an_iso_week_runs_monday_to_sunday_even_across_new_year,
+    a_month_ends_on_its_own_last_day,
+    a_berlin_day_across_the_spring_dst_change_has_23_hours,
+    a_berlin_day_across_the_autumn_dst_change_has_25_hours,
+    a_berlin_week_and_month_begin_at_local_midnight,
+    a_new_york_day_across_the_spring_dst_change,
+    a_hold_across_midnight_spends_in_the_period_it_was_granted,
+    a_grant_lasts_to_the_end_of_its_local_day,
+    changing_the_period_recounts_the_current_one,
+);

@@ -1,7 +1,9 @@
-//! Many processes at once: 8 workers, each running the real binary 40
-//! times in a row (so 8 `genbudget` processes race for the write lock the
-//! whole time), against one user cap and against an org `max_holds`. Every
-//! check and its write share one `BEGIN IMMEDIATE` transaction, so the
+//! Many processes at once: 8 workers (16 on PostgreSQL, over TCP), each
+//! running the real binary 40 times in a row (so 8 or 16 `genbudget`
+//! processes race for the write lock the whole time), against one user cap
+//! and against an org `max_holds`. Every check and its write share one
+//! `BEGIN IMMEDIATE` transaction (PostgreSQL: one transaction that first
+//! locks the journal head row), so the
 //! number of grants is exactly what the limit allows, whatever the
 //! interleaving; nobody sees an error (the 5 s busy timeout covers the
 //! queue); and `verify` passes afterwards.
@@ -11,9 +13,15 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use super::{Db, s};
+use super::{Backend, Db, s};
 
-const WORKERS: usize = 8;
+/// Processes racing at once.
+fn workers(b: Backend) -> usize {
+    match b {
+        Backend::Sqlite => 8,
+        Backend::Postgres => 16,
+    }
+}
 const PER_WORKER: usize = 40;
 
 /// One run of the binary by a worker.
@@ -35,11 +43,11 @@ fn attempt(db: &Db, args: &[&str]) -> Attempt {
     }
 }
 
-/// Runs `job(worker, i)` for `i` in `0..PER_WORKER` from `WORKERS` threads
+/// Runs `job(worker, i)` for `i` in `0..PER_WORKER` from `workers(b)` threads
 /// at once; each job runs one or more processes and returns them.
-fn race(job: impl Fn(usize, usize) -> Vec<Attempt> + Sync) -> Vec<Attempt> {
+fn race(b: Backend, job: impl Fn(usize, usize) -> Vec<Attempt> + Sync) -> Vec<Attempt> {
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..WORKERS)
+        let handles: Vec<_> = (0..workers(b))
             .map(|w| {
                 let job = &job;
                 scope.spawn(move || (0..PER_WORKER).flat_map(|i| job(w, i)).collect::<Vec<_>>())
@@ -83,14 +91,15 @@ fn dec(v: &Value) -> Decimal {
     v.as_str().unwrap().parse().unwrap()
 }
 
-#[test]
-fn racing_reservations_stop_exactly_at_the_cap() {
-    let db = Db::init(&[]);
+fn racing_reservations_stop_exactly_at_the_cap(b: Backend) {
+    let db = Db::init_on(b, &[]);
     db.ok(&["user", "add", "alice", "--cap", "60", "--period", "month"]);
-    // Each worker settles its hold before asking again, so at most 8 holds
-    // are open: an org max_holds of 8 never refuses unless slots leak.
-    db.ok(&["org", "set", "--max-holds", "8"]);
-    let attempts = race(|w, i| {
+    // Each worker settles its hold before asking again, so at most one
+    // hold per worker is open: an org max_holds of one per worker never
+    // refuses unless slots leak.
+    let slots = workers(b).to_string();
+    db.ok(&["org", "set", "--max-holds", &slots]);
+    let attempts = race(b, |w, i| {
         let key = format!("w{w}-{i}");
         let r = attempt(
             &db,
@@ -110,7 +119,7 @@ fn racing_reservations_stop_exactly_at_the_cap() {
     assert_eq!(n(&m, "settle ok"), 80, "{m:?}");
     assert_eq!(
         n(&m, "reserve denied user.cap"),
-        WORKERS * PER_WORKER - 80,
+        workers(b) * PER_WORKER - 80,
         "{m:?}"
     );
     assert_eq!(m.len(), 3, "{m:?}");
@@ -123,10 +132,9 @@ fn racing_reservations_stop_exactly_at_the_cap() {
     assert_eq!(v["entries"], 3 + 80 + 80);
 }
 
-#[test]
-fn racing_reservations_stop_exactly_at_org_max_holds() {
-    let db = Db::init(&["--hold-ttl", "1h"]);
-    for w in 0..WORKERS {
+fn racing_reservations_stop_exactly_at_org_max_holds(b: Backend) {
+    let db = Db::init_on(b, &["--hold-ttl", "1h"]);
+    for w in 0..workers(b) {
         db.ok(&[
             "user",
             "add",
@@ -147,7 +155,7 @@ fn racing_reservations_stop_exactly_at_org_max_holds() {
         "--max-holds",
         "12",
     ]);
-    let attempts = race(|w, i| {
+    let attempts = race(b, |w, i| {
         let (u, key) = (format!("u{w}"), format!("w{w}-{i}"));
         vec![attempt(
             &db,
@@ -156,11 +164,12 @@ fn racing_reservations_stop_exactly_at_org_max_holds() {
     });
     let m = outcomes(&attempts);
     // Nothing is settled: the first 12 holds (18 credits, well inside
-    // both caps) take every org slot, and the other 308 are refused.
+    // both caps) take every org slot, and the other 8 × 40 − 12 = 308
+    // (PostgreSQL: 16 × 40 − 12 = 628) are refused.
     assert_eq!(n(&m, "reserve ok"), 12, "{m:?}");
     assert_eq!(
         n(&m, "reserve denied org.max_holds"),
-        WORKERS * PER_WORKER - 12,
+        workers(b) * PER_WORKER - 12,
         "{m:?}"
     );
     assert_eq!(m.len(), 2, "{m:?}");
@@ -171,13 +180,12 @@ fn racing_reservations_stop_exactly_at_org_max_holds() {
     assert_eq!(db.ok(&["holds"])["holds"].as_array().unwrap().len(), 12);
     let v = db.verified();
     // init, 8 user_add, org_set, 12 holds.
-    assert_eq!(v["entries"], 1 + 8 + 1 + 12);
+    assert_eq!(v["entries"], 1 + workers(b) + 1 + 12);
 }
 
-#[test]
-fn racing_charges_settles_and_releases_never_pass_the_caps() {
-    let db = Db::init(&[]);
-    for w in 0..WORKERS {
+fn racing_charges_settles_and_releases_never_pass_the_caps(b: Backend) {
+    let db = Db::init_on(b, &[]);
+    for w in 0..workers(b) {
         db.ok(&[
             "user",
             "add",
@@ -200,7 +208,7 @@ fn racing_charges_settles_and_releases_never_pass_the_caps() {
     ]);
     // Even workers charge 2.5 at a time; odd workers reserve 2.5, then
     // settle every other hold and release the rest.
-    let attempts = race(|w, i| {
+    let attempts = race(b, |w, i| {
         let (u, key) = (format!("u{w}"), format!("w{w}-{i}"));
         if w % 2 == 0 {
             return vec![attempt(
@@ -238,3 +246,9 @@ fn racing_charges_settles_and_releases_never_pass_the_caps() {
     }
     db.verified();
 }
+
+crate::both!(
+    racing_reservations_stop_exactly_at_the_cap,
+    racing_reservations_stop_exactly_at_org_max_holds,
+    racing_charges_settles_and_releases_never_pass_the_caps,
+);

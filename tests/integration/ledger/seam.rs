@@ -1,16 +1,21 @@
 //! The ledger core's promises that are not about one operation: requests
 //! priced by the library from a hold's own request, `--allow-retired`,
 //! bounds instead of panics, entry times from the real clock, and the
-//! storage seam (only `src/ledger/sqlite` names the database driver, only
-//! `src/cli` reads the clock).
+//! storage seam (only `src/ledger/sqlite` names the SQLite driver, only
+//! `src/ledger/postgres` the PostgreSQL one, only `src/cli` reads the
+//! clock), and group commit with savepoints on both backends.
 
 use std::path::Path;
 
-use super::{Db, s};
+use super::{Backend, Db, s};
 use crate::common;
 
 fn alice() -> Db {
-    let db = Db::init(&[]);
+    alice_on(Backend::Sqlite)
+}
+
+fn alice_on(b: Backend) -> Db {
+    let db = Db::init_on(b, &[]);
     db.ok(&["user", "add", "alice", "--cap", "500", "--period", "month"]);
     db
 }
@@ -183,11 +188,24 @@ fn files_naming(dir: &Path, needle: &str) -> Vec<String> {
 }
 
 #[test]
-fn only_the_sqlite_backend_names_its_driver_and_only_the_cli_reads_the_clock() {
+fn only_the_backends_name_their_drivers_and_only_the_cli_reads_the_clock() {
     let src = common::root().join("src");
     for f in files_naming(&src, "rusqlite") {
         assert!(f.starts_with("src/ledger/sqlite/"), "{f} names rusqlite");
     }
+    // The PostgreSQL driver and its TLS: the crates `postgres`,
+    // `tokio_postgres`, `tokio_postgres_rustls`, `rustls*`.
+    for name in [
+        "use postgres::",
+        "postgres::Error",
+        "tokio_postgres",
+        "rustls",
+    ] {
+        for f in files_naming(&src, name) {
+            assert!(f.starts_with("src/ledger/postgres/"), "{f} names {name}");
+        }
+    }
+    assert!(!files_naming(&src.join("ledger/postgres"), "use postgres::").is_empty());
     for f in files_naming(&src, "Utc::now") {
         assert!(f.starts_with("src/cli/"), "{f} reads the clock");
     }
@@ -195,15 +213,14 @@ fn only_the_sqlite_backend_names_its_driver_and_only_the_cli_reads_the_clock() {
     assert!(!files_naming(&src.join("ledger/sqlite"), "rusqlite").is_empty());
 }
 
-#[test]
-fn a_group_commits_once_and_each_write_keeps_its_own_outcome() {
+fn a_group_commits_once_and_each_write_keeps_its_own_outcome(b: Backend) {
     use genbudget::ledger::{
         Cost, Decision, Done, HoldRequest, Ledger, LedgerError, Op, OpenOptions,
     };
     use rust_decimal::Decimal;
-    let db = alice(); // alice: cap 500 per month
+    let db = alice_on(b); // alice: cap 500 per month
     let now = super::NOW.parse().unwrap();
-    let mut l = Ledger::open(&db.path, &OpenOptions::default(), now).unwrap();
+    let mut l = Ledger::open_location(&db.location, &OpenOptions::default(), now).unwrap();
     let hold = |key: &str, user: &str, credits: i64| HoldRequest {
         user: user.into(),
         key: key.into(),
@@ -279,3 +296,5 @@ fn a_warning_on_a_closed_stderr_does_not_panic() {
     assert_eq!(v["settled"], "80");
     db.verified();
 }
+
+crate::both!(a_group_commits_once_and_each_write_keeps_its_own_outcome);

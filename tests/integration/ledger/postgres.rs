@@ -1,0 +1,688 @@
+//! What only the PostgreSQL backend has: the journal's triggers and
+//! revoked privileges against a superuser's edits, TLS with certificate
+//! verification, passwords kept out of messages, the head-row lock past
+//! its timeout, databases that hold something else, `ledger copy` both
+//! ways, and a server restarted under running writers. Every test here
+//! needs `GENBUDGET_TEST_POSTGRES` (see `backend.rs`) and returns at once
+//! without it. The suite shared with SQLite runs through `both!` in the
+//! other modules.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::backend::{self, PgDb, admin_url};
+use super::{Backend, Db, NOW, s};
+use crate::common::{self, Run};
+
+/// A ledger on PostgreSQL with alice (cap 100 a month), or `None` without a
+/// server.
+fn ledger() -> Option<Db> {
+    if !backend::available(Backend::Postgres) {
+        return None;
+    }
+    let db = Db::init_on(Backend::Postgres, &[]);
+    db.ok(&["user", "add", "alice", "--cap", "100", "--period", "month"]);
+    Some(db)
+}
+
+/// `genbudget --db URL ledger ARGS` with `env`.
+fn run_url(url: &str, env: &[(&str, &str)], args: &[&str]) -> Run {
+    let mut c = common::cmd(&["--db", url, "ledger"]);
+    c.args(args).env("GENBUDGET_NOW", NOW);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap().into()
+}
+
+/// `url` with its query replaced by `query`.
+fn with_query(url: &str, query: &str) -> String {
+    let base = url.split_once('?').map_or(url, |(b, _)| b);
+    if query.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{query}")
+    }
+}
+
+/// The password in `url` (`postgres://user:PASSWORD@…`).
+fn password(url: &str) -> String {
+    let auth = url.split("://").nth(1).unwrap().split('@').next().unwrap();
+    auth.split_once(':')
+        .map(|(_, p)| p.to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_journal_refuses_a_superusers_edits_and_verify_names_a_changed_entry() {
+    let Some(db) = ledger() else { return };
+    // Entries: 1 init, 2 user_add, 3 charge c1 (10), 4 charge c2 (20).
+    db.ok(&["charge", "alice", "--key", "c1", "--credits", "10"]);
+    db.ok(&["charge", "alice", "--key", "c2", "--credits", "20"]);
+    let pg = db.pg.as_ref().unwrap();
+    let mut c = pg.client();
+    for (sql, says) in [
+        (
+            "UPDATE genbudget.journal SET credits = 1 WHERE seq = 3",
+            "entries cannot be changed",
+        ),
+        (
+            "DELETE FROM genbudget.journal WHERE seq = 4",
+            "entries cannot be deleted",
+        ),
+        ("TRUNCATE genbudget.journal", "entries cannot be deleted"),
+    ] {
+        let e = c.batch_execute(sql).unwrap_err();
+        let m = e.as_db_error().map(|d| d.message().to_string()).unwrap();
+        assert!(m.contains(says), "{sql}: {m}");
+    }
+    assert_eq!(db.entries(), 4);
+    db.verified();
+
+    // With the trigger disabled for the edit and enabled again, only the
+    // hash chain tells: 10 credits (10,000,000 micro-credits) become 1.
+    c.batch_execute(
+        "ALTER TABLE genbudget.journal DISABLE TRIGGER journal_no_update;
+         UPDATE genbudget.journal SET credits = 1000000 WHERE seq = 3;
+         ALTER TABLE genbudget.journal ENABLE TRIGGER journal_no_update;",
+    )
+    .unwrap();
+    let (r, v) = db.json(&["verify"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(v["ok"], false);
+    let problems = v["problems"].as_array().unwrap();
+    assert!(
+        problems.iter().any(|p| p["entry"] == 3),
+        "entry 3 is named: {v}"
+    );
+
+    // A trigger left disabled is a problem of its own.
+    c.batch_execute("ALTER TABLE genbudget.journal DISABLE TRIGGER journal_no_delete")
+        .unwrap();
+    let (r, v) = db.json(&["verify"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        v["problems"]
+            .to_string()
+            .contains("`journal_no_delete` is disabled"),
+        "{v}"
+    );
+}
+
+#[test]
+fn the_ledgers_own_role_may_not_update_or_delete_the_journal() {
+    let Some(_) = ledger() else { return };
+    let pg = PgDb::new();
+    let role = format!("gb_role_{}", pg.name);
+    let mut admin = backend::admin(&admin_url().unwrap());
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN PASSWORD 'role-pw'; ALTER DATABASE {} OWNER TO {role}",
+            pg.name
+        ))
+        .unwrap();
+    let url = pg
+        .url
+        .replacen("postgres:genbudget-ci@", &format!("{role}:role-pw@"), 1);
+    let url = if url == pg.url {
+        // An admin URL with another user or password: rebuild it.
+        let rest = pg.url.split_once('@').unwrap().1;
+        format!("postgres://{role}:role-pw@{rest}")
+    } else {
+        url
+    };
+    let r = run_url(&url, &[], &["init"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(run_url(&url, &[], &["user", "add", "bob"]).code, 0);
+    let mut c = backend::admin(&url);
+    for sql in [
+        "UPDATE genbudget.journal SET credits = 1",
+        "DELETE FROM genbudget.journal",
+    ] {
+        let e = c.batch_execute(sql).unwrap_err();
+        let m = e.as_db_error().unwrap().message().to_string();
+        assert!(m.contains("permission denied"), "{sql}: {m}");
+    }
+    drop(c);
+    drop(pg);
+    let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {role}"));
+}
+
+#[test]
+fn tls_require_verifies_the_certificate_in_pure_rust() {
+    let Some(db) = ledger() else { return };
+    let Ok(ca) = std::env::var("GENBUDGET_TEST_POSTGRES_CA") else {
+        let strict = std::env::var("GENBUDGET_TEST_STRICT").is_ok_and(|v| v == "1");
+        assert!(!strict, "GENBUDGET_TEST_POSTGRES_CA is not set");
+        return;
+    };
+    let pw = password(&db.location);
+    // No trusted root for the server's certificate: refused, clearly,
+    // before anything is read or written (HOME without ~/.postgresql).
+    let home = tempfile::tempdir().unwrap();
+    let home_env = [("HOME", home.path().to_str().unwrap())];
+    let url = with_query(&db.location, "sslmode=require");
+    let r = run_url(&url, &home_env, &["status"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("the server's TLS certificate was refused"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("sslrootcert=PATH"), "{}", r.stderr);
+    assert!(!pw.is_empty() && !r.stderr.contains(&pw), "{}", r.stderr);
+    // With the CA: require, verify-ca and verify-full (host name checked:
+    // the certificate is for localhost and 127.0.0.1) all work, and write.
+    for (i, mode) in ["require", "verify-ca", "verify-full"].iter().enumerate() {
+        let url = with_query(&db.location, &format!("sslmode={mode}&sslrootcert={ca}"));
+        let key = format!("tls-{i}");
+        let r = run_url(
+            &url,
+            &home_env,
+            &["charge", "alice", "--key", &key, "--credits", "1"],
+        );
+        assert_eq!(r.code, 0, "{mode}: {}", r.stderr);
+    }
+    // The same CA through PGSSLROOTCERT, with localhost by name.
+    let by_name = db.location.replacen("127.0.0.1", "localhost", 1);
+    let r = run_url(
+        &with_query(&by_name, "sslmode=verify-full"),
+        &[("HOME", home_env[0].1), ("PGSSLROOTCERT", &ca)],
+        &["verify"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // 3 charges of 1 credit after user_add.
+    assert_eq!(s(&db.ok(&["status", "alice"])["users"][0], "spent"), "3");
+    // An unknown sslmode names the valid ones.
+    let r = run_url(
+        &with_query(&db.location, "sslmode=verify"),
+        &[],
+        &["status"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("verify-full"), "{}", r.stderr);
+}
+
+#[test]
+fn passwords_come_from_the_url_or_pgpassword_and_are_never_printed() {
+    let Some(db) = ledger() else { return };
+    let pw = password(&db.location);
+    if pw.is_empty() {
+        return;
+    }
+    let bare = db.location.replacen(&format!(":{pw}@"), "@", 1);
+    // No password anywhere: the server refuses, and says so.
+    let r = run_url(&bare, &[("PGPASSWORD", "")], &["status"]);
+    assert_eq!(r.code, 2);
+    // PGPASSWORD supplies it.
+    let r = run_url(
+        &bare,
+        &[("PGPASSWORD", &pw)],
+        &["status", "--format", "json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A wrong password in the URL: exit 2, the message names the problem
+    // and neither password.
+    let wrong = db
+        .location
+        .replacen(&format!(":{pw}@"), ":not-the-pw-4711@", 1);
+    let r = run_url(
+        &wrong,
+        &[],
+        &["charge", "alice", "--key", "k", "--credits", "1"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("password authentication failed"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("not-the-pw-4711"), "{}", r.stderr);
+    assert!(!r.stderr.contains(&pw), "{}", r.stderr);
+    // `init` shows the location without the password too.
+    let (_, v) = db.json(&["init"]);
+    assert_eq!(v["created"], false);
+    assert!(!v["path"].as_str().unwrap().contains(&pw), "{v}");
+}
+
+#[test]
+fn a_writer_kept_past_the_lock_timeout_is_busy_and_writes_nothing() {
+    let Some(db) = ledger() else { return };
+    let mut c = db.pg.as_ref().unwrap().client();
+    let mut t = c.transaction().unwrap();
+    t.batch_execute("SELECT * FROM genbudget.head FOR UPDATE")
+        .unwrap();
+    let before = db.state();
+    let start = Instant::now();
+    let r = db
+        .cmd_at(NOW, &["charge", "alice", "--key", "k", "--credits", "5"])
+        .env("GENBUDGET_BUSY_TIMEOUT_MS", "300")
+        .output()
+        .unwrap();
+    let r = Run::from(r);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the ledger is busy") && r.stderr.contains("300 ms"),
+        "{}",
+        r.stderr
+    );
+    assert!(start.elapsed() < Duration::from_secs(5));
+    t.rollback().unwrap();
+    assert!(db.state() == before, "the busy charge wrote");
+    // Safe to retry with the same key.
+    let v = db.ok(&["charge", "alice", "--key", "k", "--credits", "5"]);
+    assert_eq!(v["replayed"], false);
+}
+
+#[test]
+fn a_database_holding_something_else_is_refused_and_left_alone() {
+    let Some(db) = ledger() else { return };
+    let pg = PgDb::new();
+    // No schema `genbudget` at all.
+    let r = run_url(&pg.url, &[], &["status"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no ledger here"), "{}", r.stderr);
+    // A schema `genbudget` of someone else's.
+    pg.client()
+        .batch_execute("CREATE SCHEMA genbudget; CREATE TABLE genbudget.notes (t text)")
+        .unwrap();
+    for args in [
+        &["status"][..],
+        &["init"][..],
+        &["charge", "a", "--key", "k", "--credits", "1"][..],
+    ] {
+        let r = run_url(&pg.url, &[], args);
+        assert_eq!(r.code, 2, "{args:?}");
+        assert!(
+            r.stderr.contains("not a genbudget ledger"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    assert_eq!(pg.rows(), vec!["notes:\n".to_string()]);
+    // A ledger written by a newer genbudget.
+    db.pg
+        .as_ref()
+        .unwrap()
+        .client()
+        .batch_execute("UPDATE genbudget.schema_version SET version = 7")
+        .unwrap();
+    let before = db.state();
+    let r = db.run(&["charge", "alice", "--key", "k", "--credits", "1"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("newer genbudget (ledger schema 7"),
+        "{}",
+        r.stderr
+    );
+    assert!(db.state() == before);
+}
+
+/// Every line of `export`.
+fn export(location: &str) -> String {
+    let r = run_url(location, &[], &["export"]);
+    assert_eq!(r.code, 0, "export {location}: {}", r.stderr);
+    r.stdout
+}
+
+#[test]
+fn copy_takes_a_ledger_to_postgres_and_back_with_the_same_head_hash() {
+    if !backend::available(Backend::Postgres) {
+        return;
+    }
+    // A SQLite ledger with every kind of entry the CLI writes.
+    let file = Db::init(&["--timezone", "Europe/Paris", "--hold-ttl", "10m"]);
+    for args in [
+        &["user", "add", "alice", "--cap", "100", "--period", "month"][..],
+        &["user", "add", "bob", "--max-holds", "2"],
+        &["org", "set", "--cap", "500", "--period", "week"],
+        &[
+            "grant",
+            "alice",
+            "30",
+            "--key",
+            "g1",
+            "--expires",
+            "2026-05-01",
+        ],
+        &["reserve", "alice", "--key", "h1", "--credits", "40"],
+        &["settle", "h1", "--credits", "25"],
+        &["reserve", "bob", "--key", "h2", "--credits", "5"],
+        &["release", "h2", "--reason", "job failed"],
+        &["charge", "alice", "--key", "c1", "--credits", "90"],
+        &["reserve", "bob", "--key", "h3", "--credits", "1"],
+        &["token", "add", "app1", "--role", "app"],
+        &["token", "revoke", "app1"],
+    ] {
+        file.ok(args);
+    }
+    // h3 expires 10 minutes later: the next write records it.
+    file.ok_at(
+        "2026-04-20T09:30:00Z",
+        &["user", "set", "bob", "--max-holds", "3"],
+    );
+    let head = file.verified()["head_hash"].clone();
+
+    let pg = Db::empty_on(Backend::Postgres);
+    let v = file.ok(&["copy", "--to", &pg.location]);
+    assert_eq!(v["schema"], "genbudget.copy/1");
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["head_hash"], head);
+    // 1 init + 12 commands + expire + user_set = 15 entries.
+    assert_eq!(v["entries"], 15);
+    assert_eq!(pg.verified()["head_hash"], head);
+    assert_eq!(export(&pg.location), export(&file.location));
+    // The copy is a working ledger: status agrees, and it takes writes.
+    let at = "2026-04-20T09:30:00Z";
+    assert_eq!(pg.ok_at(at, &["status"]), file.ok_at(at, &["status"]));
+    pg.ok_at(at, &["charge", "bob", "--key", "c2", "--credits", "2"]);
+
+    // And back into a new file.
+    let back = Db::empty();
+    let v = pg.ok(&["copy", "--to", &back.location]);
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["entries"], 16);
+    assert_eq!(back.verified()["head_hash"], pg.verified()["head_hash"]);
+    assert_eq!(export(&back.location), export(&pg.location));
+
+    // Never into a ledger, nor over a file.
+    let before = pg.state();
+    let r = file.run(&["copy", "--to", &pg.location]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("already holds a ledger"), "{}", r.stderr);
+    assert!(pg.state() == before);
+    let r = pg.run(&["copy", "--to", &file.location]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("already holds a ledger"), "{}", r.stderr);
+}
+
+/// Starts a private server with `.ci/postgres` in `dir` on `port`.
+fn start_server(dir: &std::path::Path, port: u16) -> Option<String> {
+    let out = Command::new("bash")
+        .arg(common::root().join(".ci/postgres"))
+        .args(["start", dir.to_str().unwrap(), &port.to_string()])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+        return None;
+    }
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn stop_server(dir: &std::path::Path) {
+    let _ = Command::new("bash")
+        .arg(common::root().join(".ci/postgres"))
+        .args(["stop", dir.to_str().unwrap()])
+        .status();
+}
+
+/// Stops the private server even when the test fails.
+struct Server(tempfile::TempDir);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        stop_server(self.0.path());
+    }
+}
+
+#[test]
+fn a_server_restart_under_running_writers_loses_nothing_acknowledged() {
+    // This test owns its server: a private one, started here (needs
+    // PostgreSQL 15 and root, as CI has whenever it has the shared one).
+    if !backend::available(Backend::Postgres) {
+        return;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("gb-pg-restart")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let port = 56000 + (std::process::id() % 1000) as u16;
+    let Some(admin) = start_server(dir.path(), port) else {
+        let strict = std::env::var("GENBUDGET_TEST_STRICT").is_ok_and(|v| v == "1");
+        assert!(!strict, "could not start a private PostgreSQL server");
+        return;
+    };
+    let server = Server(dir);
+    let url = format!("{}?sslmode=disable", backend::with_db(&admin, "postgres"));
+    let r = run_url(&url, &[], &["init"]);
+    let log = || std::fs::read_to_string(server.0.path().join("server.log")).unwrap_or_default();
+    assert_eq!(r.code, 0, "{}\nserver log:\n{}", r.stderr, log());
+    assert_eq!(run_url(&url, &[], &["user", "add", "alice"]).code, 0);
+
+    // 4 writers charge in a loop; the server restarts (an immediate stop:
+    // what a crash looks like to clients) while they run.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (acked, failed) = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let (url, stop) = (&url, &stop);
+                scope.spawn(move || {
+                    let (mut acked, mut failed) = (Vec::new(), Vec::new());
+                    let mut i = 0;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        i += 1;
+                        let key = format!("w{w}-{i}");
+                        let r = run_url(
+                            url,
+                            &[],
+                            &["charge", "alice", "--key", &key, "--credits", "1"],
+                        );
+                        match r.code {
+                            0 => acked.push(key),
+                            2 => failed.push((key, r.stderr)),
+                            c => panic!("{key}: exit {c}: {}", r.stderr),
+                        }
+                    }
+                    (acked, failed)
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(1500));
+        stop_server(server.0.path());
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(start_server(server.0.path(), port).is_some(), "restart");
+        std::thread::sleep(Duration::from_millis(1500));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut acked = Vec::new();
+        let mut failed = Vec::new();
+        for h in writers {
+            let (a, f) = h.join().unwrap();
+            acked.extend(a);
+            failed.extend(f);
+        }
+        (acked, failed)
+    });
+    // Commands in flight or started while the server was down failed with
+    // exit 2 and a message about the connection; none panicked.
+    assert!(!failed.is_empty(), "the restart was seen by some command");
+    for (key, err) in &failed {
+        assert!(
+            err.contains("PostgreSQL") && !err.contains("panicked"),
+            "{key}: {err}"
+        );
+    }
+    // Later commands succeeded: some acknowledged keys come after the last
+    // failure of their writer.
+    let journal: BTreeSet<String> = export(&url)
+        .lines()
+        .filter_map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            v["key"].as_str().map(String::from)
+        })
+        .collect();
+    for k in &acked {
+        assert!(journal.contains(k), "acknowledged {k} is lost");
+    }
+    let after = run_url(
+        &url,
+        &[],
+        &["charge", "alice", "--key", "after", "--credits", "1"],
+    );
+    assert_eq!(after.code, 0, "{}", after.stderr);
+    let r = run_url(&url, &[], &["verify"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    eprintln!(
+        "restart: {} acknowledged, all present; {} failed with exit 2",
+        acked.len(),
+        failed.len()
+    );
+    drop(server);
+}
+
+/// Two network namespaces, each joined to this host by a veth pair: the
+/// clients in them reach the server only over their own link, as separate
+/// hosts would. Removed on drop.
+struct Hosts {
+    names: Vec<String>,
+}
+
+impl Hosts {
+    /// `ip netns` namespaces `gbN-a`, `gbN-b` with 10.X.1.2 and 10.X.2.2;
+    /// this host is 10.X.1.1 and 10.X.2.1. `None` where that is not
+    /// allowed (not root, no iproute2).
+    fn new() -> Option<(Hosts, Vec<String>)> {
+        let id = std::process::id() % 50;
+        let net = 200 + id;
+        let mut hosts = Hosts { names: Vec::new() };
+        let mut server_ips = Vec::new();
+        for (i, side) in ["a", "b"].iter().enumerate() {
+            let ns = format!("gb{id}-{side}");
+            let (host_if, ns_if) = (format!("gb{id}{side}h"), format!("gb{id}{side}n"));
+            let (host_ip, ns_ip) = (
+                format!("10.{net}.{}.1", i + 1),
+                format!("10.{net}.{}.2", i + 1),
+            );
+            let script = format!(
+                "ip netns del {ns} 2>/dev/null; ip link del {host_if} 2>/dev/null;
+                 ip netns add {ns} &&
+                 ip link add {host_if} type veth peer name {ns_if} &&
+                 ip link set {ns_if} netns {ns} &&
+                 ip addr add {host_ip}/24 dev {host_if} && ip link set {host_if} up &&
+                 ip -n {ns} addr add {ns_ip}/24 dev {ns_if} && ip -n {ns} link set {ns_if} up &&
+                 ip -n {ns} link set lo up"
+            );
+            let ok = Command::new("sh")
+                .args(["-c", &script])
+                .status()
+                .is_ok_and(|s| s.success());
+            hosts.names.push(ns);
+            if !ok {
+                return None;
+            }
+            server_ips.push(host_ip);
+        }
+        Some((hosts, server_ips))
+    }
+}
+
+impl Drop for Hosts {
+    fn drop(&mut self) {
+        for ns in &self.names {
+            // Deleting the namespace deletes its veth end, and so the pair.
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
+
+#[test]
+fn clients_on_two_separate_hosts_never_pass_the_cap() {
+    if !backend::available(Backend::Postgres) {
+        return;
+    }
+    let strict = std::env::var("GENBUDGET_TEST_STRICT").is_ok_and(|v| v == "1");
+    let Some((hosts, ips)) = Hosts::new() else {
+        assert!(
+            !strict,
+            "cannot make network namespaces (ip netns, veth): not root?"
+        );
+        return;
+    };
+    let db = Db::init_on(Backend::Postgres, &[]);
+    // 60 credits, 0.75 a job: exactly 80 jobs fit, whoever asks.
+    db.ok(&["user", "add", "alice", "--cap", "60", "--period", "month"]);
+    let loopback = db.location.contains("@127.0.0.1:") || db.location.contains("@localhost:");
+    assert!(loopback, "the test server is on this host: {}", db.location);
+    let host = |ip: &str| {
+        db.location
+            .replacen("@127.0.0.1:", &format!("@{ip}:"), 1)
+            .replacen("@localhost:", &format!("@{ip}:"), 1)
+    };
+    let urls: Vec<String> = ips.iter().map(|ip| host(ip)).collect();
+    // The namespaces reach the server only through their own link.
+    for (ns, url) in hosts.names.iter().zip(&urls) {
+        let out = Command::new("ip")
+            .args(["netns", "exec", ns])
+            .arg(common::bin())
+            .args(["--db", url, "ledger", "status", "--format", "json"])
+            .env("GENBUDGET_NOW", NOW)
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!strict, "{ns} cannot reach the server: {err}");
+            return;
+        }
+    }
+    // 8 workers in each namespace, 20 jobs each: 320 reserve+settle tries.
+    let results: Vec<(i32, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..16)
+            .map(|w| {
+                let (ns, url) = (&hosts.names[w % 2], &urls[w % 2]);
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    for i in 0..20 {
+                        let key = format!("{ns}-w{w}-{i}");
+                        let run = |args: &[&str]| -> Run {
+                            Command::new("ip")
+                                .args(["netns", "exec", ns])
+                                .arg(common::bin())
+                                .args(["--db", url, "ledger"])
+                                .args(args)
+                                .env("GENBUDGET_NOW", NOW)
+                                .env_remove("GENBUDGET_DB")
+                                .output()
+                                .unwrap()
+                                .into()
+                        };
+                        let r = run(&["reserve", "alice", "--key", &key, "--credits", "0.75"]);
+                        let code = r.code;
+                        out.push((code, r.stderr));
+                        if code == 0 {
+                            let s = run(&["settle", &key]);
+                            out.push((s.code + 10, s.stderr));
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    for (code, err) in &results {
+        assert!([0, 1, 10].contains(code), "exit {code}: {err}");
+        assert_eq!(err, "", "no warnings or errors");
+    }
+    let count = |c: i32| results.iter().filter(|(x, _)| *x == c).count();
+    // 60 / 0.75 = 80 granted and settled; 320 − 80 = 240 denied.
+    assert_eq!(count(0), 80);
+    assert_eq!(count(10), 80);
+    assert_eq!(count(1), 240);
+    let st = db.ok(&["status", "alice"]);
+    assert_eq!(s(&st["users"][0], "spent"), "60");
+    // init, user_add, 80 holds, 80 settles.
+    assert_eq!(db.verified()["entries"], 162);
+    drop(hosts);
+}
