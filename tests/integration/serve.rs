@@ -24,8 +24,10 @@ mod dashboard;
 mod endpoints;
 #[path = "serve/external.rs"]
 mod external;
+#[path = "serve/postgres.rs"]
+mod postgres;
 #[path = "serve/races.rs"]
-mod races;
+pub mod races;
 #[path = "serve/roles.rs"]
 mod roles;
 
@@ -81,13 +83,7 @@ impl Server {
     /// Starts it with the clock frozen at `now` (`None`: the real clock),
     /// extra arguments and environment.
     pub fn start_with(db: Db, now: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut c = common::cmd(&[
-            "--db",
-            db.path.to_str().unwrap(),
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-        ]);
+        let mut c = common::cmd(&["--db", &db.location, "serve", "--listen", "127.0.0.1:0"]);
         c.args(args)
             .envs(env.iter().copied())
             .stdout(Stdio::null())

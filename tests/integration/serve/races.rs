@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use super::{NOW, Server, agent, call, hold, ledger};
 
 /// `clients` threads, each asking `holds` holds of `credits` for the user
-/// `user_of(client)`; returns how many were granted per user index, and
+/// `u{client % users}`; returns how many were granted per user index, and
 /// asserts every other answer was a denial naming `limit`.
 fn race(
     srv: &Server,
@@ -17,10 +17,24 @@ fn race(
     users: usize,
     limit: &'static str,
 ) -> Vec<u32> {
+    race_on(&[&srv.base], token, clients, holds, credits, users, limit)
+}
+
+/// [`race`] with the clients spread over several services (`bases`).
+pub fn race_on(
+    bases: &[&str],
+    token: &str,
+    clients: usize,
+    holds: usize,
+    credits: &'static str,
+    users: usize,
+    limit: &'static str,
+) -> Vec<u32> {
     let granted = Arc::new(Mutex::new(vec![0u32; users]));
     let threads: Vec<_> = (0..clients)
         .map(|c| {
-            let (base, token, granted) = (srv.base.clone(), token.to_string(), granted.clone());
+            let base = bases[c % bases.len()].to_string();
+            let (token, granted) = (token.to_string(), granted.clone());
             std::thread::spawn(move || {
                 let a = agent();
                 let u = c % users;
