@@ -1,5 +1,5 @@
 //! The documents the ledger returns: plain serialisable data, rendered as
-//! JSON by `serde` and as tables/CSV/markdown by `sheets.rs`.
+//! JSON by `serde` and as tables/CSV/markdown by `render::ledger`.
 //!
 //! Field names and `schema` strings are part of the contract
 //! (docs/ledger.md, "JSON"); amounts of credits serialise as exact decimal

@@ -22,8 +22,8 @@
 //! in credits), `store` (the storage seam), `sqlite` and `postgres` (the
 //! backends; [`Location`] says which a `--db` names),
 //! `replay`/`verify` (deriving the ledger from its journal), `report`
-//! (status, holds, report), `docs` (result documents) and `sheets` (their
-//! tables).
+//! (status, holds, report) and `docs` (result documents; their tables are
+//! in `render::ledger`).
 //!
 //! ```
 //! use genbudget::ledger::{Cost, Decision, HoldRequest, Ledger, Limits, OpenOptions, Settings};
