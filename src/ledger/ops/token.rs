@@ -151,7 +151,7 @@ pub(crate) fn active(tx: &mut Tx<'_>) -> Result<Vec<Token>> {
 }
 
 /// The token among `tokens` whose secret `secret` is, compared in constant
-/// time against every one (see [`authenticate`]).
+/// time against every one (as `Ledger::authenticate` does).
 pub fn matching(tokens: impl IntoIterator<Item = Token>, secret: &str) -> Option<Token> {
     let presented = Sha256::digest(secret.as_bytes());
     let mut found = None;
