@@ -160,7 +160,6 @@ pub struct Worker {
 /// A job waiting for the batch's group commit.
 struct Pending {
     token: String,
-    op: Op,
     reply: oneshot::Sender<Reply>,
 }
 
@@ -188,6 +187,7 @@ impl Worker {
         let now = (self.clock)();
         let mut tokens = None;
         let mut pending: Vec<Pending> = Vec::new();
+        let mut ops: Vec<Op> = Vec::new();
         for job in jobs {
             let (secret, need, action, reply) = match job {
                 Job::Expire => {
@@ -243,11 +243,13 @@ impl Worker {
             };
             if action.writes() {
                 match self.prepare(now, action) {
-                    Ok(op) => pending.push(Pending {
-                        token: token.name,
-                        op,
-                        reply,
-                    }),
+                    Ok(op) => {
+                        ops.push(op);
+                        pending.push(Pending {
+                            token: token.name,
+                            reply,
+                        });
+                    }
                     Err(e) => {
                         let _ = reply.send(Reply {
                             token: Some(token.name),
@@ -264,7 +266,7 @@ impl Worker {
             });
         }
         if !pending.is_empty() {
-            self.commit(now, pending);
+            self.commit(now, &ops, pending);
         }
     }
 
@@ -307,10 +309,9 @@ impl Worker {
     }
 
     /// Runs the batch's writes as one group commit and answers each.
-    fn commit(&mut self, now: DateTime<Utc>, pending: Vec<Pending>) {
-        let ops: Vec<Op> = pending.iter().map(|p| p.op.clone()).collect();
+    fn commit(&mut self, now: DateTime<Utc>, ops: &[Op], pending: Vec<Pending>) {
         self.metrics.batch(ops.len());
-        match self.ledger.group(now, &ops) {
+        match self.ledger.group(now, ops) {
             Ok(outcomes) => {
                 for (p, done) in pending.into_iter().zip(outcomes) {
                     let result = match done {

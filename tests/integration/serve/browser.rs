@@ -17,19 +17,30 @@ fn chromium() -> Option<String> {
     std::path::Path::new(&c).exists().then_some(c)
 }
 
-#[test]
-fn the_dashboard_shows_the_ledgers_figures_follows_a_reserve_and_refuses_a_revoked_token() {
-    let dir = common::root().join("tests/browser");
+/// Chromium's path when node, Chromium and playwright-core (in `dir`) are
+/// all there; else prints the skip line (or fails under strict mode).
+fn browser_tools(dir: &std::path::Path) -> Option<String> {
     let ready = Command::new("node")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success())
         && dir.join("node_modules/playwright-core").exists();
-    let (Some(chromium), true) = (chromium(), ready) else {
-        skip(
-            "node, Debian's chromium and playwright-core",
-            "`apt-get install chromium nodejs npm` and `npm install` in tests/browser/",
-        );
+    match (chromium(), ready) {
+        (Some(c), true) => Some(c),
+        _ => {
+            skip(
+                "node, Debian's chromium and playwright-core",
+                "`apt-get install chromium nodejs npm` and `npm install` in tests/browser/",
+            );
+            None
+        }
+    }
+}
+
+#[test]
+fn the_dashboard_shows_the_ledgers_figures_follows_a_reserve_and_refuses_a_revoked_token() {
+    let dir = common::root().join("tests/browser");
+    let Some(chromium) = browser_tools(&dir) else {
         return;
     };
     let (db, t) = ledger();
@@ -146,16 +157,7 @@ fn the_dashboard_shows_the_ledgers_figures_follows_a_reserve_and_refuses_a_revok
 #[test]
 fn html_reports_render_in_chromium_with_the_json_figures_and_print_on_a4_and_letter() {
     let dir = common::root().join("tests/browser");
-    let ready = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-        && dir.join("node_modules/playwright-core").exists();
-    let (Some(chromium), true) = (chromium(), ready) else {
-        skip(
-            "node, Debian's chromium and playwright-core",
-            "`apt-get install chromium nodejs npm` and `npm install` in tests/browser/",
-        );
+    let Some(chromium) = browser_tools(&dir) else {
         return;
     };
     let out_dir = common::root().join("target/browser-artifacts");
