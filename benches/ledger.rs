@@ -368,10 +368,17 @@ fn report(dir: &Path, quick: bool) {
 
 // ------------------------------------------------------------ 5. postgres
 
-/// Concurrent clients for the PostgreSQL figure.
-const CLIENTS: usize = 16;
+/// Concurrent clients for the PostgreSQL figure (`GENBUDGET_BENCH_CLIENTS`
+/// to try others).
+fn clients() -> usize {
+    std::env::var("GENBUDGET_BENCH_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16)
+}
 
 fn postgres(quick: bool) {
+    let clients = clients();
     let Ok(url) = std::env::var("GENBUDGET_BENCH_POSTGRES") else {
         println!("5. skipped: set GENBUDGET_BENCH_POSTGRES (benches/ledger-postgres.sh does)");
         return;
@@ -388,14 +395,14 @@ fn postgres(quick: bool) {
         period: Period::Month,
         max_holds: Some(10),
     };
-    for c in 0..CLIENTS {
+    for c in 0..clients {
         ledger.add_user(start(), &format!("u{c}"), &limits).unwrap();
     }
     ledger.close().unwrap();
     let stop = std::sync::atomic::AtomicBool::new(false);
     let t0 = Instant::now();
     let pairs: usize = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..CLIENTS)
+        let handles: Vec<_> = (0..clients)
             .map(|c| {
                 let (url, o, stop) = (&url, &o, &stop);
                 scope.spawn(move || {
@@ -420,7 +427,7 @@ fn postgres(quick: bool) {
     let mut check = Ledger::open_location(&url, &o, start()).unwrap();
     assert!(check.verify().unwrap().ok);
     println!(
-        "5. postgres: {CLIENTS} clients, {secs} s: {pairs} reserve+settle pairs, {:.0} pairs/s ({:.0} tx/s)",
+        "5. postgres: {clients} clients, {secs} s: {pairs} reserve+settle pairs, {:.0} pairs/s ({:.0} tx/s)",
         pairs as f64 / elapsed,
         2.0 * pairs as f64 / elapsed
     );

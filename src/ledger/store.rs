@@ -68,6 +68,23 @@ pub struct DayRows {
     pub org: BTreeMap<NaiveDate, Counters>,
 }
 
+/// A read an operation is about to make, announced with
+/// [`StoreTx::prefetch`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read<'r> {
+    Overdue(DateTime<Utc>),
+    Hold(&'r str),
+    Grant(&'r str),
+    User(&'r str),
+    /// The entry that set a user's limits (`None`: the org's), which
+    /// [`StoreTx::entry`] then reads by its seq.
+    LimitsEntry(Option<&'r str>),
+    Org,
+    UserDays(&'r str, NaiveDate, NaiveDate),
+    OrgDays(NaiveDate, NaiveDate),
+    UsableGrants(&'r str, NaiveDate),
+}
+
 /// What one transaction can read and append.
 pub trait StoreTx: Books {
     /// The newest entry (the genesis head for an empty journal).
@@ -111,6 +128,16 @@ pub trait StoreTx: Books {
     fn grants(&mut self) -> Result<Vec<Grant>>;
     /// Every service token, revoked ones too, by name.
     fn tokens(&mut self) -> Result<Vec<Token>>;
+
+    /// Announces reads the caller is about to make, so a server database
+    /// can answer them all in one round trip (and keep the answers until
+    /// the transaction next writes). A hint: a read not announced, or
+    /// announced but never made, is still correct. SQLite, in-process,
+    /// ignores it.
+    fn prefetch(&mut self, reads: &[Read<'_>]) -> Result<()> {
+        let _ = reads;
+        Ok(())
+    }
 
     /// Marks a point inside the transaction that [`StoreTx::rollback_to`]
     /// can return to (group commit: one request's failure must not undo

@@ -22,11 +22,11 @@ use super::amount::Micros;
 use super::error::{LedgerError, Result};
 use super::event::{Ended, Event};
 use super::journal::{Head, time_text};
-use super::period::local_day;
+use super::period::{Period, local_day};
 use super::rules::{self, limits::OrgView, limits::UserView};
 use super::settings::Settings;
 use super::state::{Limits, PartyRow};
-use super::store::StoreTx;
+use super::store::{Read, StoreTx};
 
 /// A write (or read) transaction in progress, as the operations see it.
 pub(crate) struct Tx<'a> {
@@ -127,6 +127,47 @@ impl<'a> Tx<'a> {
             self.append(now, e)?;
         }
         Ok(overdue.len())
+    }
+
+    /// Announces `reads`, and with `party` (a user, the day whose period
+    /// counts, and today) the reads of that user's and the org's position
+    /// ([`Tx::user_view`], [`Tx::org_view`]), so a server store answers
+    /// them in one round trip. The period is the one already checked for
+    /// that party, or else each one it could be.
+    pub fn announce<'r>(
+        &mut self,
+        mut reads: Vec<Read<'r>>,
+        party: Option<(&'r str, NaiveDate, NaiveDate)>,
+    ) -> Result<()> {
+        const ANY: [Period; 3] = [Period::Day, Period::Week, Period::Month];
+        if let Some((user, day, today)) = party {
+            let known = |id: &str| -> Option<Period> {
+                self.checked
+                    .iter()
+                    .find(|(i, _, _)| i == id)
+                    .map(|(_, _, l)| l.period)
+            };
+            let (theirs, org) = (known(user), known(""));
+            reads.extend([Read::User(user), Read::Org, Read::UsableGrants(user, today)]);
+            if theirs.is_none() {
+                reads.push(Read::LimitsEntry(Some(user)));
+            }
+            if org.is_none() {
+                reads.push(Read::LimitsEntry(None));
+            }
+            let periods = |p: Option<Period>| p.map_or(ANY.to_vec(), |p| vec![p]);
+            for p in periods(theirs) {
+                if let Some((s, e)) = p.bounds(day) {
+                    reads.push(Read::UserDays(user, s, e));
+                }
+            }
+            for p in periods(org) {
+                if let Some((s, e)) = p.bounds(day) {
+                    reads.push(Read::OrgDays(s, e));
+                }
+            }
+        }
+        self.st.prefetch(&reads)
     }
 
     /// A user's row, or an error for an unknown user.

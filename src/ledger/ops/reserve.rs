@@ -18,6 +18,7 @@ use crate::ledger::input;
 use crate::ledger::price::Cost;
 use crate::ledger::rules::limits;
 use crate::ledger::state::Hold;
+use crate::ledger::store::Read;
 
 use super::{Tx, micros_text};
 
@@ -71,6 +72,15 @@ pub(crate) fn run(
             "a charge has no TTL (it is settled at once)",
         ));
     }
+    let today = tx.day(now);
+    tx.announce(
+        vec![
+            Read::Overdue(now),
+            Read::Hold(&req.key),
+            Read::Grant(&req.key),
+        ],
+        Some((&req.user, today, today)),
+    )?;
     tx.sweep(now)?;
     if let Some(existing) = tx.st.hold(&req.key)? {
         return replay(tx, &existing, req, kind).map(Decision::Granted);
@@ -82,7 +92,6 @@ pub(crate) fn run(
         )));
     }
     let row = tx.user_row(&req.user)?;
-    let today = tx.day(now);
     let user = tx.user_view(row, today, today)?;
     let org = tx.org_view(today)?;
     if let Some(denial) = limits::check(&user, &org, &req.key, amount.0, kind == HoldKind::Hold) {

@@ -18,6 +18,7 @@ use crate::ledger::event::{Ended, Event, HoldKind, Settled};
 use crate::ledger::input;
 use crate::ledger::price::Cost;
 use crate::ledger::state::{Hold, HoldState};
+use crate::ledger::store::Read;
 
 use super::{Tx, micros_text};
 
@@ -37,6 +38,7 @@ fn find(tx: &mut Tx<'_>, key: &str, verb: &str) -> Result<Hold> {
 /// The user's available credits in the current period.
 fn available_now(tx: &mut Tx<'_>, user: &str, now: DateTime<Utc>) -> Result<Option<Micros>> {
     let today = tx.day(now);
+    tx.announce(Vec::new(), Some((user, today, today)))?;
     let row = tx.user_row(user)?;
     Ok(tx.user_view(row, today, today)?.available().map(Micros))
 }
@@ -89,6 +91,7 @@ pub(crate) fn settle(
     cost: Option<&Cost>,
 ) -> Result<HoldDoc> {
     input::check_key(key)?;
+    tx.announce(vec![Read::Overdue(now), Read::Hold(key)], None)?;
     tx.sweep(now)?;
     let h = find(tx, key, "settle")?;
     if let Some(Cost::Priced { model, .. }) = cost {
@@ -131,6 +134,7 @@ pub(crate) fn settle(
     }
     let late = h.state == HoldState::Expired;
     let today = tx.day(now);
+    tx.announce(Vec::new(), Some((&h.user, h.day, today)))?;
     let row = tx.user_row(&h.user)?;
     let user = tx.user_view(row, h.day, today)?;
     let org = tx.org_view(h.day)?;
@@ -187,6 +191,7 @@ pub(crate) fn release(
     reason: Option<&str>,
 ) -> Result<HoldDoc> {
     input::check_key(key)?;
+    tx.announce(vec![Read::Overdue(now), Read::Hold(key)], None)?;
     tx.sweep(now)?;
     let h = find(tx, key, "release")?;
     match h.state {

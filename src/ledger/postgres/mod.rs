@@ -17,31 +17,48 @@
 //! may have: a repeat with the same key then returns the first result).
 //! A store whose connection was lost connects again on its next call.
 //!
-//! The driver's `Client` runs its own single-threaded tokio runtime: call
-//! the store from an ordinary thread (the HTTP service gives it one), never
-//! from inside an async task.
+//! Durability (rule 7) is PostgreSQL's own, with the fsync taken out of
+//! the head lock: a write transaction commits with `synchronous_commit`
+//! off, which ends it (and frees the lock) at once, and in the same round
+//! trip one more tiny transaction writes a transactional logical message
+//! (`pg_logical_emit_message`, nothing else) and commits synchronously: it
+//! returns only once the write-ahead log is on disk up to it, and so up to
+//! the write before it. Only then does the write (or a denial, which may
+//! have read another writer's commit) return. Writers so share fsyncs as
+//! PostgreSQL's group commit shares them, instead of taking turns at the
+//! disk while the next one waits for the lock. A read may see a commit
+//! whose flush is still under way (as on a standby); a crash loses such a
+//! commit only if its writer was not yet answered. Where the role may not
+//! call that function, writes commit synchronously inside the lock.
 //!
-//! `tls` turns `sslmode` and `sslrootcert` into a rustls configuration,
-//! `tx` is the [`StoreTx`] over one transaction.
+//! The driver's client runs on a private single-threaded tokio runtime
+//! (`conn`): call the store from an ordinary thread (the HTTP service gives
+//! it one), never from inside an async task.
+//!
+//! `conn` is the connection and its pipeline, `tls` turns `sslmode` and
+//! `sslrootcert` into a rustls configuration, `tx` is the [`StoreTx`] over
+//! one transaction.
 
+mod conn;
 pub mod schema;
 mod tls;
 mod tx;
 
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use postgres::error::SqlState;
-use postgres::{Client, IsolationLevel, Statement};
+use tokio_postgres::SimpleQueryMessage;
+use tokio_postgres::error::SqlState;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::error::{LedgerError, Result};
 use super::journal::GENESIS;
+use super::settings::Settings;
 use super::sqlite::schema::SCHEMA_VERSION;
 use super::sqlite::{Durability, OpenOptions};
 use super::store::{Store, StoreTx};
+use conn::{Conn, Job, params};
 use schema::{NAMESPACE, REVOKE, SCHEMA};
 use tls::SslMode;
 use tx::PostgresTx;
@@ -88,8 +105,9 @@ pub fn redact(url: &str) -> String {
 
 /// What a URL says, ready to connect.
 struct Target {
-    config: postgres::Config,
-    tls: MakeRustlsConnect,
+    config: tokio_postgres::Config,
+    /// `None`: a Unix socket, never encrypted.
+    tls: Option<MakeRustlsConnect>,
     /// The URL without its password.
     shown: String,
 }
@@ -130,7 +148,7 @@ impl Target {
         } else {
             format!("{base}?{}", kept.join("&"))
         };
-        let mut config = postgres::Config::from_str(&rebuilt).map_err(|e| {
+        let mut config = tokio_postgres::Config::from_str(&rebuilt).map_err(|e| {
             bad_url(
                 &shown,
                 format!(
@@ -143,8 +161,6 @@ impl Target {
             Some(m) => SslMode::parse(&m).map_err(|m| bad_url(&shown, m))?,
             None => SslMode::Prefer,
         };
-        config.ssl_mode(mode.driver());
-        let tls = tls::client_config(mode, rootcert.as_deref()).map_err(|m| bad_url(&shown, m))?;
         if config.get_user().is_none() {
             let user = std::env::var("PGUSER")
                 .or_else(|_| std::env::var("USER"))
@@ -160,6 +176,15 @@ impl Target {
             let host = std::env::var("PGHOST").unwrap_or_else(|_| "localhost".into());
             config.host(&host);
         }
+        // As libpq: a Unix socket never leaves the machine and is never
+        // encrypted, whatever sslmode says.
+        let unix = config
+            .get_hosts()
+            .iter()
+            .all(|h| !matches!(h, tokio_postgres::config::Host::Tcp(_)));
+        let mode = if unix { SslMode::Disable } else { mode };
+        config.ssl_mode(mode.driver());
+        let tls = tls::client_config(mode, rootcert.as_deref()).map_err(|m| bad_url(&shown, m))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
@@ -192,14 +217,13 @@ impl Target {
         config.options(&options);
         Ok(Target {
             config,
-            tls: MakeRustlsConnect::new(tls),
+            tls: (!unix).then(|| MakeRustlsConnect::new(tls)),
             shown,
         })
     }
 
-    fn connect(&self) -> Result<Client> {
-        self.config
-            .connect(self.tls.clone())
+    fn connect(&self) -> Result<Conn> {
+        Conn::connect(&self.config, self.tls.clone())
             .map_err(|e| locate(&self.shown, connect_error(&self.shown, e)))
     }
 }
@@ -208,8 +232,8 @@ impl Target {
 /// driver's messages do not carry the connection string).
 fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     if let Some(db) = e
-        .downcast_ref::<postgres::Error>()
-        .and_then(postgres::Error::as_db_error)
+        .downcast_ref::<tokio_postgres::Error>()
+        .and_then(tokio_postgres::Error::as_db_error)
     {
         let mut m = format!("PostgreSQL: {}", db.message());
         if let Some(d) = db.detail() {
@@ -247,7 +271,7 @@ fn tls_cause<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls:
     None
 }
 
-fn connect_error(shown: &str, e: postgres::Error) -> LedgerError {
+fn connect_error(shown: &str, e: tokio_postgres::Error) -> LedgerError {
     if let Some(rustls::Error::InvalidCertificate(why)) = tls_cause(&e) {
         return LedgerError::Backend {
             message: format!(
@@ -286,8 +310,8 @@ fn connect_error(shown: &str, e: postgres::Error) -> LedgerError {
 /// anything else (a lost connection, a server shutting down, with a message
 /// that says whether to repeat) [`LedgerError::Backend`] with the driver's
 /// error as its source.
-impl From<postgres::Error> for LedgerError {
-    fn from(e: postgres::Error) -> LedgerError {
+impl From<tokio_postgres::Error> for LedgerError {
+    fn from(e: tokio_postgres::Error) -> LedgerError {
         if let Some(code) = e.code() {
             if *code == SqlState::LOCK_NOT_AVAILABLE
                 || *code == SqlState::T_R_SERIALIZATION_FAILURE
@@ -317,7 +341,7 @@ impl From<postgres::Error> for LedgerError {
     }
 }
 
-fn is_io(e: &postgres::Error) -> bool {
+fn is_io(e: &tokio_postgres::Error) -> bool {
     let mut cause = std::error::Error::source(e);
     while let Some(c) = cause {
         if c.is::<std::io::Error>() {
@@ -328,7 +352,7 @@ fn is_io(e: &postgres::Error) -> bool {
     e.to_string().starts_with("error communicating")
 }
 
-fn lost(e: postgres::Error) -> LedgerError {
+fn lost(e: tokio_postgres::Error) -> LedgerError {
     LedgerError::Backend {
         message: format!(
             "the connection to PostgreSQL was lost ({}); a command that was writing wrote nothing, or, if the loss came during its commit, may have committed: repeat it with the same key (a repeat returns the first result)",
@@ -341,10 +365,15 @@ fn lost(e: postgres::Error) -> LedgerError {
 /// A ledger in a PostgreSQL database.
 pub struct PostgresStore {
     target: Target,
-    client: Client,
-    /// Prepared statements of this connection, by SQL.
-    stmts: HashMap<String, Statement>,
+    conn: Conn,
     timeout_ms: u64,
+    /// Whether a write commits asynchronously and then waits for the log
+    /// flush outside the head lock (see the module doc); otherwise it
+    /// commits as the session's `synchronous_commit` says, inside the lock.
+    flush_apart: bool,
+    /// The settings read when the store opened, for the first transaction
+    /// (they never change, so `Ledger::on` reads them without a round trip).
+    settings: Option<Settings>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -362,19 +391,19 @@ enum Found {
     Ledger(i32),
 }
 
-/// One row of a simple (unprepared, one round trip) query, as text.
-fn simple_row(client: &mut Client, sql: &str) -> Result<Vec<Option<String>>> {
-    for m in client.simple_query(sql)? {
-        if let postgres::SimpleQueryMessage::Row(r) = m {
+/// One row of a simple query, as text.
+fn simple_row(conn: &mut Conn, sql: &str) -> Result<Vec<Option<String>>> {
+    for m in conn.simple(sql)? {
+        if let SimpleQueryMessage::Row(r) = m {
             return Ok((0..r.len()).map(|i| r.get(i).map(String::from)).collect());
         }
     }
     Ok(Vec::new())
 }
 
-fn look(client: &mut Client) -> Result<Found> {
+fn look(conn: &mut Conn) -> Result<Found> {
     let row = simple_row(
-        client,
+        conn,
         &format!(
             "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = '{NAMESPACE}'),
                     to_regclass('{NAMESPACE}.schema_version') IS NOT NULL"
@@ -388,10 +417,14 @@ fn look(client: &mut Client) -> Result<Found> {
         return Ok(Found::NotALedger);
     }
     let v = simple_row(
-        client,
+        conn,
         &format!("SELECT version FROM {NAMESPACE}.schema_version WHERE id = 1"),
     )?;
-    match v.first().cloned().flatten() {
+    version_of(v.first().cloned().flatten())
+}
+
+fn version_of(text: Option<String>) -> Result<Found> {
+    match text {
         None => Ok(Found::NotALedger),
         Some(t) => t
             .parse()
@@ -400,16 +433,78 @@ fn look(client: &mut Client) -> Result<Found> {
     }
 }
 
+/// The schema version and the settings in one round trip, when the
+/// database holds a ledger; `None` when it may not (then [`look`] says
+/// what it holds).
+fn open_fast(conn: &mut Conn) -> Result<Option<Opened>> {
+    let job = Job::new(
+        format!(
+            "SELECT v.version, s.credit_value, s.currency, s.timezone, s.hold_ttl,
+                    has_function_privilege('pg_catalog.pg_logical_emit_message(boolean, text, text)', 'EXECUTE')
+             FROM {NAMESPACE}.schema_version v LEFT JOIN {NAMESPACE}.settings s ON s.id = 1
+             WHERE v.id = 1"
+        ),
+        params![],
+    );
+    let rows = match conn.run(&[job]).pop().expect("one job, one result") {
+        Ok(rows) => rows,
+        Err(e)
+            if e.code() == Some(&SqlState::INVALID_SCHEMA_NAME)
+                || e.code() == Some(&SqlState::UNDEFINED_TABLE)
+                || e.code() == Some(&SqlState::UNDEFINED_COLUMN) =>
+        {
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let Some(r) = rows.first() else {
+        return Ok(None);
+    };
+    Ok(Some(Opened {
+        version: r.try_get(0)?,
+        // A settings row that does not read is reported by the first read.
+        settings: tx::settings_at(r, 1).ok(),
+        may_flush: r.try_get(5)?,
+    }))
+}
+
+/// What [`open_fast`] learns.
+struct Opened {
+    version: i32,
+    settings: Option<Settings>,
+    /// Whether the role may write the flush message ([`FLUSH`]).
+    may_flush: bool,
+}
+
+/// The driver's SQLSTATE under a ledger error, if there is one.
+fn code_of(e: &LedgerError) -> Option<&SqlState> {
+    match e {
+        LedgerError::Backend { source, .. } => source
+            .downcast_ref::<tokio_postgres::Error>()
+            .and_then(tokio_postgres::Error::code),
+        _ => None,
+    }
+}
+
+/// The statement that makes a write durable (see the module doc): it
+/// writes to the log and takes a transaction id, so its synchronous commit
+/// flushes the log up to itself.
+const FLUSH: &str = "SELECT pg_logical_emit_message(true, 'genbudget', 'flush')";
+
 impl PostgresStore {
     /// Opens the ledger in the database `url` names, refusing a database
     /// without one, or with a newer schema.
     pub(crate) fn open(url: &str, opts: &OpenOptions) -> Result<PostgresStore> {
         let target = Target::parse(url, opts)?;
         let ms = u64::try_from(opts.busy_timeout.as_millis()).unwrap_or(u64::MAX);
-        let mut client = target.connect()?;
+        let mut conn = target.connect()?;
         let shown = target.shown.clone();
         let fail = |e: LedgerError| locate(&shown, e.with_timeout(ms));
-        match look(&mut client).map_err(fail)? {
+        let (found, settings, may_flush) = match open_fast(&mut conn).map_err(fail)? {
+            Some(o) => (Found::Ledger(o.version), o.settings, o.may_flush),
+            None => (look(&mut conn).map_err(fail)?, None, false),
+        };
+        match found {
             Found::Nothing => Err(bad_url(
                 &shown,
                 "no ledger here (the database has no schema `genbudget`); create one with `genbudget ledger init` (or choose another --db)",
@@ -432,9 +527,10 @@ impl PostgresStore {
             )),
             Found::Ledger(_) => Ok(PostgresStore {
                 target,
-                client,
-                stmts: HashMap::new(),
+                conn,
                 timeout_ms: ms,
+                flush_apart: may_flush && opts.durability == Durability::Full,
+                settings,
             }),
         }
     }
@@ -449,41 +545,48 @@ impl PostgresStore {
     ) -> Result<bool> {
         let target = Target::parse(url, opts)?;
         let shown = target.shown.clone();
-        let mut client = target.connect()?;
-        let mut stmts = HashMap::new();
+        let mut conn = target.connect()?;
         let mut run = || -> Result<bool> {
-            if !matches!(look(&mut client)?, Found::Nothing) {
+            if !matches!(look(&mut conn)?, Found::Nothing) {
                 return Ok(false);
             }
-            let mut t = client.transaction()?;
-            match t.batch_execute(&format!("CREATE SCHEMA {NAMESPACE}")) {
-                Ok(()) => {}
+            conn.simple("BEGIN")?;
+            let made = conn
+                .simple(&format!("CREATE SCHEMA {NAMESPACE}"))
+                .and_then(|_| conn.simple(SCHEMA))
+                .and_then(|_| conn.simple(REVOKE));
+            if let Err(e) = made {
+                let _ = conn.simple("ROLLBACK");
                 // Another init got there first.
-                Err(e) if e.code() == Some(&SqlState::DUPLICATE_SCHEMA) => return Ok(false),
-                Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => return Ok(false),
-                Err(e) => return Err(e.into()),
+                if e.code() == Some(&SqlState::DUPLICATE_SCHEMA)
+                    || e.code() == Some(&SqlState::UNIQUE_VIOLATION)
+                {
+                    return Ok(false);
+                }
+                return Err(e.into());
             }
-            t.batch_execute(SCHEMA)?;
-            t.batch_execute(REVOKE)?;
-            t.execute(
+            let mut t = PostgresTx::begun(&mut conn);
+            t.exec(
                 "INSERT INTO schema_version (id, version) VALUES (1, $1)",
-                &[&SCHEMA_VERSION],
-            )?;
-            t.execute(
+                params![SCHEMA_VERSION],
+            );
+            t.exec(
                 "INSERT INTO head (id, seq, hash) VALUES (1, 0, $1)",
-                &[&GENESIS.as_slice()],
-            )?;
-            let mut ptx = PostgresTx::new(t, &mut stmts, None);
-            fill(&mut ptx)?;
-            match ptx.into_inner().commit() {
+                params![GENESIS.as_slice()],
+            );
+            if let Err(e) = fill(&mut t) {
+                let _ = t.rollback(&[]);
+                return Err(e);
+            }
+            match t.commit(&[]) {
                 Ok(()) => Ok(true),
-                Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Ok(false),
-                Err(e) => Err(e.into()),
+                Err(e) if code_of(&e) == Some(&SqlState::UNIQUE_VIOLATION) => Ok(false),
+                Err(e) => Err(e),
             }
         };
-        let created = run().map_err(|e| locate(&shown, e))?;
-        let _ = client.close();
-        Ok(created)
+        let created = run().map_err(|e| locate(&shown, e));
+        conn.close();
+        created
     }
 
     fn fail(&self, e: LedgerError) -> LedgerError {
@@ -493,11 +596,16 @@ impl PostgresStore {
     /// Connects again if the connection was lost (a server restart): the
     /// next command works once the server is back.
     fn ready(&mut self) -> Result<()> {
-        if self.client.is_closed() {
-            self.client = self.target.connect()?;
-            self.stmts.clear();
+        if self.conn.is_closed() {
+            self.conn = self.target.connect()?;
         }
         Ok(())
+    }
+
+    /// What runs after a write's `COMMIT` (or a denial's `ROLLBACK`), in
+    /// the same round trip, before it returns.
+    fn after(&self) -> &'static [&'static str] {
+        if self.flush_apart { &[FLUSH] } else { &[] }
     }
 }
 
@@ -516,22 +624,22 @@ impl Store for PostgresStore {
     fn write(&mut self, f: &mut dyn FnMut(&mut dyn StoreTx) -> Result<bool>) -> Result<()> {
         let mut run = |s: &mut PostgresStore| -> Result<()> {
             s.ready()?;
-            let mut t = s.client.transaction()?;
+            let after = s.after();
             // Rule 1: the journal head row, locked first, orders writers.
-            let lock = cached(
-                &mut s.stmts,
-                &mut t,
-                "SELECT seq, hash FROM head WHERE id = 1 FOR UPDATE",
-            )?;
-            let row = t.query_one(&lock, &[])?;
-            let head = tx::head_from(&row)?;
-            let mut ptx = PostgresTx::new(t, &mut s.stmts, Some(head));
-            if f(&mut ptx)? {
-                ptx.into_inner().commit()?;
+            let begin: &[&str] = if s.flush_apart {
+                &["BEGIN", "SET LOCAL synchronous_commit = off"]
             } else {
-                ptx.into_inner().rollback()?;
+                &["BEGIN"]
+            };
+            let mut t = PostgresTx::new(&mut s.conn, begin, true);
+            match f(&mut t) {
+                Ok(true) => t.commit(after),
+                Ok(false) => t.rollback(after),
+                Err(e) => {
+                    let _ = t.rollback(&[]);
+                    Err(e)
+                }
             }
-            Ok(())
         };
         run(self).map_err(|e| self.fail(e))
     }
@@ -539,16 +647,22 @@ impl Store for PostgresStore {
     fn read(&mut self, f: &mut dyn FnMut(&mut dyn StoreTx) -> Result<()>) -> Result<()> {
         let mut run = |s: &mut PostgresStore| -> Result<()> {
             s.ready()?;
-            let t = s
-                .client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()?;
-            let mut ptx = PostgresTx::new(t, &mut s.stmts, None);
-            f(&mut ptx)?;
-            ptx.into_inner().commit()?;
-            Ok(())
+            let known = s.settings.take();
+            let mut t = PostgresTx::new(
+                &mut s.conn,
+                &["START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"],
+                false,
+            );
+            if let Some(settings) = known {
+                t.know_settings(settings);
+            }
+            match f(&mut t) {
+                Ok(()) => t.commit(&[]),
+                Err(e) => {
+                    let _ = t.rollback(&[]);
+                    Err(e)
+                }
+            }
         };
         run(self).map_err(|e| self.fail(e))
     }
@@ -556,15 +670,12 @@ impl Store for PostgresStore {
     fn any_overdue(&mut self, now: DateTime<Utc>) -> Result<bool> {
         let run = |s: &mut PostgresStore| -> Result<bool> {
             s.ready()?;
-            let sql = "SELECT 1 FROM holds WHERE state = 'open' AND expires_at <= $1 LIMIT 1";
-            if !s.stmts.contains_key(sql) {
-                let st = s.client.prepare(sql)?;
-                s.stmts.insert(sql.to_string(), st);
-            }
-            let st = s.stmts[sql].clone();
-            Ok(s.client
-                .query_opt(&st, &[&now.timestamp_micros()])?
-                .is_some())
+            let job = Job::new(
+                "SELECT 1 FROM holds WHERE state = 'open' AND expires_at <= $1 LIMIT 1",
+                params![now.timestamp_micros()],
+            );
+            let rows = s.conn.run(&[job]).pop().expect("one job, one result")?;
+            Ok(!rows.is_empty())
         };
         run(self).map_err(|e| self.fail(e))
     }
@@ -572,9 +683,12 @@ impl Store for PostgresStore {
     fn schema_version(&mut self) -> Result<i32> {
         let run = |s: &mut PostgresStore| -> Result<i32> {
             s.ready()?;
-            Ok(s.client
-                .query_one("SELECT version FROM schema_version WHERE id = 1", &[])?
-                .try_get(0)?)
+            let job = Job::new("SELECT version FROM schema_version WHERE id = 1", params![]);
+            let rows = s.conn.run(&[job]).pop().expect("one job, one result")?;
+            let r = rows
+                .first()
+                .ok_or_else(|| LedgerError::Corrupt("the schema_version row is missing".into()))?;
+            Ok(r.try_get(0)?)
         };
         run(self).map_err(|e| self.fail(e))
     }
@@ -584,25 +698,9 @@ impl Store for PostgresStore {
     }
 
     fn close(self: Box<Self>) -> Result<()> {
-        let PostgresStore { client, target, .. } = *self;
-        client
-            .close()
-            .map_err(|e| locate(&target.shown, LedgerError::from(e)))
+        self.conn.close();
+        Ok(())
     }
-}
-
-/// A prepared statement of this connection, prepared on first use.
-fn cached(
-    stmts: &mut HashMap<String, Statement>,
-    t: &mut postgres::Transaction<'_>,
-    sql: &str,
-) -> Result<Statement> {
-    if let Some(s) = stmts.get(sql) {
-        return Ok(s.clone());
-    }
-    let s = t.prepare(sql)?;
-    stmts.insert(sql.to_string(), s.clone());
-    Ok(s)
 }
 
 #[cfg(test)]

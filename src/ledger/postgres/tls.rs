@@ -55,11 +55,11 @@ impl SslMode {
     }
 
     /// The driver's mode: whether TLS is tried, and whether it must be.
-    pub fn driver(self) -> postgres::config::SslMode {
+    pub fn driver(self) -> tokio_postgres::config::SslMode {
         match self {
-            SslMode::Disable => postgres::config::SslMode::Disable,
-            SslMode::Prefer => postgres::config::SslMode::Prefer,
-            _ => postgres::config::SslMode::Require,
+            SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+            SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            _ => tokio_postgres::config::SslMode::Require,
         }
     }
 }

@@ -3,6 +3,21 @@
 //! need ([`StoreTx`]). The SQL mirrors the SQLite backend's statement for
 //! statement; `user` is quoted (a reserved word in PostgreSQL).
 //!
+//! Round trips are what a PostgreSQL write costs, and every writer waits
+//! for the one holding the head lock, so a transaction spends as few as it
+//! can:
+//!
+//! - Writes wait in a queue ([`PostgresTx::exec`]) and leave with the next
+//!   read, the end of a savepoint, or the `COMMIT`, in one pipeline;
+//!   `BEGIN` and the head lock leave with the first read.
+//! - [`StoreTx::prefetch`] sends the reads an operation announces in one
+//!   pipeline; their answers, and every other read's, are kept until the
+//!   transaction next writes (a write may change them), so a read asked
+//!   twice is asked once.
+//!
+//! A reserve is so two round trips (`BEGIN`, lock and reads; writes and
+//! `COMMIT`), a settle four.
+//!
 //! Rows are read strictly: a period, hold kind or state outside its set, or
 //! a date that does not parse is [`LedgerError::Corrupt`] naming the table
 //! and row.
@@ -10,9 +25,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use postgres::fallible_iterator::FallibleIterator;
-use postgres::types::ToSql;
-use postgres::{Row, Statement, Transaction};
+use tokio_postgres::Row;
 
 use crate::ledger::amount::Micros;
 use crate::ledger::error::{LedgerError, Result};
@@ -24,66 +37,399 @@ use crate::ledger::settings::Settings;
 use crate::ledger::state::{
     Allocation, Counters, Delta, Grant, Hold, HoldState, Limits, PartyRow, Role, Token,
 };
-use crate::ledger::store::{DayRows, SpendColumn, SpendGroup, SpendQuery, StoreTx};
+use crate::ledger::store::{DayRows, Read, SpendColumn, SpendGroup, SpendQuery, StoreTx};
 use crate::money::{Currency, plain};
 
+use super::conn::{Conn, Job, Param, params};
 use super::schema::TRIGGERS;
 
-type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+/// A read whose answer is kept until the transaction next writes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    Settings,
+    Overdue(i64),
+    Hold(String),
+    Grant(String),
+    User(String),
+    Org,
+    UserDays(String, NaiveDate, NaiveDate),
+    OrgDays(NaiveDate, NaiveDate),
+    Usable(String, NaiveDate),
+    Entry(i64),
+    /// The entry that set a user's limits (`None`: the org's); its answer
+    /// is kept as that entry's [`Key::Entry`].
+    LimitsEntry(Option<String>),
+}
+
+/// A kept answer.
+#[derive(Clone, Debug)]
+enum Answer {
+    Settings(Settings),
+    Holds(Vec<Hold>),
+    Hold(Option<Hold>),
+    Grant(Option<Grant>),
+    User(Option<PartyRow>),
+    Org(PartyRow),
+    Counters(Counters),
+    Grants(Vec<Grant>),
+    Entry(Option<Entry>),
+}
+
+impl Key {
+    fn of(r: &Read<'_>) -> Key {
+        match *r {
+            Read::Overdue(now) => Key::Overdue(now.timestamp_micros()),
+            Read::Hold(k) => Key::Hold(k.into()),
+            Read::Grant(k) => Key::Grant(k.into()),
+            Read::User(u) => Key::User(u.into()),
+            Read::LimitsEntry(u) => Key::LimitsEntry(u.map(String::from)),
+            Read::Org => Key::Org,
+            Read::UserDays(u, s, e) => Key::UserDays(u.into(), s, e),
+            Read::OrgDays(s, e) => Key::OrgDays(s, e),
+            Read::UsableGrants(u, d) => Key::Usable(u.into(), d),
+        }
+    }
+
+    /// The statement that answers this read.
+    fn job(&self) -> Job {
+        match self {
+            Key::Settings => Job::new(
+                "SELECT credit_value, currency, timezone, hold_ttl FROM settings WHERE id = 1",
+                params![],
+            ),
+            Key::Overdue(now) => Job::new(
+                format!(
+                    "SELECT {HOLD_COLUMNS} FROM holds WHERE state = 'open' AND expires_at <= $1"
+                ),
+                params![*now],
+            ),
+            Key::Hold(k) => Job::new(
+                format!("SELECT {HOLD_COLUMNS} FROM holds WHERE key = $1"),
+                params![k],
+            ),
+            Key::Grant(k) => Job::new(
+                format!("SELECT {GRANT_COLUMNS} FROM grants WHERE key = $1"),
+                params![k],
+            ),
+            Key::User(u) => Job::new(
+                format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
+                params![u],
+            ),
+            Key::Org => Job::new(
+                "SELECT cap, period, max_holds, open_holds, spent, held, overruns, limits_seq FROM org WHERE id = 1",
+                params![],
+            ),
+            Key::UserDays(u, s, e) => Job::new(
+                r#"SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
+                    coalesce(sum(allow_spent),0)::bigint, coalesce(sum(allow_held),0)::bigint,
+                    coalesce(sum(overruns),0)::bigint
+                 FROM user_days WHERE "user" = $1 AND day >= $2 AND day < $3"#,
+                params![u, day_text(*s), day_text(*e)],
+            ),
+            Key::OrgDays(s, e) => Job::new(
+                "SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
+                    coalesce(sum(overruns),0)::bigint
+                 FROM org_days WHERE day >= $1 AND day < $2",
+                params![day_text(*s), day_text(*e)],
+            ),
+            Key::Usable(u, today) => Job::new(
+                format!(
+                    r#"SELECT {GRANT_COLUMNS} FROM grants
+                     WHERE "user" = $1 AND (expires IS NULL OR expires >= $2) AND spent + held < credits"#
+                ),
+                params![u, day_text(*today)],
+            ),
+            Key::Entry(seq) => Job::new(
+                format!("SELECT {ENTRY_COLUMNS} FROM journal WHERE seq = $1"),
+                params![*seq],
+            ),
+            Key::LimitsEntry(Some(u)) => Job::new(
+                format!(
+                    "SELECT {ENTRY_COLUMNS} FROM journal WHERE seq = (SELECT limits_seq FROM users WHERE id = $1)"
+                ),
+                params![u],
+            ),
+            Key::LimitsEntry(None) => Job::new(
+                format!(
+                    "SELECT {ENTRY_COLUMNS} FROM journal WHERE seq = (SELECT limits_seq FROM org WHERE id = 1)"
+                ),
+                params![],
+            ),
+        }
+    }
+
+    /// The answer in `rows`, and the key it is kept under.
+    fn answer(&self, rows: &[Row]) -> Result<(Key, Answer)> {
+        let first = rows.first();
+        let a = match self {
+            Key::Settings => Answer::Settings(settings_from(first)?),
+            Key::Overdue(_) => {
+                let mut holds = rows.iter().map(hold_from).collect::<Result<Vec<_>>>()?;
+                // Keys sort by bytes, as SQLite sorts them.
+                holds.sort_by(|a, b| (a.expires_at, &a.key).cmp(&(b.expires_at, &b.key)));
+                Answer::Holds(holds)
+            }
+            Key::Hold(_) => Answer::Hold(first.map(hold_from).transpose()?),
+            Key::Grant(_) => Answer::Grant(first.map(grant_from).transpose()?),
+            Key::User(_) => Answer::User(first.map(user_from).transpose()?),
+            Key::Org => Answer::Org(org_from(first)?),
+            Key::UserDays(..) => Answer::Counters(counters_from(one_row(first)?, 0, true)?),
+            Key::OrgDays(..) => Answer::Counters(counters_from(one_row(first)?, 0, false)?),
+            Key::Usable(..) => {
+                let mut grants = rows.iter().map(grant_from).collect::<Result<Vec<_>>>()?;
+                grants.sort_by_key(|g| (g.expires.is_none(), g.expires, g.seq));
+                Answer::Grants(grants)
+            }
+            Key::Entry(_) => Answer::Entry(first.map(entry_from).transpose()?),
+            Key::LimitsEntry(_) => {
+                let e = first.map(entry_from).transpose()?;
+                return Ok(match e {
+                    Some(e) => (Key::Entry(e.seq), Answer::Entry(Some(e))),
+                    // No such entry: the read of the seq itself says so.
+                    None => (self.clone(), Answer::Entry(None)),
+                });
+            }
+        };
+        Ok((self.clone(), a))
+    }
+}
+
+fn one_row(r: Option<&Row>) -> Result<&Row> {
+    r.ok_or_else(|| LedgerError::Corrupt("an aggregate returned no row".into()))
+}
+
+/// What a queued statement's answer is for.
+#[derive(Debug)]
+enum Want {
+    /// A write: only its success matters.
+    Nothing,
+    /// The head lock: its row is the journal head.
+    Head,
+    /// The read the caller waits for.
+    Rows,
+    /// A prefetched read, to keep.
+    Keep(Key),
+}
 
 /// A transaction in progress (write or read).
 pub(super) struct PostgresTx<'a> {
-    t: Transaction<'a>,
-    stmts: &'a mut HashMap<String, Statement>,
+    conn: &'a mut Conn,
+    /// Statements not yet sent, in order.
+    queue: Vec<(Job, Want)>,
+    /// Whether the server has seen this transaction's `BEGIN`.
+    sent: bool,
+    /// Whether a write was queued.
+    wrote: bool,
     /// The journal head as locked or last written in this transaction.
     head: Option<Head>,
+    /// Where the queue's pending `SAVEPOINT` is, if it was not sent yet.
+    savepoint_queued: Option<usize>,
+    /// The head when the last savepoint was made.
+    savepoint_head: Option<Head>,
+    /// Answers kept since the last write.
+    kept: HashMap<Key, Answer>,
 }
 
+/// The lock that orders writers (rule 1).
+pub(super) const HEAD_LOCK: &str = "SELECT seq, hash FROM head WHERE id = 1 FOR UPDATE";
+
 impl<'a> PostgresTx<'a> {
-    pub fn new(
-        t: Transaction<'a>,
-        stmts: &'a mut HashMap<String, Statement>,
-        head: Option<Head>,
-    ) -> PostgresTx<'a> {
-        PostgresTx { t, stmts, head }
+    /// A transaction whose first statements are `begin` (sent with the
+    /// first read); `head_lock` adds the head lock after them.
+    pub fn new(conn: &'a mut Conn, begin: &[&str], head_lock: bool) -> PostgresTx<'a> {
+        let mut queue: Vec<(Job, Want)> = begin
+            .iter()
+            .map(|s| (Job::new(*s, params![]), Want::Nothing))
+            .collect();
+        if head_lock {
+            queue.push((Job::new(HEAD_LOCK, params![]), Want::Head));
+        }
+        PostgresTx {
+            conn,
+            queue,
+            sent: false,
+            wrote: false,
+            head: None,
+            savepoint_queued: None,
+            savepoint_head: None,
+            kept: HashMap::new(),
+        }
     }
 
-    pub fn into_inner(self) -> Transaction<'a> {
-        self.t
+    /// A transaction the server has already begun.
+    pub fn begun(conn: &'a mut Conn) -> PostgresTx<'a> {
+        let mut t = PostgresTx::new(conn, &[], false);
+        t.sent = true;
+        t
     }
 
-    fn st(&mut self, sql: &str) -> Result<Statement> {
-        super::cached(self.stmts, &mut self.t, sql)
+    /// Keeps `settings` as the answer to [`StoreTx::settings`] (read when
+    /// the store opened; they never change).
+    pub fn know_settings(&mut self, settings: Settings) {
+        self.kept.insert(Key::Settings, Answer::Settings(settings));
     }
 
-    fn rows(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
-        let s = self.st(sql)?;
-        Ok(self.t.query(&s, params)?)
+    /// Sends the queue; returns the rows of the read marked [`Want::Rows`].
+    fn flush(&mut self) -> Result<Vec<Row>> {
+        if self.queue.is_empty() {
+            return Ok(Vec::new());
+        }
+        let queue = std::mem::take(&mut self.queue);
+        let jobs: Vec<Job> = queue.iter().map(|(j, _)| j.clone()).collect();
+        self.sent = true;
+        self.savepoint_queued = None;
+        let results = self.conn.run(&jobs);
+        let mut first_error = None;
+        let mut out = Vec::new();
+        for ((_, want), r) in queue.into_iter().zip(results) {
+            let rows = match r {
+                Ok(rows) => rows,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                    continue;
+                }
+            };
+            match want {
+                Want::Nothing => {}
+                Want::Head => {
+                    let r = rows.first().ok_or_else(|| {
+                        LedgerError::Corrupt("the journal head row is missing".into())
+                    })?;
+                    self.head = Some(head_from(r)?);
+                }
+                Want::Rows => out = rows,
+                // An answer that does not decode is not kept: the read
+                // itself asks again and reports it.
+                Want::Keep(k) => {
+                    if let Ok((k, a)) = k.answer(&rows) {
+                        self.kept.insert(k, a);
+                    }
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e.into()),
+            None => Ok(out),
+        }
     }
 
-    fn opt(&mut self, sql: &str, params: Params<'_>) -> Result<Option<Row>> {
-        let s = self.st(sql)?;
-        Ok(self.t.query_opt(&s, params)?)
+    /// Queues a write (sent with the next read, savepoint end or commit).
+    pub fn exec(&mut self, sql: impl Into<String>, params: Vec<Param>) {
+        self.kept.clear();
+        self.wrote = true;
+        self.queue.push((Job::new(sql, params), Want::Nothing));
     }
 
-    fn one(&mut self, sql: &str, params: Params<'_>) -> Result<Row> {
-        let s = self.st(sql)?;
-        Ok(self.t.query_one(&s, params)?)
+    /// Runs a read now (with everything queued before it).
+    fn rows(&mut self, sql: impl Into<String>, params: Vec<Param>) -> Result<Vec<Row>> {
+        self.queue.push((Job::new(sql, params), Want::Rows));
+        self.flush()
     }
 
-    fn exec(&mut self, sql: &str, params: Params<'_>) -> Result<u64> {
-        let s = self.st(sql)?;
-        Ok(self.t.execute(&s, params)?)
+    /// A read's answer: kept, or asked now.
+    fn fetch(&mut self, key: Key) -> Result<Answer> {
+        if let Some(a) = self.kept.get(&key) {
+            return Ok(a.clone());
+        }
+        let job = key.job();
+        let rows = self.rows(job.sql, job.params)?;
+        let (k, a) = key.answer(&rows)?;
+        self.kept.insert(k, a.clone());
+        Ok(a)
+    }
+
+    /// Commits: the queue, `COMMIT` and `after` in one round trip.
+    pub fn commit(mut self, after: &[&str]) -> Result<()> {
+        if !self.sent && !self.wrote {
+            // Nothing reached the server and nothing was written.
+            return Ok(());
+        }
+        self.queue
+            .push((Job::new("COMMIT", params![]), Want::Nothing));
+        for s in after {
+            self.queue.push((Job::new(*s, params![]), Want::Nothing));
+        }
+        self.flush().map(drop)
+    }
+
+    /// Rolls back, then runs `after` (nothing to do if the server never
+    /// saw the transaction).
+    pub fn rollback(mut self, after: &[&str]) -> Result<()> {
+        self.queue.clear();
+        if !self.sent || self.conn.is_closed() {
+            return Ok(());
+        }
+        self.queue
+            .push((Job::new("ROLLBACK", params![]), Want::Nothing));
+        for s in after {
+            self.queue.push((Job::new(*s, params![]), Want::Nothing));
+        }
+        self.flush().map(drop)
     }
 
     fn all<T>(
         &mut self,
         sql: &str,
-        params: Params<'_>,
+        params: Vec<Param>,
         f: fn(&Row) -> Result<T>,
     ) -> Result<Vec<T>> {
         self.rows(sql, params)?.iter().map(f).collect()
     }
+}
+
+/// Takes the answer of the expected shape (each [`Key`] has one).
+macro_rules! answer {
+    ($a:expr, $v:ident) => {
+        match $a {
+            Answer::$v(x) => Ok(x),
+            other => Err(LedgerError::Corrupt(format!(
+                "internal: a {} read answered {other:?}",
+                stringify!($v)
+            ))),
+        }
+    };
+}
+
+fn settings_from(r: Option<&Row>) -> Result<Settings> {
+    let r = r.ok_or_else(|| LedgerError::Corrupt("the settings row is missing".into()))?;
+    settings_at(r, 0)
+}
+
+/// The settings in `r`'s columns from `at` (credit value, currency,
+/// timezone, hold TTL).
+pub(super) fn settings_at(r: &Row, at: usize) -> Result<Settings> {
+    let (value, currency, tz, ttl): (Option<String>, Option<String>, Option<String>, Option<i64>) = (
+        r.try_get(at)?,
+        r.try_get(at + 1)?,
+        r.try_get(at + 2)?,
+        r.try_get(at + 3)?,
+    );
+    let (Some(value), Some(currency), Some(tz), Some(ttl)) = (value, currency, tz, ttl) else {
+        return Err(LedgerError::Corrupt("the settings row is missing".into()));
+    };
+    let bad = |what: &str, v: &str| corrupt("settings", "1", format!("{what} `{v}`"));
+    Ok(Settings {
+        credit_value: value.parse().map_err(|_| bad("credit_value", &value))?,
+        currency: Currency::parse(&currency).map_err(|_| bad("currency", &currency))?,
+        timezone: parse_timezone(&tz).map_err(|_| bad("timezone", &tz))?,
+        hold_ttl: ttl,
+    })
+}
+
+fn org_from(r: Option<&Row>) -> Result<PartyRow> {
+    let r = r.ok_or_else(|| LedgerError::Corrupt("the org's cache row is missing".into()))?;
+    let p: String = r.try_get(1)?;
+    Ok(PartyRow {
+        id: String::new(),
+        limits: Limits {
+            cap: r.try_get::<_, Option<i64>>(0)?.map(Micros),
+            period: period("org", "1", &p)?,
+            max_holds: r.try_get(2)?,
+        },
+        open_holds: r.try_get(3)?,
+        totals: counters_from(r, 4, false)?,
+        limits_seq: r.try_get(7)?,
+    })
 }
 
 /// The head row (`seq`, `hash`).
@@ -269,13 +615,13 @@ impl Books for PostgresTx<'_> {
     fn init(&mut self, s: &Settings) -> Result<()> {
         self.exec(
             "INSERT INTO settings (id, credit_value, currency, timezone, hold_ttl) VALUES (1, $1, $2, $3, $4)",
-            &[&plain(s.credit_value), &s.currency.code(), &s.timezone.name(), &s.hold_ttl],
-        )?;
+            params![plain(s.credit_value), s.currency.code(), s.timezone.name(), s.hold_ttl],
+        );
         self.exec(
             "INSERT INTO org (id, cap, period, max_holds, open_holds, spent, held, overruns, limits_seq)
              VALUES (1, NULL, 'none', NULL, 0, 0, 0, 0, 1)",
-            &[],
-        )?;
+            params![],
+        );
         Ok(())
     }
 
@@ -283,23 +629,27 @@ impl Books for PostgresTx<'_> {
         self.exec(
             "INSERT INTO users (id, cap, period, max_holds, open_holds, spent, held, allow_spent, allow_held, overruns, limits_seq)
              VALUES ($1, $2, $3, $4, 0, 0, 0, 0, 0, 0, $5)",
-            &[&id, &l.cap.map(|m| m.0), &l.period.as_str(), &l.max_holds, &seq],
-        )?;
+            params![id, l.cap.map(|m| m.0), l.period.as_str(), l.max_holds, seq],
+        );
         Ok(())
     }
 
     fn set_limits(&mut self, user: Option<&str>, l: &Limits, seq: i64) -> Result<()> {
         let cap = l.cap.map(|m| m.0);
+        // Rare (a limits change): asked now, to see that the row is there.
         let n = match user {
-            Some(id) => self.exec(
-                "UPDATE users SET cap = $2, period = $3, max_holds = $4, limits_seq = $5 WHERE id = $1",
-                &[&id, &cap, &l.period.as_str(), &l.max_holds, &seq],
+            Some(id) => self.rows(
+                "UPDATE users SET cap = $2, period = $3, max_holds = $4, limits_seq = $5 WHERE id = $1 RETURNING 1",
+                params![id, cap, l.period.as_str(), l.max_holds, seq],
             )?,
-            None => self.exec(
-                "UPDATE org SET cap = $1, period = $2, max_holds = $3, limits_seq = $4 WHERE id = 1",
-                &[&cap, &l.period.as_str(), &l.max_holds, &seq],
+            None => self.rows(
+                "UPDATE org SET cap = $1, period = $2, max_holds = $3, limits_seq = $4 WHERE id = 1 RETURNING 1",
+                params![cap, l.period.as_str(), l.max_holds, seq],
             )?,
-        };
+        }
+        .len();
+        self.kept.clear();
+        self.wrote = true;
         if n != 1 {
             return Err(LedgerError::Corrupt(format!(
                 "no cache row for {}",
@@ -312,24 +662,23 @@ impl Books for PostgresTx<'_> {
     fn add_grant(&mut self, g: &Grant) -> Result<()> {
         self.exec(
             r#"INSERT INTO grants (key, "user", credits, expires, spent, held, seq) VALUES ($1, $2, $3, $4, $5, $6, $7)"#,
-            &[&g.key, &g.user, &g.credits, &g.expires.map(day_text), &g.spent, &g.held, &g.seq],
-        )?;
+            params![&g.key, &g.user, g.credits, g.expires.map(day_text), g.spent, g.held, g.seq],
+        );
         Ok(())
     }
 
     fn use_grant(&mut self, key: &str, spent: i64, held: i64) -> Result<()> {
         self.exec(
             "UPDATE grants SET spent = spent + $2, held = held + $3 WHERE key = $1",
-            &[&key, &spent, &held],
-        )?;
+            params![key, spent, held],
+        );
         Ok(())
     }
 
     fn count(&mut self, user: &str, d: NaiveDate, delta: &Delta) -> Result<()> {
         let c = &delta.c;
-        let day = day_text(d);
-        // One statement (one round trip) for the four rows: the user's
-        // totals and day, the org's totals and day.
+        // One statement for the four rows: the user's totals and day, the
+        // org's totals and day.
         self.exec(
             r#"WITH u AS (
                  UPDATE users SET open_holds = open_holds + $8, spent = spent + $3, held = held + $4,
@@ -349,90 +698,82 @@ impl Books for PostgresTx<'_> {
              INSERT INTO org_days AS d (day, spent, held, overruns) VALUES ($2, $3, $4, $7)
              ON CONFLICT (day) DO UPDATE SET spent = d.spent + excluded.spent,
                  held = d.held + excluded.held, overruns = d.overruns + excluded.overruns"#,
-            &[
-                &user,
-                &day,
-                &c.spent,
-                &c.held,
-                &c.allow_spent,
-                &c.allow_held,
-                &c.overruns,
-                &delta.open_holds,
+            params![
+                user,
+                day_text(d),
+                c.spent,
+                c.held,
+                c.allow_spent,
+                c.allow_held,
+                c.overruns,
+                delta.open_holds,
             ],
-        )?;
+        );
         Ok(())
     }
 
     fn hold(&mut self, key: &str) -> Result<Option<Hold>> {
-        self.opt(
-            &format!("SELECT {HOLD_COLUMNS} FROM holds WHERE key = $1"),
-            &[&key],
-        )?
-        .as_ref()
-        .map(hold_from)
-        .transpose()
+        answer!(self.fetch(Key::Hold(key.into()))?, Hold)
     }
 
     fn open_hold(&mut self, h: &Hold) -> Result<()> {
         self.exec(
-            &format!(
+            format!(
                 "INSERT INTO holds ({HOLD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
             ),
-            &[
+            params![
                 &h.key,
-                &h.kind.as_str(),
+                h.kind.as_str(),
                 &h.user,
                 &h.model,
-                &day_text(h.day),
-                &h.credits,
-                &h.alloc.allow,
-                &h.alloc.grants_text(),
+                day_text(h.day),
+                h.credits,
+                h.alloc.allow,
+                h.alloc.grants_text(),
                 &h.created_at,
-                &h.expires_at,
-                &h.state.as_str(),
-                &h.settled,
-                &h.overrun,
-                &h.seq,
-                &h.end_seq,
+                h.expires_at,
+                h.state.as_str(),
+                h.settled,
+                h.overrun,
+                h.seq,
+                h.end_seq,
             ],
-        )?;
+        );
         Ok(())
     }
 
     fn token(&mut self, name: &str) -> Result<Option<Token>> {
-        self.opt(
-            &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE name = $1"),
-            &[&name],
+        self.rows(
+            format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE name = $1"),
+            params![name],
         )?
-        .as_ref()
+        .first()
         .map(token_from)
         .transpose()
     }
 
     fn add_token(&mut self, t: &Token) -> Result<()> {
         self.exec(
-            &format!(
-                "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-            ),
-            &[
+            format!("INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
+            params![
                 &t.name,
-                &t.role.as_str(),
+                t.role.as_str(),
                 &t.user,
                 &t.sha256,
                 &t.created_at,
-                &t.seq,
+                t.seq,
                 &t.revoked_at,
-                &t.revoked_seq,
+                t.revoked_seq,
             ],
-        )?;
+        );
         Ok(())
     }
 
     fn revoke_token(&mut self, name: &str, seq: i64, at: &str) -> Result<()> {
         self.exec(
             "UPDATE tokens SET revoked_at = $2, revoked_seq = $3 WHERE name = $1",
-            &[&name, &at, &seq],
-        )?;
+            params![name, at, seq],
+        );
         Ok(())
     }
 
@@ -446,43 +787,49 @@ impl Books for PostgresTx<'_> {
     ) -> Result<()> {
         self.exec(
             "UPDATE holds SET state = $2, settled = $3, overrun = $4, end_seq = $5 WHERE key = $1",
-            &[&key, &state.as_str(), &settled, &overrun, &end_seq],
-        )?;
+            params![key, state.as_str(), settled, overrun, end_seq],
+        );
         Ok(())
     }
 }
 
 impl StoreTx for PostgresTx<'_> {
     fn head(&mut self) -> Result<Head> {
+        if self.head.is_none() && self.queue.iter().any(|(_, w)| matches!(w, Want::Head)) {
+            self.flush()?;
+        }
         if let Some(h) = &self.head {
             return Ok(h.clone());
         }
-        let r = self.one("SELECT seq, hash FROM head WHERE id = 1", &[])?;
-        head_from(&r)
+        let rows = self.rows("SELECT seq, hash FROM head WHERE id = 1", params![])?;
+        head_from(
+            rows.first()
+                .ok_or_else(|| LedgerError::Corrupt("the journal head row is missing".into()))?,
+        )
     }
 
     fn insert_entry(&mut self, e: &Entry) -> Result<()> {
-        // The entry and the head row in one statement (one round trip).
+        // The entry and the head row in one statement.
         self.exec(
-            &format!(
+            format!(
                 "WITH e AS (INSERT INTO journal ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12))
                  UPDATE head SET seq = $1, hash = $12 WHERE id = 1"
             ),
-            &[
-                &e.seq,
+            params![
+                e.seq,
                 &e.at,
                 &e.kind,
                 &e.user,
                 &e.key,
                 &e.model,
                 &e.day,
-                &e.credits.map(|m| m.0),
-                &e.over.map(|m| m.0),
+                e.credits.map(|m| m.0),
+                e.over.map(|m| m.0),
                 &e.data,
                 &e.prev_hash,
                 &e.hash,
             ],
-        )?;
+        );
         self.head = Some(Head {
             seq: e.seq,
             hash: e.hash.clone(),
@@ -491,136 +838,82 @@ impl StoreTx for PostgresTx<'_> {
     }
 
     fn entry(&mut self, seq: i64) -> Result<Option<Entry>> {
-        self.opt(
-            &format!("SELECT {ENTRY_COLUMNS} FROM journal WHERE seq = $1"),
-            &[&seq],
-        )?
-        .as_ref()
-        .map(entry_from)
-        .transpose()
+        answer!(self.fetch(Key::Entry(seq))?, Entry)
     }
 
     fn entries(&mut self, after: i64, f: &mut dyn FnMut(Entry) -> Result<()>) -> Result<()> {
-        // Streamed: the rows arrive as they are read, never all at once.
-        let sql = format!("SELECT {ENTRY_COLUMNS} FROM journal WHERE seq > $1 ORDER BY seq");
-        let s = self.st(&sql)?;
-        let mut rows = self.t.query_raw(&s, [after])?;
-        while let Some(row) = rows.next()? {
-            f(entry_from(&row)?)?;
+        // In pages, so a large journal is never held at once.
+        const PAGE: i64 = 10_000;
+        let mut after = after;
+        loop {
+            let rows = self.rows(
+                format!("SELECT {ENTRY_COLUMNS} FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2"),
+                params![after, PAGE],
+            )?;
+            let n = rows.len();
+            for r in &rows {
+                let e = entry_from(r)?;
+                after = e.seq;
+                f(e)?;
+            }
+            if (n as i64) < PAGE {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     fn settings(&mut self) -> Result<Settings> {
-        let r = self.opt(
-            "SELECT credit_value, currency, timezone, hold_ttl FROM settings WHERE id = 1",
-            &[],
-        )?;
-        let r = r.ok_or_else(|| LedgerError::Corrupt("the settings row is missing".into()))?;
-        let (value, currency, tz, ttl): (String, String, String, i64) =
-            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
-        let bad = |what: &str, v: &str| corrupt("settings", "1", format!("{what} `{v}`"));
-        Ok(Settings {
-            credit_value: value.parse().map_err(|_| bad("credit_value", &value))?,
-            currency: Currency::parse(&currency).map_err(|_| bad("currency", &currency))?,
-            timezone: parse_timezone(&tz).map_err(|_| bad("timezone", &tz))?,
-            hold_ttl: ttl,
-        })
+        answer!(self.fetch(Key::Settings)?, Settings)
     }
 
     fn user(&mut self, id: &str) -> Result<Option<PartyRow>> {
-        self.opt(
-            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
-            &[&id],
-        )?
-        .as_ref()
-        .map(user_from)
-        .transpose()
+        answer!(self.fetch(Key::User(id.into()))?, User)
     }
 
     fn users(&mut self) -> Result<Vec<PartyRow>> {
         // `COLLATE "C"`: ids sort by bytes, as SQLite sorts them.
         self.all(
             &format!(r#"SELECT {USER_COLUMNS} FROM users ORDER BY id COLLATE "C""#),
-            &[],
+            params![],
             user_from,
         )
     }
 
     fn org(&mut self) -> Result<PartyRow> {
-        let r = self
-            .opt(
-                "SELECT cap, period, max_holds, open_holds, spent, held, overruns, limits_seq FROM org WHERE id = 1",
-                &[],
-            )?
-            .ok_or_else(|| LedgerError::Corrupt("the org's cache row is missing".into()))?;
-        let p: String = r.try_get(1)?;
-        Ok(PartyRow {
-            id: String::new(),
-            limits: Limits {
-                cap: r.try_get::<_, Option<i64>>(0)?.map(Micros),
-                period: period("org", "1", &p)?,
-                max_holds: r.try_get(2)?,
-            },
-            open_holds: r.try_get(3)?,
-            totals: counters_from(&r, 4, false)?,
-            limits_seq: r.try_get(7)?,
-        })
+        answer!(self.fetch(Key::Org)?, Org)
     }
 
     fn user_days(&mut self, user: &str, start: NaiveDate, end: NaiveDate) -> Result<Counters> {
-        let r = self.one(
-            r#"SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
-                    coalesce(sum(allow_spent),0)::bigint, coalesce(sum(allow_held),0)::bigint,
-                    coalesce(sum(overruns),0)::bigint
-             FROM user_days WHERE "user" = $1 AND day >= $2 AND day < $3"#,
-            &[&user, &day_text(start), &day_text(end)],
-        )?;
-        counters_from(&r, 0, true)
+        answer!(
+            self.fetch(Key::UserDays(user.into(), start, end))?,
+            Counters
+        )
     }
 
     fn org_days(&mut self, start: NaiveDate, end: NaiveDate) -> Result<Counters> {
-        let r = self.one(
-            "SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
-                    coalesce(sum(overruns),0)::bigint
-             FROM org_days WHERE day >= $1 AND day < $2",
-            &[&day_text(start), &day_text(end)],
-        )?;
-        counters_from(&r, 0, false)
+        answer!(self.fetch(Key::OrgDays(start, end))?, Counters)
     }
 
     fn grant(&mut self, key: &str) -> Result<Option<Grant>> {
-        self.opt(
-            &format!("SELECT {GRANT_COLUMNS} FROM grants WHERE key = $1"),
-            &[&key],
-        )?
-        .as_ref()
-        .map(grant_from)
-        .transpose()
+        answer!(self.fetch(Key::Grant(key.into()))?, Grant)
     }
 
     fn usable_grants(&mut self, user: &str, today: NaiveDate) -> Result<Vec<Grant>> {
-        let mut grants = self.all(
-            &format!(
-                r#"SELECT {GRANT_COLUMNS} FROM grants
-                 WHERE "user" = $1 AND (expires IS NULL OR expires >= $2) AND spent + held < credits"#
-            ),
-            &[&user, &day_text(today)],
-            grant_from,
-        )?;
-        grants.sort_by_key(|g| (g.expires.is_none(), g.expires, g.seq));
-        Ok(grants)
+        answer!(self.fetch(Key::Usable(user.into(), today))?, Grants)
     }
 
     fn overdue(&mut self, now: DateTime<Utc>) -> Result<Vec<Hold>> {
-        let mut holds = self.all(
-            &format!("SELECT {HOLD_COLUMNS} FROM holds WHERE state = 'open' AND expires_at <= $1"),
-            &[&now.timestamp_micros()],
-            hold_from,
-        )?;
-        // Keys sort by bytes, as SQLite sorts them.
-        holds.sort_by(|a, b| (a.expires_at, &a.key).cmp(&(b.expires_at, &b.key)));
-        Ok(holds)
+        answer!(self.fetch(Key::Overdue(now.timestamp_micros()))?, Holds)
+    }
+
+    fn prefetch(&mut self, reads: &[Read<'_>]) -> Result<()> {
+        for r in reads {
+            let k = Key::of(r);
+            if !self.kept.contains_key(&k) {
+                self.queue.push((k.job(), Want::Keep(k)));
+            }
+        }
+        self.flush().map(drop)
     }
 
     fn holds(&mut self, user: Option<&str>, all: bool) -> Result<Vec<Hold>> {
@@ -632,8 +925,8 @@ impl StoreTx for PostgresTx<'_> {
         };
         let sql = format!("SELECT {HOLD_COLUMNS} FROM holds WHERE {filter} ORDER BY seq");
         match user {
-            Some(u) => self.all(&sql, &[&u], hold_from),
-            None => self.all(&sql, &[], hold_from),
+            Some(u) => self.all(&sql, params![u], hold_from),
+            None => self.all(&sql, params![], hold_from),
         }
     }
 
@@ -650,8 +943,10 @@ impl StoreTx for PostgresTx<'_> {
                AND ($3::text IS NULL OR "user" = $3)
              GROUP BY {col}"#
         );
-        let (from, to) = (q.from.map(day_text), q.to.map(day_text));
-        let rows = self.rows(&sql, &[&from, &to, &q.user])?;
+        let rows = self.rows(
+            sql,
+            params![q.from.map(day_text), q.to.map(day_text), &q.user],
+        )?;
         rows.iter()
             .map(|r| {
                 Ok(SpendGroup {
@@ -668,7 +963,8 @@ impl StoreTx for PostgresTx<'_> {
     fn check_storage(&mut self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
         let version: Option<i32> = self
-            .opt("SELECT version FROM schema_version WHERE id = 1", &[])?
+            .rows("SELECT version FROM schema_version WHERE id = 1", params![])?
+            .first()
             .map(|r| r.try_get(0))
             .transpose()?;
         if version != Some(crate::ledger::SCHEMA_VERSION) {
@@ -680,7 +976,7 @@ impl StoreTx for PostgresTx<'_> {
         let rows = self.rows(
             "SELECT tgname::text, tgenabled::text FROM pg_trigger
              WHERE tgrelid = 'journal'::regclass AND NOT tgisinternal",
-            &[],
+            params![],
         )?;
         let found: HashMap<String, String> = rows
             .iter()
@@ -697,14 +993,17 @@ impl StoreTx for PostgresTx<'_> {
                 Some(_) => {}
             }
         }
-        let head = self.one("SELECT seq, hash FROM head WHERE id = 1", &[])?;
-        let head = head_from(&head)?;
+        let head = self.rows("SELECT seq, hash FROM head WHERE id = 1", params![])?;
+        let head = head_from(
+            head.first()
+                .ok_or_else(|| LedgerError::Corrupt("the journal head row is missing".into()))?,
+        )?;
         let last = self
-            .opt(
+            .rows(
                 "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
-                &[],
+                params![],
             )?
-            .as_ref()
+            .first()
             .map(head_from)
             .transpose()?
             .unwrap_or_else(Head::genesis);
@@ -721,7 +1020,7 @@ impl StoreTx for PostgresTx<'_> {
         let mut out = DayRows::default();
         let rows = self.rows(
             r#"SELECT "user", day, spent, held, allow_spent, allow_held, overruns FROM user_days"#,
-            &[],
+            params![],
         )?;
         for r in &rows {
             let user: String = r.try_get(0)?;
@@ -729,7 +1028,7 @@ impl StoreTx for PostgresTx<'_> {
             let d = day("user_days", &format!("{user}, {d}"), &d)?;
             out.users.insert((user, d), counters_from(r, 2, true)?);
         }
-        let rows = self.rows("SELECT day, spent, held, overruns FROM org_days", &[])?;
+        let rows = self.rows("SELECT day, spent, held, overruns FROM org_days", params![])?;
         for r in &rows {
             let d: String = r.try_get(0)?;
             let d = day("org_days", &d, &d)?;
@@ -739,26 +1038,42 @@ impl StoreTx for PostgresTx<'_> {
     }
 
     fn savepoint(&mut self) -> Result<()> {
-        self.t.batch_execute("SAVEPOINT op")?;
+        self.savepoint_head = self.head.clone();
+        self.savepoint_queued = Some(self.queue.len());
+        self.queue
+            .push((Job::new("SAVEPOINT op", params![]), Want::Nothing));
         Ok(())
     }
 
     fn release(&mut self) -> Result<()> {
-        self.t.batch_execute("RELEASE op")?;
-        Ok(())
+        // Sent now, so a write that fails is this part's failure.
+        self.queue
+            .push((Job::new("RELEASE op", params![]), Want::Nothing));
+        self.flush().map(drop)
     }
 
     fn rollback_to(&mut self) -> Result<()> {
-        self.t.batch_execute("ROLLBACK TO op; RELEASE op")?;
-        // The head may have moved inside the undone part.
-        self.head = None;
+        self.kept.clear();
+        self.head = self.savepoint_head.take();
+        // What this part queued never reached the server: drop it.
+        match self.savepoint_queued.take() {
+            Some(at) => self.queue.truncate(at),
+            None => {
+                self.queue.clear();
+                self.queue
+                    .push((Job::new("ROLLBACK TO op", params![]), Want::Nothing));
+                self.queue
+                    .push((Job::new("RELEASE op", params![]), Want::Nothing));
+                self.flush()?;
+            }
+        }
         Ok(())
     }
 
     fn tokens(&mut self) -> Result<Vec<Token>> {
         self.all(
             &format!(r#"SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY name COLLATE "C""#),
-            &[],
+            params![],
             token_from,
         )
     }
@@ -766,7 +1081,7 @@ impl StoreTx for PostgresTx<'_> {
     fn grants(&mut self) -> Result<Vec<Grant>> {
         self.all(
             &format!(r#"SELECT {GRANT_COLUMNS} FROM grants ORDER BY key COLLATE "C""#),
-            &[],
+            params![],
             grant_from,
         )
     }

@@ -205,7 +205,7 @@ fn only_the_backends_name_their_drivers_and_only_the_cli_reads_the_clock() {
             assert!(f.starts_with("src/ledger/postgres/"), "{f} names {name}");
         }
     }
-    assert!(!files_naming(&src.join("ledger/postgres"), "use postgres::").is_empty());
+    assert!(!files_naming(&src.join("ledger/postgres"), "use tokio_postgres::").is_empty());
     for f in files_naming(&src, "Utc::now") {
         assert!(f.starts_with("src/cli/"), "{f} reads the clock");
     }
