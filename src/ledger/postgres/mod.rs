@@ -40,6 +40,7 @@
 //! one transaction.
 
 mod conn;
+mod pgpass;
 pub mod schema;
 mod tls;
 mod tx;
@@ -110,6 +111,8 @@ struct Target {
     tls: Option<MakeRustlsConnect>,
     /// The URL without its password.
     shown: String,
+    /// Why the password file was not used, if it was not.
+    note: Option<String>,
 }
 
 fn bad_url(shown: &str, message: impl std::fmt::Display) -> LedgerError {
@@ -168,13 +171,35 @@ impl Target {
             config.user(&user);
         }
         if config.get_password().is_none() {
-            if let Some(p) = std::env::var_os("PGPASSWORD") {
+            // As libpq, an empty PGPASSWORD is no password.
+            if let Some(p) = std::env::var_os("PGPASSWORD").filter(|p| !p.is_empty()) {
                 config.password(p.to_string_lossy().as_bytes());
             }
         }
         if config.get_hosts().is_empty() {
             let host = std::env::var("PGHOST").unwrap_or_else(|_| "localhost".into());
             config.host(&host);
+        }
+        let mut note = None;
+        if config.get_password().is_none() {
+            let hosts: Vec<String> = config
+                .get_hosts()
+                .iter()
+                .map(|h| match h {
+                    tokio_postgres::config::Host::Tcp(name) => name.clone(),
+                    tokio_postgres::config::Host::Unix(dir) => dir.display().to_string(),
+                })
+                .collect();
+            let port = config.get_ports().first().copied().unwrap_or(5432);
+            let user = config.get_user().unwrap_or_default().to_string();
+            let db = config.get_dbname().unwrap_or(&user).to_string();
+            match pgpass::lookup(&hosts, port, &db, &user) {
+                pgpass::Lookup::Password(p) => {
+                    config.password(p);
+                }
+                pgpass::Lookup::Ignored(why) => note = Some(why),
+                pgpass::Lookup::Nothing => {}
+            }
         }
         // As libpq: a Unix socket never leaves the machine and is never
         // encrypted, whatever sslmode says.
@@ -219,12 +244,17 @@ impl Target {
             config,
             tls: (!unix).then(|| MakeRustlsConnect::new(tls)),
             shown,
+            note,
         })
     }
 
     fn connect(&self) -> Result<Conn> {
-        Conn::connect(&self.config, self.tls.clone())
-            .map_err(|e| locate(&self.shown, connect_error(&self.shown, e)))
+        Conn::connect(&self.config, self.tls.clone()).map_err(|e| {
+            locate(
+                &self.shown,
+                connect_error(&self.shown, self.note.as_deref(), e),
+            )
+        })
     }
 }
 
@@ -271,7 +301,7 @@ fn tls_cause<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls:
     None
 }
 
-fn connect_error(shown: &str, e: tokio_postgres::Error) -> LedgerError {
+fn connect_error(shown: &str, note: Option<&str>, e: tokio_postgres::Error) -> LedgerError {
     if let Some(rustls::Error::InvalidCertificate(why)) = tls_cause(&e) {
         return LedgerError::Backend {
             message: format!(
@@ -280,15 +310,28 @@ fn connect_error(shown: &str, e: tokio_postgres::Error) -> LedgerError {
             source: Box::new(e),
         };
     }
+    if e.as_db_error().is_none() && describe(&e).contains("password missing") {
+        return LedgerError::File {
+            path: shown.to_string(),
+            message: format!(
+                "cannot connect: the server asks for a password and none was given (in the URL, PGPASSWORD or ~/.pgpass){}",
+                note.map(|n| format!("; {n}")).unwrap_or_default()
+            ),
+        };
+    }
     if let Some(db) = e.as_db_error() {
         let code = db.code().code();
         // 28xxx: authentication; 3D000: no such database; 42501: no
         // permission to connect.
         if code.starts_with("28") || code == "3D000" || code == "42501" {
-            let hint = if code.starts_with("28") {
-                " (the password comes from the URL or PGPASSWORD)"
-            } else {
-                ""
+            let hint = match (code.starts_with("28"), note) {
+                (true, Some(why)) => format!(
+                    " (the password comes from the URL, PGPASSWORD or the password file; {why})"
+                ),
+                (true, None) => {
+                    " (the password comes from the URL, PGPASSWORD or ~/.pgpass)".to_string()
+                }
+                (false, _) => String::new(),
             };
             return LedgerError::File {
                 path: shown.to_string(),

@@ -216,7 +216,11 @@ fn passwords_come_from_the_url_or_pgpassword_and_are_never_printed() {
     }
     let bare = db.location.replacen(&format!(":{pw}@"), "@", 1);
     // No password anywhere: the server refuses, and says so.
-    let r = run_url(&bare, &[("PGPASSWORD", "")], &["status"]);
+    let r = run_url(
+        &bare,
+        &[("PGPASSWORD", ""), ("PGPASSFILE", "/nonexistent/pgpass")],
+        &["status"],
+    );
     assert_eq!(r.code, 2);
     // PGPASSWORD supplies it.
     let r = run_url(
@@ -247,6 +251,80 @@ fn passwords_come_from_the_url_or_pgpassword_and_are_never_printed() {
     let (_, v) = db.json(&["init"]);
     assert_eq!(v["created"], false);
     assert!(!v["path"].as_str().unwrap().contains(&pw), "{v}");
+}
+
+#[test]
+fn the_password_file_is_read_as_libpq_reads_it() {
+    let Some(db) = ledger() else { return };
+    let pw = password(&db.location);
+    if pw.is_empty() {
+        return;
+    }
+    let bare = db.location.replacen(&format!(":{pw}@"), "@", 1);
+    // postgres://USER@HOST:PORT/DB?…
+    let rest = bare.split("://").nth(1).unwrap();
+    let (user, rest) = rest.split_once('@').unwrap();
+    let (host, rest) = rest.split_once(':').unwrap();
+    let (port, rest) = rest.split_once('/').unwrap();
+    let dbname = rest.split('?').next().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pgpass");
+    let file_s = file.to_str().unwrap();
+    let status = |env: &[(&str, &str)]| {
+        let mut env = env.to_vec();
+        env.push(("PGPASSWORD", ""));
+        run_url(&bare, &env, &["status", "--format", "json"])
+    };
+    let chmod = |mode: u32| {
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(mode)).unwrap()
+    };
+    // A line for another database, then a matching one (with a comment
+    // and a wildcard port): the matching line's password is used.
+    std::fs::write(
+        &file,
+        format!("# ledger\n{host}:{port}:other_db:{user}:wrong\n{host}:*:{dbname}:{user}:{pw}\n"),
+    )
+    .unwrap();
+    chmod(0o600);
+    let r = status(&[("PGPASSFILE", file_s)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The first matching line wins, even with the wrong password.
+    std::fs::write(
+        &file,
+        format!("*:{port}:{dbname}:{user}:not-it-4711\n{host}:*:{dbname}:{user}:{pw}\n"),
+    )
+    .unwrap();
+    let r = status(&[("PGPASSFILE", file_s)]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("password authentication failed"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("not-it-4711"), "{}", r.stderr);
+    // A file others can read is ignored, and the error says why.
+    std::fs::write(&file, format!("*:*:*:*:{pw}\n")).unwrap();
+    chmod(0o644);
+    let r = status(&[("PGPASSFILE", file_s)]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("chmod 600"), "{}", r.stderr);
+    assert!(!r.stderr.contains(&pw), "{}", r.stderr);
+    // `~/.pgpass` when PGPASSFILE is not set.
+    std::fs::write(dir.path().join(".pgpass"), format!("*:*:*:*:{pw}\n")).unwrap();
+    std::fs::set_permissions(
+        dir.path().join(".pgpass"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let r = status(&[("HOME", dir.path().to_str().unwrap()), ("PGPASSFILE", "")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A password in the URL comes first.
+    let r = run_url(
+        &db.location,
+        &[("PGPASSFILE", file_s)],
+        &["status", "--format", "json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
 #[test]
