@@ -764,3 +764,63 @@ fn clients_on_two_separate_hosts_never_pass_the_cap() {
     assert_eq!(db.verified()["entries"], 162);
     drop(hosts);
 }
+
+#[test]
+fn kill_9_during_init_leaves_no_half_made_ledger() {
+    // As on SQLite (crash.rs): `init` is killed at a random moment; the
+    // database then holds a whole ledger or none, and a later init works
+    // (the server rolled back the killed one's transaction).
+    if !backend::available(Backend::Postgres) {
+        return;
+    }
+    // SplitMix64, seeded: the same kill moments on every run.
+    let mut seed: u64 = 0x1badb002;
+    let mut below = |n: u64| {
+        seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % n
+    };
+    // Kill moments spread over how long an init takes here.
+    let probe = Db::empty_on(Backend::Postgres);
+    let t = Instant::now();
+    assert_eq!(probe.run(&["init"]).code, 0);
+    let span = (t.elapsed().as_micros() as u64 * 5 / 4).max(1);
+    let (mut whole, mut none) = (0, 0);
+    for run in 0..12 {
+        let db = Db::empty_on(Backend::Postgres);
+        let mut child = common::cmd(&["--db", &db.location, "ledger", "init"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(below(span)));
+        let _ = child.kill();
+        let _ = child.wait();
+        let r = db.run(&["verify", "--format", "json"]);
+        if r.code == 0 {
+            // A whole ledger: its one entry, verified.
+            whole += 1;
+            let v: Value = serde_json::from_str(&r.stdout).unwrap();
+            assert_eq!(v["entries"], 1, "run {run}: {v}");
+        } else {
+            // Or nothing at all: no schema `genbudget`, not half of one.
+            none += 1;
+            assert_eq!(r.code, 2, "run {run}: {}", r.stdout);
+            assert!(
+                r.stderr.contains("no ledger here"),
+                "run {run}: {}",
+                r.stderr
+            );
+        }
+        let again = db.run(&["init"]);
+        assert_eq!(
+            again.code, 0,
+            "run {run}: init after a killed init: {}",
+            again.stderr
+        );
+        db.verified();
+    }
+    eprintln!("killed init on PostgreSQL: {whole} whole, {none} none of 12");
+}
