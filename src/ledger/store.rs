@@ -83,6 +83,12 @@ pub enum Read<'r> {
     UserDays(&'r str, NaiveDate, NaiveDate),
     OrgDays(NaiveDate, NaiveDate),
     UsableGrants(&'r str, NaiveDate),
+    /// The position of the user who holds `key`: that user's row and the
+    /// org's, their counters in the periods holding the hold's day, and
+    /// the user's grants usable on the given day (today).
+    HoldParty(&'r str, NaiveDate),
+    /// The entry that set the limits of the user who holds `key`.
+    HoldLimits(&'r str),
 }
 
 /// What one transaction can read and append.

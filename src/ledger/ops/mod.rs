@@ -136,8 +136,18 @@ impl<'a> Tx<'a> {
     /// that party, or else each one it could be.
     pub fn announce<'r>(
         &mut self,
+        reads: Vec<Read<'r>>,
+        party: Option<(&'r str, NaiveDate, NaiveDate)>,
+    ) -> Result<()> {
+        self.announce_with(reads, party, true)
+    }
+
+    /// [`Tx::announce`], with the org's reads only if `org`.
+    pub fn announce_with<'r>(
+        &mut self,
         mut reads: Vec<Read<'r>>,
         party: Option<(&'r str, NaiveDate, NaiveDate)>,
+        org: bool,
     ) -> Result<()> {
         const ANY: [Period; 3] = [Period::Day, Period::Week, Period::Month];
         if let Some((user, day, today)) = party {
@@ -147,13 +157,16 @@ impl<'a> Tx<'a> {
                     .find(|(i, _, _)| i == id)
                     .map(|(_, _, l)| l.period)
             };
-            let (theirs, org) = (known(user), known(""));
-            reads.extend([Read::User(user), Read::Org, Read::UsableGrants(user, today)]);
+            let (theirs, org_period) = (known(user), known(""));
+            reads.extend([Read::User(user), Read::UsableGrants(user, today)]);
             if theirs.is_none() {
                 reads.push(Read::LimitsEntry(Some(user)));
             }
-            if org.is_none() {
-                reads.push(Read::LimitsEntry(None));
+            if org {
+                reads.push(Read::Org);
+                if org_period.is_none() {
+                    reads.push(Read::LimitsEntry(None));
+                }
             }
             let periods = |p: Option<Period>| p.map_or(ANY.to_vec(), |p| vec![p]);
             for p in periods(theirs) {
@@ -161,9 +174,11 @@ impl<'a> Tx<'a> {
                     reads.push(Read::UserDays(user, s, e));
                 }
             }
-            for p in periods(org) {
-                if let Some((s, e)) = p.bounds(day) {
-                    reads.push(Read::OrgDays(s, e));
+            if org {
+                for p in periods(org_period) {
+                    if let Some((s, e)) = p.bounds(day) {
+                        reads.push(Read::OrgDays(s, e));
+                    }
                 }
             }
         }

@@ -38,7 +38,7 @@ fn find(tx: &mut Tx<'_>, key: &str, verb: &str) -> Result<Hold> {
 /// The user's available credits in the current period.
 fn available_now(tx: &mut Tx<'_>, user: &str, now: DateTime<Utc>) -> Result<Option<Micros>> {
     let today = tx.day(now);
-    tx.announce(Vec::new(), Some((user, today, today)))?;
+    tx.announce_with(Vec::new(), Some((user, today, today)), false)?;
     let row = tx.user_row(user)?;
     Ok(tx.user_view(row, today, today)?.available().map(Micros))
 }
@@ -91,7 +91,16 @@ pub(crate) fn settle(
     cost: Option<&Cost>,
 ) -> Result<HoldDoc> {
     input::check_key(key)?;
-    tx.announce(vec![Read::Overdue(now), Read::Hold(key)], None)?;
+    let today = tx.day(now);
+    let mut reads = vec![
+        Read::Overdue(now),
+        Read::Hold(key),
+        Read::HoldParty(key, today),
+    ];
+    if tx.checked.is_empty() {
+        reads.extend([Read::HoldLimits(key), Read::LimitsEntry(None)]);
+    }
+    tx.announce(reads, None)?;
     tx.sweep(now)?;
     let h = find(tx, key, "settle")?;
     if let Some(Cost::Priced { model, .. }) = cost {
@@ -133,8 +142,7 @@ pub(crate) fn settle(
         HoldState::Open | HoldState::Expired => {}
     }
     let late = h.state == HoldState::Expired;
-    let today = tx.day(now);
-    tx.announce(Vec::new(), Some((&h.user, h.day, today)))?;
+    // The reads below were announced with the hold (`HoldParty`).
     let row = tx.user_row(&h.user)?;
     let user = tx.user_view(row, h.day, today)?;
     let org = tx.org_view(h.day)?;

@@ -59,6 +59,52 @@ enum Key {
     /// The entry that set a user's limits (`None`: the org's); its answer
     /// is kept as that entry's [`Key::Entry`].
     LimitsEntry(Option<String>),
+    /// Reads by a hold's key, kept under the keys of the plain reads they
+    /// answer ([`Read::HoldParty`], [`Read::HoldLimits`]). The period
+    /// bounds are worked out by the server; if they ever differed from the
+    /// ledger's own, the answers would be kept under keys nobody asks for,
+    /// and the plain reads would ask again.
+    HoldUser(String),
+    HoldOrg(String),
+    HoldUsable(String, NaiveDate),
+    HoldLimits(String),
+}
+
+/// SQL for the period containing the text date `day` of a party whose
+/// period is `period`: a lateral row `b(s, e)`, both `NULL` for `none`.
+fn bounds_sql(period: &str, day: &str) -> String {
+    format!(
+        "CROSS JOIN LATERAL (SELECT to_char(x.s, 'YYYY-MM-DD') AS s,
+             to_char(CASE {period} WHEN 'day' THEN x.s + 1 WHEN 'week' THEN x.s + 7
+                 WHEN 'month' THEN (x.s + interval '1 month')::date END, 'YYYY-MM-DD') AS e
+           FROM (SELECT CASE {period} WHEN 'day' THEN {day}::date
+                 WHEN 'week' THEN date_trunc('week', {day}::date)::date
+                 WHEN 'month' THEN date_trunc('month', {day}::date)::date END AS s) x) b"
+    )
+}
+
+/// `columns` with each name prefixed by `table.`.
+fn of(table: &str, columns: &str) -> String {
+    columns
+        .split(", ")
+        .map(|c| format!("{table}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Period bounds read back from a row (`None` for period `none`, or a
+/// text that is not a date).
+fn bounds_at(r: &Row, at: usize) -> Result<Option<(NaiveDate, NaiveDate)>> {
+    let (s, e): (Option<String>, Option<String>) = (r.try_get(at)?, r.try_get(at + 1)?);
+    Ok(
+        match (
+            s.as_deref().and_then(parse_day),
+            e.as_deref().and_then(parse_day),
+        ) {
+            (Some(s), Some(e)) => Some((s, e)),
+            _ => None,
+        },
+    )
 }
 
 /// A kept answer.
@@ -87,6 +133,9 @@ impl Key {
             Read::UserDays(u, s, e) => Key::UserDays(u.into(), s, e),
             Read::OrgDays(s, e) => Key::OrgDays(s, e),
             Read::UsableGrants(u, d) => Key::Usable(u.into(), d),
+            // Expanded by `prefetch`.
+            Read::HoldParty(k, _) => Key::HoldUser(k.into()),
+            Read::HoldLimits(k) => Key::HoldLimits(k.into()),
         }
     }
 
@@ -155,11 +204,57 @@ impl Key {
                 ),
                 params![],
             ),
+            Key::HoldUser(k) => Job::new(
+                format!(
+                    r#"SELECT {}, b.s, b.e, t.* FROM holds h JOIN users u ON u.id = h."user"
+                     {}
+                     LEFT JOIN LATERAL (SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
+                         coalesce(sum(allow_spent),0)::bigint, coalesce(sum(allow_held),0)::bigint,
+                         coalesce(sum(overruns),0)::bigint
+                       FROM user_days d WHERE d."user" = u.id AND d.day >= b.s AND d.day < b.e) t ON true
+                     WHERE h.key = $1"#,
+                    of("u", USER_COLUMNS),
+                    bounds_sql("u.period", "h.day")
+                ),
+                params![k],
+            ),
+            Key::HoldOrg(k) => Job::new(
+                format!(
+                    "SELECT o.cap, o.period, o.max_holds, o.open_holds, o.spent, o.held, o.overruns, o.limits_seq,
+                         b.s, b.e, t.*
+                     FROM holds h JOIN org o ON o.id = 1
+                     {}
+                     LEFT JOIN LATERAL (SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
+                         coalesce(sum(overruns),0)::bigint
+                       FROM org_days d WHERE d.day >= b.s AND d.day < b.e) t ON true
+                     WHERE h.key = $1",
+                    bounds_sql("o.period", "h.day")
+                ),
+                params![k],
+            ),
+            Key::HoldUsable(k, today) => Job::new(
+                format!(
+                    r#"SELECT {}, h."user" FROM holds h
+                     LEFT JOIN grants g ON g."user" = h."user" AND (g.expires IS NULL OR g.expires >= $2)
+                         AND g.spent + g.held < g.credits
+                     WHERE h.key = $1"#,
+                    of("g", GRANT_COLUMNS)
+                ),
+                params![k, day_text(*today)],
+            ),
+            Key::HoldLimits(k) => Job::new(
+                format!(
+                    r#"SELECT {} FROM holds h JOIN users u ON u.id = h."user" JOIN journal j ON j.seq = u.limits_seq
+                     WHERE h.key = $1"#,
+                    of("j", ENTRY_COLUMNS)
+                ),
+                params![k],
+            ),
         }
     }
 
-    /// The answer in `rows`, and the key it is kept under.
-    fn answer(&self, rows: &[Row]) -> Result<(Key, Answer)> {
+    /// The answers in `rows`, and the keys they are kept under.
+    fn answers(&self, rows: &[Row]) -> Result<Vec<(Key, Answer)>> {
         let first = rows.first();
         let a = match self {
             Key::Settings => Answer::Settings(settings_from(first)?),
@@ -181,16 +276,58 @@ impl Key {
                 Answer::Grants(grants)
             }
             Key::Entry(_) => Answer::Entry(first.map(entry_from).transpose()?),
-            Key::LimitsEntry(_) => {
-                let e = first.map(entry_from).transpose()?;
-                return Ok(match e {
-                    Some(e) => (Key::Entry(e.seq), Answer::Entry(Some(e))),
-                    // No such entry: the read of the seq itself says so.
-                    None => (self.clone(), Answer::Entry(None)),
+            Key::LimitsEntry(_) | Key::HoldLimits(_) => {
+                // No such entry: the read of the seq itself says so.
+                return Ok(match first.map(entry_from).transpose()? {
+                    Some(e) => vec![(Key::Entry(e.seq), Answer::Entry(Some(e)))],
+                    None => Vec::new(),
                 });
             }
+            Key::HoldUser(_) => {
+                let Some(r) = first else {
+                    return Ok(Vec::new());
+                };
+                let row = user_from(r)?;
+                let mut out = Vec::new();
+                if let Some((s, e)) = bounds_at(r, 11)? {
+                    out.push((
+                        Key::UserDays(row.id.clone(), s, e),
+                        Answer::Counters(counters_from(r, 13, true)?),
+                    ));
+                }
+                out.push((Key::User(row.id.clone()), Answer::User(Some(row))));
+                return Ok(out);
+            }
+            Key::HoldOrg(_) => {
+                let Some(r) = first else {
+                    return Ok(Vec::new());
+                };
+                let mut out = vec![(Key::Org, Answer::Org(org_from(Some(r))?))];
+                if let Some((s, e)) = bounds_at(r, 8)? {
+                    out.push((
+                        Key::OrgDays(s, e),
+                        Answer::Counters(counters_from(r, 10, false)?),
+                    ));
+                }
+                return Ok(out);
+            }
+            Key::HoldUsable(_, today) => {
+                let Some(r) = first else {
+                    return Ok(Vec::new());
+                };
+                let owner: String = r.try_get(7)?;
+                let mut grants = Vec::new();
+                for r in rows {
+                    // No usable grant: one row of NULLs.
+                    if r.try_get::<_, Option<String>>(0)?.is_some() {
+                        grants.push(grant_from(r)?);
+                    }
+                }
+                grants.sort_by_key(|g| (g.expires.is_none(), g.expires, g.seq));
+                return Ok(vec![(Key::Usable(owner, *today), Answer::Grants(grants))]);
+            }
         };
-        Ok((self.clone(), a))
+        Ok(vec![(self.clone(), a)])
     }
 }
 
@@ -301,8 +438,8 @@ impl<'a> PostgresTx<'a> {
                 // An answer that does not decode is not kept: the read
                 // itself asks again and reports it.
                 Want::Keep(k) => {
-                    if let Ok((k, a)) = k.answer(&rows) {
-                        self.kept.insert(k, a);
+                    if let Ok(found) = k.answers(&rows) {
+                        self.kept.extend(found);
                     }
                 }
             }
@@ -333,7 +470,12 @@ impl<'a> PostgresTx<'a> {
         }
         let job = key.job();
         let rows = self.rows(job.sql, job.params)?;
-        let (k, a) = key.answer(&rows)?;
+        let mut found = key.answers(&rows)?;
+        let Some((k, a)) = found.pop() else {
+            return Err(LedgerError::Corrupt(format!(
+                "internal: no answer for {key:?}"
+            )));
+        };
         self.kept.insert(k, a.clone());
         Ok(a)
     }
@@ -908,9 +1050,18 @@ impl StoreTx for PostgresTx<'_> {
 
     fn prefetch(&mut self, reads: &[Read<'_>]) -> Result<()> {
         for r in reads {
-            let k = Key::of(r);
-            if !self.kept.contains_key(&k) {
-                self.queue.push((k.job(), Want::Keep(k)));
+            let keys = match *r {
+                Read::HoldParty(k, today) => vec![
+                    Key::HoldUser(k.into()),
+                    Key::HoldOrg(k.into()),
+                    Key::HoldUsable(k.into(), today),
+                ],
+                _ => vec![Key::of(r)],
+            };
+            for k in keys {
+                if !self.kept.contains_key(&k) {
+                    self.queue.push((k.job(), Want::Keep(k)));
+                }
             }
         }
         self.flush().map(drop)
