@@ -11,6 +11,8 @@
 #       the same run (goal ≥ 0.3).
 #
 # Usage: benches/ledger-postgres.sh [RUNS]   (default 200)
+#        GENBUDGET_BENCH_SOCKET=DIR also measures the charge over the
+#        server's Unix socket in DIR (as the URL's user, without password).
 # Needs hyperfine, python3, psql and pgbench (Debian: postgresql-client).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,18 +38,36 @@ CLI=$(url gb_bench_cli)
 "$GB" --db "$CLI" ledger user add alice --cap 100000000 --period month >/dev/null
 
 # 3p. Every run charges a new key (hyperfine's {i}), so every run writes.
+# Over TCP with the URL's password (SCRAM), and, with GENBUDGET_BENCH_SOCKET
+# set to the server's socket directory, over the Unix socket too.
+charge() { # NAME URL PREFIX
+  hyperfine -N --style basic --runs 1 --parameter-scan i 1 "$RUNS" --export-json "$DIR/pg-charge-$1.json" \
+    -n "ledger charge" "$GB --db $2 ledger charge alice --key $3-{i} --credits 2.5" >/dev/null
+}
 hyperfine -N --style basic --warmup 10 --runs "$RUNS" --export-json "$DIR/pg-version.json" \
   -n "genbudget --version" "$GB --version" >/dev/null
-hyperfine -N --style basic --runs 1 --parameter-scan i 1 "$RUNS" --export-json "$DIR/pg-charge.json" \
-  -n "ledger charge" "$GB --db $CLI ledger charge alice --key job-{i} --credits 2.5" >/dev/null
+charge tcp "$CLI" tcp
+ways=tcp
+if [ -n "${GENBUDGET_BENCH_SOCKET:-}" ]; then
+  user=${base#*://}; user=${user%%[:@]*}
+  charge socket "postgres:///gb_bench_cli?host=$GENBUDGET_BENCH_SOCKET&port=${base##*:}&user=$user" sock
+  ways="tcp socket"
+fi
 "$GB" --db "$CLI" ledger verify >/dev/null
-python3 - "$DIR/pg-version.json" "$DIR/pg-charge.json" <<'PY'
+# For scale: what one connection (connect, authenticate, SELECT 1) costs
+# libpq's own client, pgbench, over TCP.
+echo "SELECT 1;" >"$DIR/select1.sql"
+conn=$(pgbench -n -C -f "$DIR/select1.sql" -T 5 "$CLI" 2>/dev/null | sed -n 's/^average connection time = \([0-9.]*\).*/\1/p')
+python3 - "$DIR" "$conn" $ways <<'PY'
 import json, statistics, sys
-v = json.load(open(sys.argv[1]))["results"][0]["mean"]
-c = [r["mean"] for r in json.load(open(sys.argv[2]))["results"]]
-m = statistics.mean(c)
-print(f"3p. charge on PostgreSQL {m*1e3:.2f} ms (median {statistics.median(c)*1e3:.2f}), "
-      f"--version {v*1e3:.2f} ms; ratio {m/v:.2f} (goal <= 4)")
+d = sys.argv[1]
+v = json.load(open(f"{d}/pg-version.json"))["results"][0]["mean"]
+for way in sys.argv[3:]:
+    c = [r["mean"] for r in json.load(open(f"{d}/pg-charge-{way}.json"))["results"]]
+    m = statistics.mean(c)
+    print(f"3p. charge on PostgreSQL over {way}: {m*1e3:.2f} ms (median {statistics.median(c)*1e3:.2f}), "
+          f"--version {v*1e3:.2f} ms; ratio {m/v:.2f} (goal <= 4)")
+print(f"    (pgbench -C: one TCP connection with authentication costs libpq {sys.argv[2]} ms)")
 PY
 
 # 5. Alternating rounds: the ledger library, then pgbench.

@@ -8,8 +8,8 @@
 //! can:
 //!
 //! - Writes wait in a queue ([`PostgresTx::exec`]) and leave with the next
-//!   read, the end of a savepoint, or the `COMMIT`, in one pipeline;
-//!   `BEGIN` and the head lock leave with the first read.
+//!   read or the `COMMIT`, in one pipeline; so do `BEGIN` and the head lock,
+//!   and a group's `SAVEPOINT`, `RELEASE` and `ROLLBACK TO`.
 //! - [`StoreTx::prefetch`] sends the reads an operation announces in one
 //!   pipeline; their answers, and every other read's, are kept until the
 //!   transaction next writes (a write may change them), so a read asked
@@ -1197,10 +1197,12 @@ impl StoreTx for PostgresTx<'_> {
     }
 
     fn release(&mut self) -> Result<()> {
-        // Sent now, so a write that fails is this part's failure.
+        // Queued like a write: a statement that fails later fails the
+        // whole transaction, which is what a storage error does to a group
+        // anyway (`Ledger::group`), so the next part's reads carry it.
         self.queue
             .push((Job::new("RELEASE op", params![]), Want::Nothing));
-        self.flush().map(drop)
+        Ok(())
     }
 
     fn rollback_to(&mut self) -> Result<()> {
@@ -1210,12 +1212,13 @@ impl StoreTx for PostgresTx<'_> {
         match self.savepoint_queued.take() {
             Some(at) => self.queue.truncate(at),
             None => {
+                // Everything queued came after the savepoint (the flush
+                // that sent it emptied the queue).
                 self.queue.clear();
                 self.queue
                     .push((Job::new("ROLLBACK TO op", params![]), Want::Nothing));
                 self.queue
                     .push((Job::new("RELEASE op", params![]), Want::Nothing));
-                self.flush()?;
             }
         }
         Ok(())
