@@ -50,7 +50,8 @@ charge tcp "$CLI" tcp
 ways=tcp
 if [ -n "${GENBUDGET_BENCH_SOCKET:-}" ]; then
   user=${base#*://}; user=${user%%[:@]*}
-  charge socket "postgres:///gb_bench_cli?host=$GENBUDGET_BENCH_SOCKET&port=${base##*:}&user=$user" sock
+  port=${base##*:}; port=${port%%/*}
+  charge socket "postgres:///gb_bench_cli?host=$GENBUDGET_BENCH_SOCKET&port=$port&user=$user" sock
   ways="tcp socket"
 fi
 "$GB" --db "$CLI" ledger verify >/dev/null

@@ -1,0 +1,308 @@
+//! The reads a PostgreSQL transaction keeps: each [`Key`] is one read the
+//! ledger makes (or a read by a hold's key that answers several), with the
+//! statement that answers it and how its rows become [`Answer`]s.
+
+use chrono::NaiveDate;
+use tokio_postgres::Row;
+
+use crate::ledger::error::{LedgerError, Result};
+use crate::ledger::journal::Entry;
+use crate::ledger::period::{day_text, parse_day};
+use crate::ledger::settings::Settings;
+use crate::ledger::state::{Counters, Grant, Hold, PartyRow};
+use crate::ledger::store::Read;
+
+use super::conn::{Job, params};
+use super::rows::*;
+
+/// A read whose answer is kept until the transaction next writes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Key {
+    Settings,
+    Overdue(i64),
+    Hold(String),
+    Grant(String),
+    User(String),
+    Org,
+    UserDays(String, NaiveDate, NaiveDate),
+    OrgDays(NaiveDate, NaiveDate),
+    Usable(String, NaiveDate),
+    Entry(i64),
+    /// The entry that set a user's limits (`None`: the org's); its answer
+    /// is kept as that entry's [`Key::Entry`].
+    LimitsEntry(Option<String>),
+    /// Reads by a hold's key, kept under the keys of the plain reads they
+    /// answer ([`Read::HoldParty`], [`Read::HoldLimits`]). The period
+    /// bounds are worked out by the server; if they ever differed from the
+    /// ledger's own, the answers would be kept under keys nobody asks for,
+    /// and the plain reads would ask again.
+    HoldUser(String),
+    HoldOrg(String),
+    HoldUsable(String, NaiveDate),
+    HoldLimits(String),
+}
+
+/// SQL for the period containing the text date `day` of a party whose
+/// period is `period`: a lateral row `b(s, e)`, both `NULL` for `none`.
+fn bounds_sql(period: &str, day: &str) -> String {
+    format!(
+        "CROSS JOIN LATERAL (SELECT to_char(x.s, 'YYYY-MM-DD') AS s,
+             to_char(CASE {period} WHEN 'day' THEN x.s + 1 WHEN 'week' THEN x.s + 7
+                 WHEN 'month' THEN (x.s + interval '1 month')::date END, 'YYYY-MM-DD') AS e
+           FROM (SELECT CASE {period} WHEN 'day' THEN {day}::date
+                 WHEN 'week' THEN date_trunc('week', {day}::date)::date
+                 WHEN 'month' THEN date_trunc('month', {day}::date)::date END AS s) x) b"
+    )
+}
+
+/// `columns` with each name prefixed by `table.`.
+fn of(table: &str, columns: &str) -> String {
+    columns
+        .split(", ")
+        .map(|c| format!("{table}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Period bounds read back from a row (`None` for period `none`, or a
+/// text that is not a date).
+fn bounds_at(r: &Row, at: usize) -> Result<Option<(NaiveDate, NaiveDate)>> {
+    let (s, e): (Option<String>, Option<String>) = (r.try_get(at)?, r.try_get(at + 1)?);
+    Ok(
+        match (
+            s.as_deref().and_then(parse_day),
+            e.as_deref().and_then(parse_day),
+        ) {
+            (Some(s), Some(e)) => Some((s, e)),
+            _ => None,
+        },
+    )
+}
+
+/// A kept answer.
+#[derive(Clone, Debug)]
+pub(super) enum Answer {
+    Settings(Settings),
+    Holds(Vec<Hold>),
+    Hold(Option<Hold>),
+    Grant(Option<Grant>),
+    User(Option<PartyRow>),
+    Org(PartyRow),
+    Counters(Counters),
+    Grants(Vec<Grant>),
+    Entry(Option<Entry>),
+}
+
+impl Key {
+    pub(super) fn of(r: &Read<'_>) -> Key {
+        match *r {
+            Read::Overdue(now) => Key::Overdue(now.timestamp_micros()),
+            Read::Hold(k) => Key::Hold(k.into()),
+            Read::Grant(k) => Key::Grant(k.into()),
+            Read::User(u) => Key::User(u.into()),
+            Read::LimitsEntry(u) => Key::LimitsEntry(u.map(String::from)),
+            Read::Org => Key::Org,
+            Read::UserDays(u, s, e) => Key::UserDays(u.into(), s, e),
+            Read::OrgDays(s, e) => Key::OrgDays(s, e),
+            Read::UsableGrants(u, d) => Key::Usable(u.into(), d),
+            // Expanded by `prefetch`.
+            Read::HoldParty(k, _) => Key::HoldUser(k.into()),
+            Read::HoldLimits(k) => Key::HoldLimits(k.into()),
+        }
+    }
+
+    /// The statement that answers this read.
+    pub(super) fn job(&self) -> Job {
+        match self {
+            Key::Settings => Job::new(
+                "SELECT credit_value, currency, timezone, hold_ttl FROM settings WHERE id = 1",
+                params![],
+            ),
+            Key::Overdue(now) => Job::new(
+                format!(
+                    "SELECT {HOLD_COLUMNS} FROM holds WHERE state = 'open' AND expires_at <= $1"
+                ),
+                params![*now],
+            ),
+            Key::Hold(k) => Job::new(
+                format!("SELECT {HOLD_COLUMNS} FROM holds WHERE key = $1"),
+                params![k],
+            ),
+            Key::Grant(k) => Job::new(
+                format!("SELECT {GRANT_COLUMNS} FROM grants WHERE key = $1"),
+                params![k],
+            ),
+            Key::User(u) => Job::new(
+                format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
+                params![u],
+            ),
+            Key::Org => Job::new(
+                "SELECT cap, period, max_holds, open_holds, spent, held, overruns, limits_seq FROM org WHERE id = 1",
+                params![],
+            ),
+            Key::UserDays(u, s, e) => Job::new(
+                r#"SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
+                    coalesce(sum(allow_spent),0)::bigint, coalesce(sum(allow_held),0)::bigint,
+                    coalesce(sum(overruns),0)::bigint
+                 FROM user_days WHERE "user" = $1 AND day >= $2 AND day < $3"#,
+                params![u, day_text(*s), day_text(*e)],
+            ),
+            Key::OrgDays(s, e) => Job::new(
+                "SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
+                    coalesce(sum(overruns),0)::bigint
+                 FROM org_days WHERE day >= $1 AND day < $2",
+                params![day_text(*s), day_text(*e)],
+            ),
+            Key::Usable(u, today) => Job::new(
+                format!(
+                    r#"SELECT {GRANT_COLUMNS} FROM grants
+                     WHERE "user" = $1 AND (expires IS NULL OR expires >= $2) AND spent + held < credits"#
+                ),
+                params![u, day_text(*today)],
+            ),
+            Key::Entry(seq) => Job::new(
+                format!("SELECT {ENTRY_COLUMNS} FROM journal WHERE seq = $1"),
+                params![*seq],
+            ),
+            Key::LimitsEntry(Some(u)) => Job::new(
+                format!(
+                    "SELECT {ENTRY_COLUMNS} FROM journal WHERE seq = (SELECT limits_seq FROM users WHERE id = $1)"
+                ),
+                params![u],
+            ),
+            Key::LimitsEntry(None) => Job::new(
+                format!(
+                    "SELECT {ENTRY_COLUMNS} FROM journal WHERE seq = (SELECT limits_seq FROM org WHERE id = 1)"
+                ),
+                params![],
+            ),
+            Key::HoldUser(k) => Job::new(
+                format!(
+                    r#"SELECT {}, b.s, b.e, t.* FROM holds h JOIN users u ON u.id = h."user"
+                     {}
+                     LEFT JOIN LATERAL (SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
+                         coalesce(sum(allow_spent),0)::bigint, coalesce(sum(allow_held),0)::bigint,
+                         coalesce(sum(overruns),0)::bigint
+                       FROM user_days d WHERE d."user" = u.id AND d.day >= b.s AND d.day < b.e) t ON true
+                     WHERE h.key = $1"#,
+                    of("u", USER_COLUMNS),
+                    bounds_sql("u.period", "h.day")
+                ),
+                params![k],
+            ),
+            Key::HoldOrg(k) => Job::new(
+                format!(
+                    "SELECT o.cap, o.period, o.max_holds, o.open_holds, o.spent, o.held, o.overruns, o.limits_seq,
+                         b.s, b.e, t.*
+                     FROM holds h JOIN org o ON o.id = 1
+                     {}
+                     LEFT JOIN LATERAL (SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
+                         coalesce(sum(overruns),0)::bigint
+                       FROM org_days d WHERE d.day >= b.s AND d.day < b.e) t ON true
+                     WHERE h.key = $1",
+                    bounds_sql("o.period", "h.day")
+                ),
+                params![k],
+            ),
+            Key::HoldUsable(k, today) => Job::new(
+                format!(
+                    r#"SELECT {}, h."user" FROM holds h
+                     LEFT JOIN grants g ON g."user" = h."user" AND (g.expires IS NULL OR g.expires >= $2)
+                         AND g.spent + g.held < g.credits
+                     WHERE h.key = $1"#,
+                    of("g", GRANT_COLUMNS)
+                ),
+                params![k, day_text(*today)],
+            ),
+            Key::HoldLimits(k) => Job::new(
+                format!(
+                    r#"SELECT {} FROM holds h JOIN users u ON u.id = h."user" JOIN journal j ON j.seq = u.limits_seq
+                     WHERE h.key = $1"#,
+                    of("j", ENTRY_COLUMNS)
+                ),
+                params![k],
+            ),
+        }
+    }
+
+    /// The answers in `rows`, and the keys they are kept under.
+    pub(super) fn answers(&self, rows: &[Row]) -> Result<Vec<(Key, Answer)>> {
+        let first = rows.first();
+        let a = match self {
+            Key::Settings => Answer::Settings(settings_from(first)?),
+            Key::Overdue(_) => {
+                let mut holds = rows.iter().map(hold_from).collect::<Result<Vec<_>>>()?;
+                // Keys sort by bytes, as SQLite sorts them.
+                holds.sort_by(|a, b| (a.expires_at, &a.key).cmp(&(b.expires_at, &b.key)));
+                Answer::Holds(holds)
+            }
+            Key::Hold(_) => Answer::Hold(first.map(hold_from).transpose()?),
+            Key::Grant(_) => Answer::Grant(first.map(grant_from).transpose()?),
+            Key::User(_) => Answer::User(first.map(user_from).transpose()?),
+            Key::Org => Answer::Org(org_from(first)?),
+            Key::UserDays(..) => Answer::Counters(counters_from(one_row(first)?, 0, true)?),
+            Key::OrgDays(..) => Answer::Counters(counters_from(one_row(first)?, 0, false)?),
+            Key::Usable(..) => {
+                let mut grants = rows.iter().map(grant_from).collect::<Result<Vec<_>>>()?;
+                grants.sort_by_key(|g| (g.expires.is_none(), g.expires, g.seq));
+                Answer::Grants(grants)
+            }
+            Key::Entry(_) => Answer::Entry(first.map(entry_from).transpose()?),
+            Key::LimitsEntry(_) | Key::HoldLimits(_) => {
+                // No such entry: the read of the seq itself says so.
+                return Ok(match first.map(entry_from).transpose()? {
+                    Some(e) => vec![(Key::Entry(e.seq), Answer::Entry(Some(e)))],
+                    None => Vec::new(),
+                });
+            }
+            Key::HoldUser(_) => {
+                let Some(r) = first else {
+                    return Ok(Vec::new());
+                };
+                let row = user_from(r)?;
+                let mut out = Vec::new();
+                if let Some((s, e)) = bounds_at(r, 11)? {
+                    out.push((
+                        Key::UserDays(row.id.clone(), s, e),
+                        Answer::Counters(counters_from(r, 13, true)?),
+                    ));
+                }
+                out.push((Key::User(row.id.clone()), Answer::User(Some(row))));
+                return Ok(out);
+            }
+            Key::HoldOrg(_) => {
+                let Some(r) = first else {
+                    return Ok(Vec::new());
+                };
+                let mut out = vec![(Key::Org, Answer::Org(org_from(Some(r))?))];
+                if let Some((s, e)) = bounds_at(r, 8)? {
+                    out.push((
+                        Key::OrgDays(s, e),
+                        Answer::Counters(counters_from(r, 10, false)?),
+                    ));
+                }
+                return Ok(out);
+            }
+            Key::HoldUsable(_, today) => {
+                let Some(r) = first else {
+                    return Ok(Vec::new());
+                };
+                let owner: String = r.try_get(7)?;
+                let mut grants = Vec::new();
+                for r in rows {
+                    // No usable grant: one row of NULLs.
+                    if r.try_get::<_, Option<String>>(0)?.is_some() {
+                        grants.push(grant_from(r)?);
+                    }
+                }
+                grants.sort_by_key(|g| (g.expires.is_none(), g.expires, g.seq));
+                return Ok(vec![(Key::Usable(owner, *today), Answer::Grants(grants))]);
+            }
+        };
+        Ok(vec![(self.clone(), a)])
+    }
+}
+
+fn one_row(r: Option<&Row>) -> Result<&Row> {
+    r.ok_or_else(|| LedgerError::Corrupt("an aggregate returned no row".into()))
+}
