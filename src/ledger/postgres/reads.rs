@@ -94,8 +94,10 @@ pub(super) enum Answer {
 }
 
 impl Key {
-    pub(super) fn of(r: &Read<'_>) -> Key {
-        match *r {
+    /// The reads that answer an announced one (a hold's party takes
+    /// three).
+    pub(super) fn of(r: &Read<'_>) -> Vec<Key> {
+        vec![match *r {
             Read::Overdue(now) => Key::Overdue(now.timestamp_micros()),
             Read::Hold(k) => Key::Hold(k.into()),
             Read::Grant(k) => Key::Grant(k.into()),
@@ -105,10 +107,15 @@ impl Key {
             Read::UserDays(u, s, e) => Key::UserDays(u.into(), s, e),
             Read::OrgDays(s, e) => Key::OrgDays(s, e),
             Read::UsableGrants(u, d) => Key::Usable(u.into(), d),
-            // Expanded by `prefetch`.
-            Read::HoldParty(k, _) => Key::HoldUser(k.into()),
             Read::HoldLimits(k) => Key::HoldLimits(k.into()),
-        }
+            Read::HoldParty(k, today) => {
+                return vec![
+                    Key::HoldUser(k.into()),
+                    Key::HoldOrg(k.into()),
+                    Key::HoldUsable(k.into(), today),
+                ];
+            }
+        }]
     }
 
     /// The statement that answers this read.

@@ -117,14 +117,14 @@ impl<'a> PostgresTx<'a> {
         if self.queue.is_empty() {
             return Ok(Vec::new());
         }
-        let queue = std::mem::take(&mut self.queue);
-        let jobs: Vec<Job> = queue.iter().map(|(j, _)| j.clone()).collect();
+        let (jobs, wants): (Vec<Job>, Vec<Want>) =
+            std::mem::take(&mut self.queue).into_iter().unzip();
         self.sent = true;
         self.savepoint_queued = None;
         let results = self.conn.run(&jobs);
         let mut first_error = None;
         let mut out = Vec::new();
-        for ((_, want), r) in queue.into_iter().zip(results) {
+        for (want, r) in wants.into_iter().zip(results) {
             let rows = match r {
                 Ok(rows) => rows,
                 Err(e) => {
@@ -535,15 +535,7 @@ impl StoreTx for PostgresTx<'_> {
 
     fn prefetch(&mut self, reads: &[Read<'_>]) -> Result<()> {
         for r in reads {
-            let keys = match *r {
-                Read::HoldParty(k, today) => vec![
-                    Key::HoldUser(k.into()),
-                    Key::HoldOrg(k.into()),
-                    Key::HoldUsable(k.into(), today),
-                ],
-                _ => vec![Key::of(r)],
-            };
-            for k in keys {
+            for k in Key::of(r) {
                 if !self.kept.contains_key(&k) {
                     self.queue.push((k.job(), Want::Keep(k)));
                 }

@@ -16,22 +16,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::{Backend, Db};
-use crate::common;
+use crate::common::{self, Rng};
 
 const KILLS: usize = 48;
-
-/// SplitMix64, seeded: the kill moments are the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % n
-    }
-}
 
 /// The writer: `ack KIND KEY` after each successful command; exit 3 on
 /// any failure (which the test would see as a loop that ended by itself).

@@ -32,6 +32,7 @@ use genbudget::money::Credits;
 
 use super::Backend;
 use super::backend::{self, PgDb};
+use crate::common::Rng;
 
 /// Ledger operations (not counting clock moves) per seed.
 const OPS_PER_SEED: usize = 420;
@@ -39,32 +40,6 @@ const OPS_PER_SEED: usize = 420;
 const SEEDS_PER_TEST: u64 = 60;
 const TESTS: u64 = 4;
 const _: () = assert!(OPS_PER_SEED as u64 * SEEDS_PER_TEST * TESTS >= 100_000);
-
-// ---------------------------------------------------------------- randomness
-
-/// SplitMix64: small, fast, and the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo + 1) as u64)) as i64
-    }
-    /// True with probability `pct`%.
-    fn pct(&mut self, pct: u64) -> bool {
-        self.next() % 100 < pct
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[(self.next() % items.len() as u64) as usize]
-    }
-}
 
 // ---------------------------------------------------------------- the model
 

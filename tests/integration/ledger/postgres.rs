@@ -773,15 +773,8 @@ fn kill_9_during_init_leaves_no_half_made_ledger() {
     if !backend::available(Backend::Postgres) {
         return;
     }
-    // SplitMix64, seeded: the same kill moments on every run.
-    let mut seed: u64 = 0x1badb002;
-    let mut below = |n: u64| {
-        seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = seed;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % n
-    };
+    // Seeded: the same kill moments on every run.
+    let mut rng = common::Rng(0x1badb002);
     // Kill moments spread over how long an init takes here.
     let probe = Db::empty_on(Backend::Postgres);
     let t = Instant::now();
@@ -795,7 +788,7 @@ fn kill_9_during_init_leaves_no_half_made_ledger() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_micros(below(span)));
+        std::thread::sleep(Duration::from_micros(rng.below(span)));
         let _ = child.kill();
         let _ = child.wait();
         let r = db.run(&["verify", "--format", "json"]);
@@ -823,4 +816,89 @@ fn kill_9_during_init_leaves_no_half_made_ledger() {
         db.verified();
     }
     eprintln!("killed init on PostgreSQL: {whole} whole, {none} none of 12");
+}
+
+/// A login role, dropped when it goes (after the databases it was given
+/// rights in: declare it before them).
+struct Role(String);
+
+impl Drop for Role {
+    fn drop(&mut self) {
+        if let Some(admin) = admin_url() {
+            if let Ok(mut c) = postgres::Client::connect(&admin, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP ROLE IF EXISTS {}", self.0));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_role_that_may_not_write_the_flush_message_commits_inside_the_lock() {
+    // Without EXECUTE on pg_logical_emit_message, a write cannot wait for
+    // the log flush outside the head lock; it must commit synchronously
+    // inside it instead, and never call the function (which would fail
+    // after the commit).
+    if !backend::available(Backend::Postgres) {
+        return;
+    }
+    let role = Role(format!("gbplain_{}", std::process::id()));
+    let pg = PgDb::new();
+    let r = &role.0;
+    let mut c = pg.client();
+    c.batch_execute(&format!(
+        "DROP ROLE IF EXISTS {r}; CREATE ROLE {r} LOGIN PASSWORD 'plain-pw-4711';
+         GRANT CREATE ON DATABASE {db} TO {r};
+         REVOKE EXECUTE ON FUNCTION pg_catalog.pg_logical_emit_message(boolean, text, text) FROM PUBLIC;
+         REVOKE EXECUTE ON FUNCTION pg_catalog.pg_logical_emit_message(boolean, text, bytea) FROM PUBLIC",
+        db = pg.name
+    ))
+    .unwrap();
+    let may: bool = c
+        .query_one(
+            &format!(
+                "SELECT has_function_privilege('{r}', 'pg_catalog.pg_logical_emit_message(boolean, text, text)', 'EXECUTE')"
+            ),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(!may, "the revoke took effect");
+    // The same database as this role (postgres://ROLE:PW@HOST…).
+    let (scheme, rest) = pg.url.split_once("://").unwrap();
+    let host = rest.split_once('@').unwrap().1;
+    let url = format!("{scheme}://{r}:plain-pw-4711@{host}");
+    assert_eq!(run_url(&url, &[], &["init"]).code, 0);
+    let add = run_url(
+        &url,
+        &[],
+        &["user", "add", "alice", "--cap", "10", "--period", "month"],
+    );
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    // A charge, a hold and its settle, and a denial (10 − 4 − 3 = 3 left,
+    // 5 asked) all answer: none tried the function.
+    let charge = run_url(
+        &url,
+        &[],
+        &["charge", "alice", "--key", "c1", "--credits", "4"],
+    );
+    assert_eq!(charge.code, 0, "{}", charge.stderr);
+    let hold = run_url(
+        &url,
+        &[],
+        &["reserve", "alice", "--key", "h1", "--credits", "3"],
+    );
+    assert_eq!(hold.code, 0, "{}", hold.stderr);
+    let settle = run_url(&url, &[], &["settle", "h1"]);
+    assert_eq!(settle.code, 0, "{}", settle.stderr);
+    let denied = run_url(
+        &url,
+        &[],
+        &["charge", "alice", "--key", "c2", "--credits", "5"],
+    );
+    assert_eq!(denied.code, 1, "{}", denied.stderr);
+    let v = run_url(&url, &[], &["verify", "--format", "json"]);
+    assert_eq!(v.code, 0, "{}", v.stdout);
+    let v: Value = serde_json::from_str(&v.stdout).unwrap();
+    // init, user_add, charge, hold, settle.
+    assert_eq!(v["entries"], 5, "{v}");
 }
