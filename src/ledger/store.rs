@@ -89,6 +89,12 @@ pub enum Read<'r> {
     HoldParty(&'r str, NaiveDate),
     /// The entry that set the limits of the user who holds `key`.
     HoldLimits(&'r str),
+    /// A user's row and counters in the user's own period holding the
+    /// day: [`Read::User`] and the one [`Read::UserDays`] that the user's
+    /// period makes of that day, in one read.
+    UserParty(&'r str, NaiveDate),
+    /// The org's row and counters in its period holding the day.
+    OrgParty(NaiveDate),
 }
 
 /// What one transaction can read and append.

@@ -22,7 +22,7 @@ use super::amount::Micros;
 use super::error::{LedgerError, Result};
 use super::event::{Ended, Event};
 use super::journal::{Head, time_text};
-use super::period::{Period, local_day};
+use super::period::local_day;
 use super::rules::{self, limits::OrgView, limits::UserView};
 use super::settings::Settings;
 use super::state::{Limits, PartyRow};
@@ -132,8 +132,8 @@ impl<'a> Tx<'a> {
     /// Announces `reads`, and with `party` (a user, the day whose period
     /// counts, and today) the reads of that user's and the org's position
     /// ([`Tx::user_view`], [`Tx::org_view`]), so a server store answers
-    /// them in one round trip. The period is the one already checked for
-    /// that party, or else each one it could be.
+    /// them in one round trip. Each party's counters are read for its own
+    /// period holding the day, as the store finds it.
     pub fn announce<'r>(
         &mut self,
         reads: Vec<Read<'r>>,
@@ -149,36 +149,19 @@ impl<'a> Tx<'a> {
         party: Option<(&'r str, NaiveDate, NaiveDate)>,
         org: bool,
     ) -> Result<()> {
-        const ANY: [Period; 3] = [Period::Day, Period::Week, Period::Month];
         if let Some((user, day, today)) = party {
-            let known = |id: &str| -> Option<Period> {
-                self.checked
-                    .iter()
-                    .find(|(i, _, _)| i == id)
-                    .map(|(_, _, l)| l.period)
-            };
-            let (theirs, org_period) = (known(user), known(""));
-            reads.extend([Read::User(user), Read::UsableGrants(user, today)]);
-            if theirs.is_none() {
+            let known = |id: &str| -> bool { self.checked.iter().any(|(i, _, _)| i == id) };
+            let (theirs, org_known) = (known(user), known(""));
+            // The party reads answer the rows and the counters of each
+            // one's own period holding `day`, whatever that period is.
+            reads.extend([Read::UserParty(user, day), Read::UsableGrants(user, today)]);
+            if !theirs {
                 reads.push(Read::LimitsEntry(Some(user)));
             }
             if org {
-                reads.push(Read::Org);
-                if org_period.is_none() {
+                reads.push(Read::OrgParty(day));
+                if !org_known {
                     reads.push(Read::LimitsEntry(None));
-                }
-            }
-            let periods = |p: Option<Period>| p.map_or(ANY.to_vec(), |p| vec![p]);
-            for p in periods(theirs) {
-                if let Some((s, e)) = p.bounds(day) {
-                    reads.push(Read::UserDays(user, s, e));
-                }
-            }
-            if org {
-                for p in periods(org_period) {
-                    if let Some((s, e)) = p.bounds(day) {
-                        reads.push(Read::OrgDays(s, e));
-                    }
                 }
             }
         }

@@ -40,6 +40,11 @@ pub(super) enum Key {
     HoldOrg(String),
     HoldUsable(String, NaiveDate),
     HoldLimits(String),
+    /// A user's row and counters in the user's period holding the day
+    /// (kept as [`Key::User`] and [`Key::UserDays`]; bounds as above).
+    UserParty(String, NaiveDate),
+    /// The org's row and counters in its period holding the day.
+    OrgParty(NaiveDate),
 }
 
 /// SQL for the period containing the text date `day` of a party whose
@@ -52,6 +57,39 @@ fn bounds_sql(period: &str, day: &str) -> String {
            FROM (SELECT CASE {period} WHEN 'day' THEN {day}::date
                  WHEN 'week' THEN date_trunc('week', {day}::date)::date
                  WHEN 'month' THEN date_trunc('month', {day}::date)::date END AS s) x) b"
+    )
+}
+
+/// A user's row (`u`, from `from`), the bounds of the user's period
+/// holding the text date `day`, and the user's counters in it, for the
+/// row whose `key` is `$1`.
+fn user_party(from: &str, day: &str, key: &str) -> String {
+    format!(
+        r#"SELECT {}, b.s, b.e, t.* {from}
+         {}
+         LEFT JOIN LATERAL (SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
+             coalesce(sum(allow_spent),0)::bigint, coalesce(sum(allow_held),0)::bigint,
+             coalesce(sum(overruns),0)::bigint
+           FROM user_days d WHERE d."user" = u.id AND d.day >= b.s AND d.day < b.e) t ON true
+         WHERE {key} = $1"#,
+        of("u", USER_COLUMNS),
+        bounds_sql("u.period", day)
+    )
+}
+
+/// The org's row (`o`, from `from`), the bounds of its period holding the
+/// text date `day`, and its counters in it.
+fn org_party(from: &str, day: &str, filter: &str) -> String {
+    format!(
+        "SELECT o.cap, o.period, o.max_holds, o.open_holds, o.spent, o.held, o.overruns, o.limits_seq,
+             b.s, b.e, t.*
+         {from}
+         {}
+         LEFT JOIN LATERAL (SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
+             coalesce(sum(overruns),0)::bigint
+           FROM org_days d WHERE d.day >= b.s AND d.day < b.e) t ON true
+         {filter}",
+        bounds_sql("o.period", day)
     )
 }
 
@@ -108,6 +146,8 @@ impl Key {
             Read::OrgDays(s, e) => Key::OrgDays(s, e),
             Read::UsableGrants(u, d) => Key::Usable(u.into(), d),
             Read::HoldLimits(k) => Key::HoldLimits(k.into()),
+            Read::UserParty(u, day) => Key::UserParty(u.into(), day),
+            Read::OrgParty(day) => Key::OrgParty(day),
             Read::HoldParty(k, today) => {
                 return vec![
                     Key::HoldUser(k.into()),
@@ -184,32 +224,28 @@ impl Key {
                 params![],
             ),
             Key::HoldUser(k) => Job::new(
-                format!(
-                    r#"SELECT {}, b.s, b.e, t.* FROM holds h JOIN users u ON u.id = h."user"
-                     {}
-                     LEFT JOIN LATERAL (SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
-                         coalesce(sum(allow_spent),0)::bigint, coalesce(sum(allow_held),0)::bigint,
-                         coalesce(sum(overruns),0)::bigint
-                       FROM user_days d WHERE d."user" = u.id AND d.day >= b.s AND d.day < b.e) t ON true
-                     WHERE h.key = $1"#,
-                    of("u", USER_COLUMNS),
-                    bounds_sql("u.period", "h.day")
+                user_party(
+                    r#"FROM holds h JOIN users u ON u.id = h."user""#,
+                    "h.day",
+                    "h.key",
                 ),
                 params![k],
             ),
             Key::HoldOrg(k) => Job::new(
-                format!(
-                    "SELECT o.cap, o.period, o.max_holds, o.open_holds, o.spent, o.held, o.overruns, o.limits_seq,
-                         b.s, b.e, t.*
-                     FROM holds h JOIN org o ON o.id = 1
-                     {}
-                     LEFT JOIN LATERAL (SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
-                         coalesce(sum(overruns),0)::bigint
-                       FROM org_days d WHERE d.day >= b.s AND d.day < b.e) t ON true
-                     WHERE h.key = $1",
-                    bounds_sql("o.period", "h.day")
+                org_party(
+                    "FROM holds h JOIN org o ON o.id = 1",
+                    "h.day",
+                    "WHERE h.key = $1",
                 ),
                 params![k],
+            ),
+            Key::UserParty(u, day) => Job::new(
+                user_party("FROM users u", "$2", "u.id"),
+                params![u, day_text(*day)],
+            ),
+            Key::OrgParty(day) => Job::new(
+                org_party("FROM org o", "$1", "WHERE o.id = 1"),
+                params![day_text(*day)],
             ),
             Key::HoldUsable(k, today) => Job::new(
                 format!(
@@ -262,9 +298,13 @@ impl Key {
                     None => Vec::new(),
                 });
             }
-            Key::HoldUser(_) => {
+            Key::HoldUser(_) | Key::UserParty(..) => {
                 let Some(r) = first else {
-                    return Ok(Vec::new());
+                    // No such user: the plain read says so.
+                    return Ok(match self {
+                        Key::UserParty(u, _) => vec![(Key::User(u.clone()), Answer::User(None))],
+                        _ => Vec::new(),
+                    });
                 };
                 let row = user_from(r)?;
                 let mut out = Vec::new();
@@ -277,7 +317,7 @@ impl Key {
                 out.push((Key::User(row.id.clone()), Answer::User(Some(row))));
                 return Ok(out);
             }
-            Key::HoldOrg(_) => {
+            Key::HoldOrg(_) | Key::OrgParty(_) => {
                 let Some(r) = first else {
                     return Ok(Vec::new());
                 };

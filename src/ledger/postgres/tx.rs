@@ -71,6 +71,9 @@ pub(super) struct PostgresTx<'a> {
     savepoint_head: Option<Head>,
     /// Answers kept since the last write.
     kept: HashMap<Key, Answer>,
+    /// The user, day and change of the last counters change queued (it
+    /// is merged with the next one if nothing came between).
+    last_count: Option<(String, NaiveDate, Delta)>,
 }
 
 /// The lock that orders writers (rule 1).
@@ -96,6 +99,7 @@ impl<'a> PostgresTx<'a> {
             savepoint_queued: None,
             savepoint_head: None,
             kept: HashMap::new(),
+            last_count: None,
         }
     }
 
@@ -303,39 +307,25 @@ impl Books for PostgresTx<'_> {
     }
 
     fn count(&mut self, user: &str, d: NaiveDate, delta: &Delta) -> Result<()> {
-        let c = &delta.c;
-        // One statement for the four rows: the user's totals and day, the
-        // org's totals and day.
-        self.exec(
-            r#"WITH u AS (
-                 UPDATE users SET open_holds = open_holds + $8, spent = spent + $3, held = held + $4,
-                     allow_spent = allow_spent + $5, allow_held = allow_held + $6, overruns = overruns + $7
-                 WHERE id = $1 RETURNING 1
-             ), ud AS (
-                 INSERT INTO user_days AS d ("user", day, spent, held, allow_spent, allow_held, overruns)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT ("user", day) DO UPDATE SET spent = d.spent + excluded.spent,
-                     held = d.held + excluded.held, allow_spent = d.allow_spent + excluded.allow_spent,
-                     allow_held = d.allow_held + excluded.allow_held, overruns = d.overruns + excluded.overruns
-                 RETURNING 1
-             ), o AS (
-                 UPDATE org SET open_holds = open_holds + $8, spent = spent + $3, held = held + $4,
-                     overruns = overruns + $7 WHERE id = 1 RETURNING 1
-             )
-             INSERT INTO org_days AS d (day, spent, held, overruns) VALUES ($2, $3, $4, $7)
-             ON CONFLICT (day) DO UPDATE SET spent = d.spent + excluded.spent,
-                 held = d.held + excluded.held, overruns = d.overruns + excluded.overruns"#,
-            params![
-                user,
-                day_text(d),
-                c.spent,
-                c.held,
-                c.allow_spent,
-                c.allow_held,
-                c.overruns,
-                delta.open_holds,
-            ],
-        );
+        // Two changes in a row to one user's day (a settle returns its hold
+        // and spends) are one statement: the changes add up.
+        let mut delta = *delta;
+        if let Some((u, day, prev)) = self.last_count.take() {
+            let queued = count_job(&u, day, &prev);
+            let last = self.queue.last().map(|(j, _)| j);
+            if u == user
+                && day == d
+                && last.is_some_and(|j| j.sql == queued.sql && j.params == queued.params)
+            {
+                if let Some(sum) = sum(&prev, &delta) {
+                    self.queue.pop();
+                    delta = sum;
+                }
+            }
+        }
+        let job = count_job(user, d, &delta);
+        self.exec(job.sql, job.params);
+        self.last_count = Some((user.to_string(), d, delta));
         Ok(())
     }
 
@@ -715,5 +705,95 @@ impl StoreTx for PostgresTx<'_> {
             params![],
             grant_from,
         )
+    }
+}
+
+/// The statement that adds `delta` to a user's counters on day `d`: one
+/// statement for the four rows (the user's totals and day, the org's
+/// totals and day).
+fn count_job(user: &str, d: NaiveDate, delta: &Delta) -> Job {
+    let c = &delta.c;
+    Job::new(
+        r#"WITH u AS (
+             UPDATE users SET open_holds = open_holds + $8, spent = spent + $3, held = held + $4,
+                 allow_spent = allow_spent + $5, allow_held = allow_held + $6, overruns = overruns + $7
+             WHERE id = $1 RETURNING 1
+         ), ud AS (
+             INSERT INTO user_days AS d ("user", day, spent, held, allow_spent, allow_held, overruns)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT ("user", day) DO UPDATE SET spent = d.spent + excluded.spent,
+                 held = d.held + excluded.held, allow_spent = d.allow_spent + excluded.allow_spent,
+                 allow_held = d.allow_held + excluded.allow_held, overruns = d.overruns + excluded.overruns
+             RETURNING 1
+         ), o AS (
+             UPDATE org SET open_holds = open_holds + $8, spent = spent + $3, held = held + $4,
+                 overruns = overruns + $7 WHERE id = 1 RETURNING 1
+         )
+         INSERT INTO org_days AS d (day, spent, held, overruns) VALUES ($2, $3, $4, $7)
+         ON CONFLICT (day) DO UPDATE SET spent = d.spent + excluded.spent,
+             held = d.held + excluded.held, overruns = d.overruns + excluded.overruns"#,
+        params![
+            user,
+            day_text(d),
+            c.spent,
+            c.held,
+            c.allow_spent,
+            c.allow_held,
+            c.overruns,
+            delta.open_holds,
+        ],
+    )
+}
+
+/// `a + b`, or `None` if a sum would overflow (then both stay queued and
+/// the server reports the overflow as it would have).
+fn sum(a: &Delta, b: &Delta) -> Option<Delta> {
+    Some(Delta {
+        c: Counters {
+            spent: a.c.spent.checked_add(b.c.spent)?,
+            held: a.c.held.checked_add(b.c.held)?,
+            allow_spent: a.c.allow_spent.checked_add(b.c.allow_spent)?,
+            allow_held: a.c.allow_held.checked_add(b.c.allow_held)?,
+            overruns: a.c.overruns.checked_add(b.c.overruns)?,
+        },
+        open_holds: a.open_holds.checked_add(b.open_holds)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delta(spent: i64, held: i64, open_holds: i64) -> Delta {
+        Delta {
+            c: Counters {
+                spent,
+                held,
+                allow_spent: spent,
+                allow_held: held,
+                overruns: 0,
+            },
+            open_holds,
+        }
+    }
+
+    #[test]
+    fn a_settles_two_changes_add_up_and_an_overflow_keeps_them_apart() {
+        // A settle of a 40-credit hold for 30: the hold's return
+        // (held -40, one hold fewer), then the spend (spent +30).
+        let s = sum(&delta(0, -40, -1), &delta(30, 0, 0)).unwrap();
+        assert_eq!(s, delta(30, -40, -1));
+        // i64::MAX + 1 does not fit: no sum, both statements stay.
+        assert_eq!(sum(&delta(i64::MAX, 0, 0), &delta(1, 0, 0)), None);
+    }
+
+    #[test]
+    fn the_merged_statement_is_the_one_for_the_sum() {
+        let d = NaiveDate::from_ymd_opt(2026, 4, 20).unwrap();
+        let a = count_job("alice", d, &delta(30, -40, -1));
+        let b = count_job("alice", d, &delta(30, -40, -1));
+        let c = count_job("alice", d, &delta(30, -40, 0));
+        assert_eq!((a.sql == b.sql, a.params == b.params), (true, true));
+        assert_ne!(a.params, c.params);
     }
 }
