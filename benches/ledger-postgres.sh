@@ -8,7 +8,9 @@
 #       (goal ≤ 4), with hyperfine;
 #   5.  library reserve+settle pairs/s from 16 threads with a connection
 #       each ÷ `pgbench -N -c 16` tx/s on the same server, alternating, in
-#       the same run (goal ≥ 0.3).
+#       the same run (goal ≥ 0.3);
+#   5s. the ceiling of that ratio for rule 1's shape (lock the head row
+#       first, read, decide in the client, write), run by pgbench itself.
 #
 # Usage: benches/ledger-postgres.sh [RUNS]   (default 200)
 #        GENBUDGET_BENCH_SOCKET=DIR also measures the charge over the
@@ -81,5 +83,35 @@ for round in 1 2; do
   pairs=$(echo "$lib" | sed -n 's/.* \([0-9]*\) pairs\/s.*/\1/p')
   python3 -c "print(f'5. round $round: pgbench -N -c 16: $tps tx/s; ledger $pairs pairs/s; ratio {$pairs/$tps:.2f} (goal >= 0.3)')"
 done
+
+# 5s. The ceiling of rule 1's shape, whatever the client: pgbench itself
+# (C, libpq, one pipeline per round trip) running what a reserve does on
+# the server: lock the head row first, 12 indexed reads, back to the
+# client, 4 writes, commit without waiting for the flush, then the flush
+# message. Its tx/s ÷ 2 (a pair is two such transactions) ÷ pgbench -N is
+# the best ratio any client of this design gets on this server.
+psql -q "$PGB" -c "DROP TABLE IF EXISTS shape_head" -c "CREATE TABLE shape_head (id int PRIMARY KEY, n bigint)" \
+  -c "INSERT INTO shape_head VALUES (1, 0)"
+{
+  for i in $(seq 0 11); do echo "\\set a$i random(1, 100)"; done
+  echo '\startpipeline'
+  echo 'BEGIN;'
+  echo 'SET LOCAL synchronous_commit = off;'
+  echo 'SELECT n FROM shape_head WHERE id = 1 FOR UPDATE;'
+  for i in $(seq 0 11); do echo "SELECT abalance FROM pgbench_accounts WHERE aid = :a$i;"; done
+  echo '\endpipeline'
+  echo '\startpipeline'
+  echo 'UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :a1;'
+  echo 'UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :a2;'
+  echo 'INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 1, :a3, 1, CURRENT_TIMESTAMP);'
+  echo 'UPDATE shape_head SET n = n + 1 WHERE id = 1;'
+  echo 'END;'
+  echo "SELECT pg_logical_emit_message(true, 'genbudget', 'flush');"
+  echo '\endpipeline'
+} >"$DIR/shape.sql"
+shape=$(pgbench -n -M prepared -c 16 -j 2 -T 10 -f "$DIR/shape.sql" "$PGB" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+tps=$(pgbench -N -c 16 -j 2 -T 10 "$PGB" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+python3 -c "print(f'5s. rule 1 shape in pgbench, 16 clients: $shape tx/s = {$shape/2:.0f} pairs/s; pgbench -N: $tps tx/s; ceiling ratio {$shape/2/$tps:.2f}')"
+
 psql -q "$ADMIN" -c "DROP DATABASE gb_bench_cli WITH (FORCE)" -c "DROP DATABASE gb_bench_lib WITH (FORCE)" \
   -c "DROP DATABASE gb_bench_pgbench WITH (FORCE)"
