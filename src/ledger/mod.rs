@@ -64,6 +64,7 @@ pub mod postgres;
 mod price;
 pub mod replay;
 mod report;
+mod rows;
 pub mod rules;
 mod settings;
 pub mod sqlite;

@@ -274,26 +274,32 @@ impl Key {
         let a = match self {
             Key::Settings => Answer::Settings(settings_from(first)?),
             Key::Overdue(_) => {
-                let mut holds = rows.iter().map(hold_from).collect::<Result<Vec<_>>>()?;
+                let mut holds = rows
+                    .iter()
+                    .map(|r| hold_from(r))
+                    .collect::<Result<Vec<_>>>()?;
                 // Keys sort by bytes, as SQLite sorts them.
                 holds.sort_by(|a, b| (a.expires_at, &a.key).cmp(&(b.expires_at, &b.key)));
                 Answer::Holds(holds)
             }
-            Key::Hold(_) => Answer::Hold(first.map(hold_from).transpose()?),
-            Key::Grant(_) => Answer::Grant(first.map(grant_from).transpose()?),
-            Key::User(_) => Answer::User(first.map(user_from).transpose()?),
-            Key::Org => Answer::Org(org_from(first)?),
+            Key::Hold(_) => Answer::Hold(first.map(|r| hold_from(r)).transpose()?),
+            Key::Grant(_) => Answer::Grant(first.map(|r| grant_from(r)).transpose()?),
+            Key::User(_) => Answer::User(first.map(|r| user_from(r)).transpose()?),
+            Key::Org => Answer::Org(org_of(first)?),
             Key::UserDays(..) => Answer::Counters(counters_from(one_row(first)?, 0, true)?),
             Key::OrgDays(..) => Answer::Counters(counters_from(one_row(first)?, 0, false)?),
             Key::Usable(..) => {
-                let mut grants = rows.iter().map(grant_from).collect::<Result<Vec<_>>>()?;
+                let mut grants = rows
+                    .iter()
+                    .map(|r| grant_from(r))
+                    .collect::<Result<Vec<_>>>()?;
                 grants.sort_by_key(|g| (g.expires.is_none(), g.expires, g.seq));
                 Answer::Grants(grants)
             }
-            Key::Entry(_) => Answer::Entry(first.map(entry_from).transpose()?),
+            Key::Entry(_) => Answer::Entry(first.map(|r| entry_from(r)).transpose()?),
             Key::LimitsEntry(_) | Key::HoldLimits(_) => {
                 // No such entry: the read of the seq itself says so.
-                return Ok(match first.map(entry_from).transpose()? {
+                return Ok(match first.map(|r| entry_from(r)).transpose()? {
                     Some(e) => vec![(Key::Entry(e.seq), Answer::Entry(Some(e)))],
                     None => Vec::new(),
                 });
@@ -321,7 +327,7 @@ impl Key {
                 let Some(r) = first else {
                     return Ok(Vec::new());
                 };
-                let mut out = vec![(Key::Org, Answer::Org(org_from(Some(r))?))];
+                let mut out = vec![(Key::Org, Answer::Org(org_from(r)?))];
                 if let Some((s, e)) = bounds_at(r, 8)? {
                     out.push((
                         Key::OrgDays(s, e),

@@ -223,9 +223,9 @@ impl<'a> PostgresTx<'a> {
         &mut self,
         sql: &str,
         params: Vec<Param>,
-        f: fn(&Row) -> Result<T>,
+        f: fn(&dyn Cols) -> Result<T>,
     ) -> Result<Vec<T>> {
-        self.rows(sql, params)?.iter().map(f).collect()
+        self.rows(sql, params)?.iter().map(|r| f(r)).collect()
     }
 }
 
@@ -365,7 +365,7 @@ impl Books for PostgresTx<'_> {
             params![name],
         )?
         .first()
-        .map(token_from)
+        .map(|r| token_from(r))
         .transpose()
     }
 

@@ -9,20 +9,20 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::ledger::amount::Micros;
 use crate::ledger::error::{LedgerError, Result};
-use crate::ledger::event::HoldKind;
 use crate::ledger::journal::{Entry, Head};
-use crate::ledger::period::{Period, day_text, parse_day, parse_timezone};
+use crate::ledger::period::day_text;
 use crate::ledger::rules::Books;
 use crate::ledger::settings::Settings;
-use crate::ledger::state::{
-    Allocation, Counters, Delta, Grant, Hold, HoldState, Limits, PartyRow, Role, Token,
-};
+use crate::ledger::state::{Counters, Delta, Grant, Hold, HoldState, Limits, PartyRow, Token};
 use crate::ledger::store::{DayRows, SpendColumn, SpendGroup, SpendQuery, StoreTx};
-use crate::money::{Currency, plain};
+use crate::money::plain;
 
 use super::schema::TRIGGERS;
+use crate::ledger::rows::{
+    Cols, counters_from, day, entry_from, grant_from, hold_from, org_from, settings_at, token_from,
+    user_from,
+};
 
 /// A transaction in progress (write or read).
 pub(super) struct SqliteTx<'c> {
@@ -48,185 +48,46 @@ impl<'c> SqliteTx<'c> {
     }
 }
 
-/// A corrupt value in `table`'s row `row`.
-fn corrupt(table: &str, row: &str, what: String) -> LedgerError {
-    LedgerError::Corrupt(format!("{table} row `{row}`: {what}"))
-}
-
-/// Reads a row with `f`, naming the row in a type error.
-fn strict<T>(table: &str, r: &Row<'_>, f: impl FnOnce(&Row<'_>) -> Result<T>) -> Result<T> {
-    f(r).map_err(|e| match e {
-        LedgerError::Corrupt(m) if !m.contains(" row `") => {
-            let id = r
-                .get_ref(0)
-                .map(|v| match v {
-                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                    rusqlite::types::ValueRef::Integer(i) => i.to_string(),
-                    other => format!("{other:?}"),
-                })
-                .unwrap_or_default();
-            corrupt(table, &id, m)
-        }
-        other => other,
-    })
-}
-
-fn period(table: &str, id: &str, text: &str) -> Result<Period> {
-    Period::parse(text).map_err(|m| corrupt(table, id, format!("period: {m}")))
-}
-
-fn day(table: &str, id: &str, text: &str) -> Result<NaiveDate> {
-    parse_day(text).ok_or_else(|| corrupt(table, id, format!("`{text}` is not a date")))
+impl Cols for Row<'_> {
+    fn int(&self, i: usize) -> Result<i64> {
+        Ok(self.get(i)?)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        Ok(self.get(i)?)
+    }
+    fn text(&self, i: usize) -> Result<String> {
+        Ok(self.get(i)?)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        Ok(self.get(i)?)
+    }
+    fn bytes(&self, i: usize) -> Result<Vec<u8>> {
+        Ok(self.get(i)?)
+    }
+    fn flag(&self, i: usize) -> Result<bool> {
+        Ok(self.get(i)?)
+    }
+    fn first(&self) -> String {
+        self.get_ref(0)
+            .map(|v| match v {
+                rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                other => format!("{other:?}"),
+            })
+            .unwrap_or_default()
+    }
 }
 
 const USER_COLUMNS: &str = "id, cap, period, max_holds, open_holds, spent, held, allow_spent, allow_held, overruns, limits_seq";
 
-fn user_from(r: &Row<'_>) -> Result<PartyRow> {
-    strict("users", r, |r| {
-        let id: String = r.get(0)?;
-        let p: String = r.get(2)?;
-        Ok(PartyRow {
-            limits: Limits {
-                cap: r.get::<_, Option<i64>>(1)?.map(Micros),
-                period: period("users", &id, &p)?,
-                max_holds: r.get(3)?,
-            },
-            open_holds: r.get(4)?,
-            totals: Counters {
-                spent: r.get(5)?,
-                held: r.get(6)?,
-                allow_spent: r.get(7)?,
-                allow_held: r.get(8)?,
-                overruns: r.get(9)?,
-            },
-            limits_seq: r.get(10)?,
-            id,
-        })
-    })
-}
-
 const GRANT_COLUMNS: &str = "key, user, credits, expires, spent, held, seq";
-
-fn grant_from(r: &Row<'_>) -> Result<Grant> {
-    strict("grants", r, |r| {
-        let key: String = r.get(0)?;
-        let expires: Option<String> = r.get(3)?;
-        Ok(Grant {
-            expires: expires.map(|t| day("grants", &key, &t)).transpose()?,
-            user: r.get(1)?,
-            credits: r.get(2)?,
-            spent: r.get(4)?,
-            held: r.get(5)?,
-            seq: r.get(6)?,
-            key,
-        })
-    })
-}
 
 const HOLD_COLUMNS: &str = "key, kind, user, model, day, credits, allow, grants, created_at, expires_at, state, settled, overrun, seq, end_seq";
 
-fn hold_from(r: &Row<'_>) -> Result<Hold> {
-    strict("holds", r, |r| {
-        let key: String = r.get(0)?;
-        let kind: String = r.get(1)?;
-        let d: String = r.get(4)?;
-        let grants: String = r.get(7)?;
-        let state: String = r.get(10)?;
-        let bad = |what: String| corrupt("holds", &key, what);
-        Ok(Hold {
-            kind: HoldKind::parse(&kind)
-                .ok_or_else(|| bad(format!("kind `{kind}` is not hold or charge")))?,
-            user: r.get(2)?,
-            model: r.get(3)?,
-            day: day("holds", &key, &d)?,
-            credits: r.get(5)?,
-            alloc: Allocation {
-                allow: r.get(6)?,
-                grants: Allocation::grants_from_text(&grants).ok_or_else(|| {
-                    bad(format!("grants `{grants}` is not a list of [key, amount]"))
-                })?,
-            },
-            created_at: r.get(8)?,
-            expires_at: r.get(9)?,
-            state: HoldState::parse(&state).ok_or_else(|| {
-                bad(format!(
-                    "state `{state}` is not open, settled, released or expired"
-                ))
-            })?,
-            settled: r.get(11)?,
-            overrun: r.get(12)?,
-            seq: r.get(13)?,
-            end_seq: r.get(14)?,
-            key,
-        })
-    })
-}
-
 const TOKEN_COLUMNS: &str = "name, role, user, sha256, created_at, seq, revoked_at, revoked_seq";
-
-fn token_from(r: &Row<'_>) -> Result<Token> {
-    strict("tokens", r, |r| {
-        let name: String = r.get(0)?;
-        let role: String = r.get(1)?;
-        Ok(Token {
-            role: Role::parse(&role).ok_or_else(|| {
-                corrupt(
-                    "tokens",
-                    &name,
-                    format!("role `{role}` is not admin, app or user"),
-                )
-            })?,
-            user: r.get(2)?,
-            sha256: r.get(3)?,
-            created_at: r.get(4)?,
-            seq: r.get(5)?,
-            revoked_at: r.get(6)?,
-            revoked_seq: r.get(7)?,
-            name,
-        })
-    })
-}
 
 const ENTRY_COLUMNS: &str =
     "seq, at, kind, user, key, model, day, credits, over, data, prev_hash, hash";
-
-fn entry_from(r: &Row<'_>) -> Result<Entry> {
-    strict("journal", r, |r| {
-        Ok(Entry {
-            seq: r.get(0)?,
-            at: r.get(1)?,
-            kind: r.get(2)?,
-            user: r.get(3)?,
-            key: r.get(4)?,
-            model: r.get(5)?,
-            day: r.get(6)?,
-            credits: r.get::<_, Option<i64>>(7)?.map(Micros),
-            over: r.get::<_, Option<i64>>(8)?.map(Micros),
-            data: r.get(9)?,
-            prev_hash: r.get(10)?,
-            hash: r.get(11)?,
-        })
-    })
-}
-
-fn counters_from(r: &Row<'_>, at: usize, allowance: bool) -> rusqlite::Result<Counters> {
-    Ok(if allowance {
-        Counters {
-            spent: r.get(at)?,
-            held: r.get(at + 1)?,
-            allow_spent: r.get(at + 2)?,
-            allow_held: r.get(at + 3)?,
-            overruns: r.get(at + 4)?,
-        }
-    } else {
-        Counters {
-            spent: r.get(at)?,
-            held: r.get(at + 1)?,
-            overruns: r.get(at + 2)?,
-            ..Counters::default()
-        }
-    })
-}
 
 impl Books for SqliteTx<'_> {
     fn init(&mut self, s: &Settings) -> Result<()> {
@@ -335,7 +196,7 @@ impl Books for SqliteTx<'_> {
             .conn
             .prepare_cached(&format!("SELECT {HOLD_COLUMNS} FROM holds WHERE key = ?1"))?;
         let mut rows = stmt.query([key])?;
-        rows.next()?.map(hold_from).transpose()
+        rows.next()?.map(|r| hold_from(r)).transpose()
     }
 
     fn open_hold(&mut self, h: &Hold) -> Result<()> {
@@ -371,7 +232,7 @@ impl Books for SqliteTx<'_> {
             "SELECT {TOKEN_COLUMNS} FROM tokens WHERE name = ?1"
         ))?;
         let mut rows = stmt.query([name])?;
-        rows.next()?.map(token_from).transpose()
+        rows.next()?.map(|r| token_from(r)).transpose()
     }
 
     fn add_token(&mut self, t: &Token) -> Result<()> {
@@ -416,11 +277,16 @@ impl Books for SqliteTx<'_> {
     }
 }
 
+/// An aggregate's one row was not there.
+fn no_row() -> LedgerError {
+    LedgerError::Corrupt("an aggregate returned no row".into())
+}
+
 fn collect<T>(
     conn: &Connection,
     sql: &str,
     args: impl rusqlite::Params,
-    f: fn(&Row<'_>) -> Result<T>,
+    f: fn(&dyn Cols) -> Result<T>,
 ) -> Result<Vec<T>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(args)?;
@@ -473,7 +339,7 @@ impl StoreTx for SqliteTx<'_> {
             "SELECT {ENTRY_COLUMNS} FROM journal WHERE seq = ?1"
         ))?;
         let mut rows = stmt.query([seq])?;
-        rows.next()?.map(entry_from).transpose()
+        rows.next()?.map(|r| entry_from(r)).transpose()
     }
 
     fn entries(&mut self, after: i64, f: &mut dyn FnMut(Entry) -> Result<()>) -> Result<()> {
@@ -488,19 +354,14 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn settings(&mut self) -> Result<Settings> {
-        let (value, currency, tz, ttl): (String, String, String, i64) = self
-            .conn
-            .prepare_cached(
-                "SELECT credit_value, currency, timezone, hold_ttl FROM settings WHERE id = 1",
-            )?
-            .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-        let bad = |what: &str, v: &str| corrupt("settings", "1", format!("{what} `{v}`"));
-        Ok(Settings {
-            credit_value: value.parse().map_err(|_| bad("credit_value", &value))?,
-            currency: Currency::parse(&currency).map_err(|_| bad("currency", &currency))?,
-            timezone: parse_timezone(&tz).map_err(|_| bad("timezone", &tz))?,
-            hold_ttl: ttl,
-        })
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT credit_value, currency, timezone, hold_ttl FROM settings WHERE id = 1",
+        )?;
+        let mut rows = stmt.query([])?;
+        match rows.next()? {
+            Some(r) => settings_at(r, 0),
+            None => Err(LedgerError::Corrupt("the settings row is missing".into())),
+        }
     }
 
     fn user(&mut self, id: &str) -> Result<Option<PartyRow>> {
@@ -509,7 +370,7 @@ impl StoreTx for SqliteTx<'_> {
             self.user_columns()
         ))?;
         let mut rows = stmt.query([id])?;
-        rows.next()?.map(user_from).transpose()
+        rows.next()?.map(|r| user_from(r)).transpose()
     }
 
     fn users(&mut self) -> Result<Vec<PartyRow>> {
@@ -532,43 +393,31 @@ impl StoreTx for SqliteTx<'_> {
         let r = rows
             .next()?
             .ok_or_else(|| LedgerError::Corrupt("the org's cache row is missing".into()))?;
-        let p: String = r.get(1)?;
-        Ok(PartyRow {
-            id: String::new(),
-            limits: Limits {
-                cap: r.get::<_, Option<i64>>(0)?.map(Micros),
-                period: period("org", "1", &p)?,
-                max_holds: r.get(2)?,
-            },
-            open_holds: r.get(3)?,
-            totals: counters_from(r, 4, false)?,
-            limits_seq: r.get(7)?,
-        })
+        org_from(r)
     }
 
     fn user_days(&mut self, user: &str, start: NaiveDate, end: NaiveDate) -> Result<Counters> {
-        Ok(self
+        self
             .conn
             .prepare_cached(
                 "SELECT coalesce(sum(spent),0), coalesce(sum(held),0), coalesce(sum(allow_spent),0),
                         coalesce(sum(allow_held),0), coalesce(sum(overruns),0)
                  FROM user_days WHERE user = ?1 AND day >= ?2 AND day < ?3",
             )?
-            .query_row(params![user, day_text(start), day_text(end)], |r| {
-                counters_from(r, 0, true)
-            })?)
+            .query(params![user, day_text(start), day_text(end)])?
+            .next()?
+            .map_or_else(|| Err(no_row()), |r| counters_from(r, 0, true))
     }
 
     fn org_days(&mut self, start: NaiveDate, end: NaiveDate) -> Result<Counters> {
-        Ok(self
-            .conn
+        self.conn
             .prepare_cached(
                 "SELECT coalesce(sum(spent),0), coalesce(sum(held),0), coalesce(sum(overruns),0)
                  FROM org_days WHERE day >= ?1 AND day < ?2",
             )?
-            .query_row(params![day_text(start), day_text(end)], |r| {
-                counters_from(r, 0, false)
-            })?)
+            .query(params![day_text(start), day_text(end)])?
+            .next()?
+            .map_or_else(|| Err(no_row()), |r| counters_from(r, 0, false))
     }
 
     fn grant(&mut self, key: &str) -> Result<Option<Grant>> {
@@ -576,7 +425,7 @@ impl StoreTx for SqliteTx<'_> {
             "SELECT {GRANT_COLUMNS} FROM grants WHERE key = ?1"
         ))?;
         let mut rows = stmt.query([key])?;
-        rows.next()?.map(grant_from).transpose()
+        rows.next()?.map(|r| grant_from(r)).transpose()
     }
 
     fn usable_grants(&mut self, user: &str, today: NaiveDate) -> Result<Vec<Grant>> {
