@@ -75,13 +75,9 @@ pub enum Read<'r> {
     Overdue(DateTime<Utc>),
     Hold(&'r str),
     Grant(&'r str),
-    User(&'r str),
     /// The entry that set a user's limits (`None`: the org's), which
     /// [`StoreTx::entry`] then reads by its seq.
     LimitsEntry(Option<&'r str>),
-    Org,
-    UserDays(&'r str, NaiveDate, NaiveDate),
-    OrgDays(NaiveDate, NaiveDate),
     UsableGrants(&'r str, NaiveDate),
     /// The position of the user who holds `key`: that user's row and the
     /// org's, their counters in the periods holding the hold's day, and
@@ -90,10 +86,11 @@ pub enum Read<'r> {
     /// The entry that set the limits of the user who holds `key`.
     HoldLimits(&'r str),
     /// A user's row and counters in the user's own period holding the
-    /// day: [`Read::User`] and the one [`Read::UserDays`] that the user's
-    /// period makes of that day, in one read.
+    /// day ([`StoreTx::user`] and the one [`StoreTx::user_days`] that the
+    /// user's period makes of that day), in one read.
     UserParty(&'r str, NaiveDate),
-    /// The org's row and counters in its period holding the day.
+    /// The org's row and counters in its period holding the day
+    /// ([`StoreTx::org`], [`StoreTx::org_days`]).
     OrgParty(NaiveDate),
 }
 

@@ -60,10 +60,10 @@ fn bounds_sql(period: &str, day: &str) -> String {
     )
 }
 
-/// A user's row (`u`, from `from`), the bounds of the user's period
-/// holding the text date `day`, and the user's counters in it, for the
-/// row whose `key` is `$1`.
-fn user_party(from: &str, day: &str, key: &str) -> String {
+/// A user's row (`u`, from `from`, picked by `filter`), the bounds of the
+/// user's period holding the text date `day`, and the user's counters in
+/// it.
+fn user_party(from: &str, day: &str, filter: &str) -> String {
     format!(
         r#"SELECT {}, b.s, b.e, t.* {from}
          {}
@@ -71,14 +71,14 @@ fn user_party(from: &str, day: &str, key: &str) -> String {
              coalesce(sum(allow_spent),0)::bigint, coalesce(sum(allow_held),0)::bigint,
              coalesce(sum(overruns),0)::bigint
            FROM user_days d WHERE d."user" = u.id AND d.day >= b.s AND d.day < b.e) t ON true
-         WHERE {key} = $1"#,
+         {filter}"#,
         of("u", USER_COLUMNS),
         bounds_sql("u.period", day)
     )
 }
 
-/// The org's row (`o`, from `from`), the bounds of its period holding the
-/// text date `day`, and its counters in it.
+/// The org's row (`o`, from `from`, picked by `filter`), the bounds of its
+/// period holding the text date `day`, and its counters in it.
 fn org_party(from: &str, day: &str, filter: &str) -> String {
     format!(
         "SELECT o.cap, o.period, o.max_holds, o.open_holds, o.spent, o.held, o.overruns, o.limits_seq,
@@ -139,11 +139,7 @@ impl Key {
             Read::Overdue(now) => Key::Overdue(now.timestamp_micros()),
             Read::Hold(k) => Key::Hold(k.into()),
             Read::Grant(k) => Key::Grant(k.into()),
-            Read::User(u) => Key::User(u.into()),
             Read::LimitsEntry(u) => Key::LimitsEntry(u.map(String::from)),
-            Read::Org => Key::Org,
-            Read::UserDays(u, s, e) => Key::UserDays(u.into(), s, e),
-            Read::OrgDays(s, e) => Key::OrgDays(s, e),
             Read::UsableGrants(u, d) => Key::Usable(u.into(), d),
             Read::HoldLimits(k) => Key::HoldLimits(k.into()),
             Read::UserParty(u, day) => Key::UserParty(u.into(), day),
@@ -227,7 +223,7 @@ impl Key {
                 user_party(
                     r#"FROM holds h JOIN users u ON u.id = h."user""#,
                     "h.day",
-                    "h.key",
+                    "WHERE h.key = $1",
                 ),
                 params![k],
             ),
@@ -240,7 +236,7 @@ impl Key {
                 params![k],
             ),
             Key::UserParty(u, day) => Job::new(
-                user_party("FROM users u", "$2", "u.id"),
+                user_party("FROM users u", "$2", "WHERE u.id = $1"),
                 params![u, day_text(*day)],
             ),
             Key::OrgParty(day) => Job::new(

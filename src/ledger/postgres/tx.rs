@@ -309,22 +309,16 @@ impl Books for PostgresTx<'_> {
     fn count(&mut self, user: &str, d: NaiveDate, delta: &Delta) -> Result<()> {
         // Two changes in a row to one user's day (a settle returns its hold
         // and spends) are one statement: the changes add up.
-        let mut delta = *delta;
-        if let Some((u, day, prev)) = self.last_count.take() {
-            let queued = count_job(&u, day, &prev);
-            let last = self.queue.last().map(|(j, _)| j);
-            if u == user
-                && day == d
-                && last.is_some_and(|j| j.sql == queued.sql && j.params == queued.params)
-            {
-                if let Some(sum) = sum(&prev, &delta) {
-                    self.queue.pop();
-                    delta = sum;
-                }
-            }
+        let last = self.queue.last().map(|(j, _)| j);
+        let merged = self
+            .last_count
+            .take()
+            .and_then(|prev| merge_count(last, &prev, user, d, delta));
+        if merged.is_some() {
+            self.queue.pop();
         }
-        let job = count_job(user, d, &delta);
-        self.exec(job.sql, job.params);
+        let delta = merged.unwrap_or(*delta);
+        self.exec(COUNT_SQL, count_params(user, d, &delta));
         self.last_count = Some((user.to_string(), d, delta));
         Ok(())
     }
@@ -708,13 +702,10 @@ impl StoreTx for PostgresTx<'_> {
     }
 }
 
-/// The statement that adds `delta` to a user's counters on day `d`: one
-/// statement for the four rows (the user's totals and day, the org's
-/// totals and day).
-fn count_job(user: &str, d: NaiveDate, delta: &Delta) -> Job {
-    let c = &delta.c;
-    Job::new(
-        r#"WITH u AS (
+/// The statement that adds a change to a user's counters on a day: one
+/// statement for the four rows (the user's totals and day, the org's totals
+/// and day). Its parameters are [`count_params`].
+const COUNT_SQL: &str = r#"WITH u AS (
              UPDATE users SET open_holds = open_holds + $8, spent = spent + $3, held = held + $4,
                  allow_spent = allow_spent + $5, allow_held = allow_held + $6, overruns = overruns + $7
              WHERE id = $1 RETURNING 1
@@ -731,18 +722,43 @@ fn count_job(user: &str, d: NaiveDate, delta: &Delta) -> Job {
          )
          INSERT INTO org_days AS d (day, spent, held, overruns) VALUES ($2, $3, $4, $7)
          ON CONFLICT (day) DO UPDATE SET spent = d.spent + excluded.spent,
-             held = d.held + excluded.held, overruns = d.overruns + excluded.overruns"#,
-        params![
-            user,
-            day_text(d),
-            c.spent,
-            c.held,
-            c.allow_spent,
-            c.allow_held,
-            c.overruns,
-            delta.open_holds,
-        ],
-    )
+             held = d.held + excluded.held, overruns = d.overruns + excluded.overruns"#;
+
+fn count_params(user: &str, d: NaiveDate, delta: &Delta) -> Vec<Param> {
+    let c = &delta.c;
+    params![
+        user,
+        day_text(d),
+        c.spent,
+        c.held,
+        c.allow_spent,
+        c.allow_held,
+        c.overruns,
+        delta.open_holds,
+    ]
+}
+
+/// The change that replaces `prev` (the last change queued: user, day,
+/// delta) and `delta`, if the two are one user's day and `prev`'s statement
+/// is still the last one queued (nothing came between); `None` keeps them
+/// apart.
+fn merge_count(
+    last: Option<&Job>,
+    prev: &(String, NaiveDate, Delta),
+    user: &str,
+    d: NaiveDate,
+    delta: &Delta,
+) -> Option<Delta> {
+    let (u, day, before) = prev;
+    let queued = last?;
+    if u != user
+        || *day != d
+        || queued.sql != COUNT_SQL
+        || queued.params != count_params(u, *day, before)
+    {
+        return None;
+    }
+    sum(before, delta)
 }
 
 /// `a + b`, or `None` if a sum would overflow (then both stay queued and
@@ -788,12 +804,31 @@ mod tests {
     }
 
     #[test]
-    fn the_merged_statement_is_the_one_for_the_sum() {
+    fn a_change_merges_only_with_the_same_days_change_queued_just_before() {
         let d = NaiveDate::from_ymd_opt(2026, 4, 20).unwrap();
-        let a = count_job("alice", d, &delta(30, -40, -1));
-        let b = count_job("alice", d, &delta(30, -40, -1));
-        let c = count_job("alice", d, &delta(30, -40, 0));
-        assert_eq!((a.sql == b.sql, a.params == b.params), (true, true));
-        assert_ne!(a.params, c.params);
+        let prev = ("alice".to_string(), d, delta(0, -40, -1));
+        let queued = Job::new(COUNT_SQL, count_params("alice", d, &prev.2));
+        // The settle's spend after its hold's return: one change.
+        assert_eq!(
+            merge_count(Some(&queued), &prev, "alice", d, &delta(30, 0, 0)),
+            Some(delta(30, -40, -1))
+        );
+        // Another user, another day, nothing queued, or something queued
+        // since (a savepoint; a change whose parameters differ): apart.
+        let change = delta(30, 0, 0);
+        assert_eq!(merge_count(Some(&queued), &prev, "bob", d, &change), None);
+        let next_day = d.succ_opt().unwrap();
+        assert_eq!(
+            merge_count(Some(&queued), &prev, "alice", next_day, &change),
+            None
+        );
+        assert_eq!(merge_count(None, &prev, "alice", d, &change), None);
+        let savepoint = Job::new("SAVEPOINT op", params![]);
+        assert_eq!(
+            merge_count(Some(&savepoint), &prev, "alice", d, &change),
+            None
+        );
+        let other = Job::new(COUNT_SQL, count_params("alice", d, &delta(1, 0, 0)));
+        assert_eq!(merge_count(Some(&other), &prev, "alice", d, &change), None);
     }
 }

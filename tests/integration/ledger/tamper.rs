@@ -453,3 +453,18 @@ fn a_zeroed_schema_version_is_a_problem_not_ok() {
     assert!(r.stderr.contains(db.path.to_str().unwrap()), "{}", r.stderr);
     assert!(db.bytes() == before);
 }
+
+#[test]
+fn a_missing_settings_row_is_named_and_nothing_is_written() {
+    let (db, _) = ledger();
+    db.sqlite().execute("DELETE FROM settings", []).unwrap();
+    let before = db.bytes();
+    let r = db.run(&["charge", "alice", "--key", "c2", "--credits", "1"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("the settings row is missing"),
+        "{}",
+        r.stderr
+    );
+    assert!(db.bytes() == before, "the refused charge wrote");
+}
