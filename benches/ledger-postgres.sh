@@ -6,6 +6,8 @@
 #   3p. a durable `ledger charge` on PostgreSQL (connect, authenticate,
 #       lock the head row, check, write, commit) ÷ `genbudget --version`
 #       (goal ≤ 4), with hyperfine;
+#   3b. the same charge through PgBouncer in session mode, where it is
+#       installed (warm server sessions: the answer for many commands);
 #   5.  library reserve+settle pairs/s from 16 threads with a connection
 #       each ÷ `pgbench -N -c 16` tx/s on the same server, alternating, in
 #       the same run (goal ≥ 0.3);
@@ -15,7 +17,8 @@
 # Usage: benches/ledger-postgres.sh [RUNS]   (default 200)
 #        GENBUDGET_BENCH_SOCKET=DIR also measures the charge over the
 #        server's Unix socket in DIR (as the URL's user, without password).
-# Needs hyperfine, python3, psql and pgbench (Debian: postgresql-client).
+# Needs hyperfine, python3, psql and pgbench (Debian: postgresql-client);
+# 3b also pgbouncer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-200}
@@ -55,6 +58,47 @@ if [ -n "${GENBUDGET_BENCH_SOCKET:-}" ]; then
   port=${base##*:}; port=${port%%/*}
   charge socket "postgres:///gb_bench_cli?host=$GENBUDGET_BENCH_SOCKET&port=$port&user=$user" sock
   ways="tcp socket"
+fi
+# 3b. The same through PgBouncer in session mode (warm server sessions),
+# where it is installed: over TCP with a SCRAM password, as 3p's TCP, and
+# over its Unix socket without one, as 3p's socket.
+pgbouncer=$(command -v pgbouncer || { [ -x /usr/sbin/pgbouncer ] && echo /usr/sbin/pgbouncer; } || true)
+if [ -n "$pgbouncer" ]; then
+  user=${base#*://}; auth=${user%%@*}; user=${auth%%:*}; pass=${auth#*:}
+  hostport=${base#*@}; hostport=${hostport%%/*}
+  pbport=56432
+  while (echo >"/dev/tcp/127.0.0.1/$pbport") 2>/dev/null; do pbport=$((pbport + 1)); done
+  pb=$(mktemp -d /tmp/gb-bench-pgbouncer.XXXXXX)
+  cat >"$pb/pgbouncer.ini" <<INI
+[databases]
+gb_bench_cli = host=${hostport%:*} port=${hostport##*:} dbname=gb_bench_cli user=$user password='$pass'
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $pbport
+unix_socket_dir = $pb
+auth_type = hba
+auth_hba_file = $pb/hba.conf
+auth_file = $pb/users.txt
+pool_mode = session
+server_reset_query = DISCARD ALL
+default_pool_size = 4
+logfile = $pb/pgbouncer.log
+pidfile = $pb/pgbouncer.pid
+INI
+  echo "\"$user\" \"$pass\"" >"$pb/users.txt"
+  # The socket needs no password (`local` connections are trusted).
+  printf 'local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n' >"$pb/hba.conf"
+  touch "$pb/pgbouncer.log"
+  chmod 1777 "$pb"; chmod 644 "$pb"/*; chmod 666 "$pb/pgbouncer.log"
+  # PgBouncer refuses to run as root.
+  as=(); [ "$(id -u)" = 0 ] && as=(-u nobody)
+  "$pgbouncer" -d "${as[@]}" "$pb/pgbouncer.ini"
+  for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$pbport") 2>/dev/null && break; sleep 0.1; done
+  charge pooled-tcp "postgres://$user:$pass@127.0.0.1:$pbport/gb_bench_cli?sslmode=disable" ptcp
+  charge pooled-socket "postgres:///gb_bench_cli?host=$pb&port=$pbport&user=$user" psock
+  ways="$ways pooled-tcp pooled-socket"
+  kill "$(cat "$pb/pgbouncer.pid")" 2>/dev/null || true
+  rm -rf "$pb"
 fi
 "$GB" --db "$CLI" ledger verify >/dev/null
 # For scale: what one connection (connect, authenticate, SELECT 1) costs

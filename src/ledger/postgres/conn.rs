@@ -150,6 +150,8 @@ pub struct Conn {
     stmts: HashMap<String, Statement>,
     /// Texts run once (unnamed): prepared on their next use.
     seen: HashSet<String>,
+    /// The session's set-up, until it has gone out with the first pipeline.
+    session: Option<Job>,
 }
 
 type Boxed<'f, T> = Pin<Box<dyn Future<Output = T> + 'f>>;
@@ -180,10 +182,13 @@ async fn in_order<T>(mut futs: Vec<Boxed<'_, T>>) -> Vec<T> {
 
 impl Conn {
     /// Connects (TCP with TLS as `tls` says, or a Unix socket without
-    /// TLS when `tls` is `None`), and authenticates.
+    /// TLS when `tls` is `None`), and authenticates. `session` (the
+    /// statement that sets the session up) goes first in the connection's
+    /// first pipeline: no round trip of its own.
     pub fn connect(
         config: &Config,
         tls: Option<MakeRustlsConnect>,
+        session: &str,
     ) -> std::result::Result<Conn, tokio_postgres::Error> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -207,6 +212,7 @@ impl Conn {
             done,
             stmts: HashMap::new(),
             seen: HashSet::new(),
+            session: Some(Job::new(session, params![])),
         })
     }
 
@@ -220,6 +226,11 @@ impl Conn {
         &mut self,
         sql: &str,
     ) -> std::result::Result<Vec<SimpleQueryMessage>, tokio_postgres::Error> {
+        if self.session.is_some() {
+            if let Some(Err(e)) = self.run(&[]).pop() {
+                return Err(e);
+            }
+        }
         self.rt.block_on(self.client.simple_query(sql))
     }
 
@@ -231,6 +242,28 @@ impl Conn {
         &mut self,
         jobs: &[Job],
     ) -> Vec<std::result::Result<Vec<Row>, tokio_postgres::Error>> {
+        if let Some(session) = self.session.take() {
+            // Nothing is prepared yet on a new connection, so nothing is
+            // parsed before the search path is set.
+            let mut all = vec![session.clone()];
+            all.extend_from_slice(jobs);
+            let mut out = self.run(&all);
+            let set = out.remove(0);
+            if set.is_err() {
+                // Tried again with the next pipeline.
+                self.session = Some(session);
+            }
+            return match set {
+                // The set-up failed: the first job reports why (or, with
+                // no job, the set-up's own result).
+                Err(e) if out.is_empty() => vec![Err(e)],
+                Err(e) => {
+                    out[0] = Err(e);
+                    out
+                }
+                Ok(_) => out,
+            };
+        }
         // Texts on their second use are prepared first (one round trip for
         // all of them); a text that fails to prepare runs unnamed, where its
         // error is reported.

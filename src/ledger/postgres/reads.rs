@@ -7,12 +7,12 @@ use tokio_postgres::Row;
 
 use crate::ledger::error::{LedgerError, Result};
 use crate::ledger::journal::Entry;
-use crate::ledger::period::{day_text, parse_day};
+use crate::ledger::period::{Period, day_text, parse_day};
 use crate::ledger::settings::Settings;
 use crate::ledger::state::{Counters, Grant, Hold, PartyRow};
 use crate::ledger::store::Read;
 
-use super::conn::{Job, params};
+use super::conn::{Job, Param, params};
 use super::rows::*;
 
 /// A read whose answer is kept until the transaction next writes.
@@ -60,10 +60,43 @@ fn bounds_sql(period: &str, day: &str) -> String {
     )
 }
 
-/// A user's row (`u`, from `from`, picked by `filter`), the bounds of the
-/// user's period holding the text date `day`, and the user's counters in
-/// it.
-fn user_party(from: &str, day: &str, filter: &str) -> String {
+/// SQL for a lateral row `b(s, e)` as [`bounds_sql`] gives it, picked
+/// from the bounds the ledger worked out for each period ([`given`]), the
+/// parameters from `$first` on: cheaper for the server to plan than the
+/// date arithmetic, which matters to a statement run unnamed.
+fn given_bounds_sql(period: &str, first: usize) -> String {
+    let p = |i: usize| format!("${}", first + i);
+    format!(
+        "CROSS JOIN LATERAL (SELECT CASE {period} WHEN 'day' THEN {} WHEN 'week' THEN {}
+                 WHEN 'month' THEN {} END AS s,
+             CASE {period} WHEN 'day' THEN {} WHEN 'week' THEN {} WHEN 'month' THEN {} END AS e) b",
+        p(0),
+        p(2),
+        p(4),
+        p(1),
+        p(3),
+        p(5)
+    )
+}
+
+/// The parameters [`given_bounds_sql`] reads: the start and end of the
+/// day, the week and the month holding `day` (`NULL` past the calendar's
+/// end, as `bounds_sql` would fail to give them).
+fn given(day: NaiveDate) -> Vec<Param> {
+    [Period::Day, Period::Week, Period::Month]
+        .into_iter()
+        .flat_map(|p| {
+            let b = p.bounds(day);
+            [b.map(|b| day_text(b.0)), b.map(|b| day_text(b.1))]
+        })
+        .map(Param::from)
+        .collect()
+}
+
+/// A user's row (`u`, from `from`, picked by `filter`), the bounds `b` of
+/// the user's period (`bounds`: [`bounds_sql`] or [`given_bounds_sql`]),
+/// and the user's counters in it.
+fn user_party(from: &str, bounds: &str, filter: &str) -> String {
     format!(
         r#"SELECT {}, b.s, b.e, t.* {from}
          {}
@@ -73,13 +106,13 @@ fn user_party(from: &str, day: &str, filter: &str) -> String {
            FROM user_days d WHERE d."user" = u.id AND d.day >= b.s AND d.day < b.e) t ON true
          {filter}"#,
         of("u", USER_COLUMNS),
-        bounds_sql("u.period", day)
+        bounds
     )
 }
 
-/// The org's row (`o`, from `from`, picked by `filter`), the bounds of its
-/// period holding the text date `day`, and its counters in it.
-fn org_party(from: &str, day: &str, filter: &str) -> String {
+/// The org's row (`o`, from `from`, picked by `filter`), the bounds `b` of
+/// its period (as [`user_party`]), and its counters in it.
+fn org_party(from: &str, bounds: &str, filter: &str) -> String {
     format!(
         "SELECT o.cap, o.period, o.max_holds, o.open_holds, o.spent, o.held, o.overruns, o.limits_seq,
              b.s, b.e, t.*
@@ -89,7 +122,7 @@ fn org_party(from: &str, day: &str, filter: &str) -> String {
              coalesce(sum(overruns),0)::bigint
            FROM org_days d WHERE d.day >= b.s AND d.day < b.e) t ON true
          {filter}",
-        bounds_sql("o.period", day)
+        bounds
     )
 }
 
@@ -222,7 +255,7 @@ impl Key {
             Key::HoldUser(k) => Job::new(
                 user_party(
                     r#"FROM holds h JOIN users u ON u.id = h."user""#,
-                    "h.day",
+                    &bounds_sql("u.period", "h.day"),
                     "WHERE h.key = $1",
                 ),
                 params![k],
@@ -230,18 +263,26 @@ impl Key {
             Key::HoldOrg(k) => Job::new(
                 org_party(
                     "FROM holds h JOIN org o ON o.id = 1",
-                    "h.day",
+                    &bounds_sql("o.period", "h.day"),
                     "WHERE h.key = $1",
                 ),
                 params![k],
             ),
             Key::UserParty(u, day) => Job::new(
-                user_party("FROM users u", "$2", "WHERE u.id = $1"),
-                params![u, day_text(*day)],
+                user_party(
+                    "FROM users u",
+                    &given_bounds_sql("u.period", 2),
+                    "WHERE u.id = $1",
+                ),
+                [params![u], given(*day)].concat(),
             ),
             Key::OrgParty(day) => Job::new(
-                org_party("FROM org o", "$1", "WHERE o.id = 1"),
-                params![day_text(*day)],
+                org_party(
+                    "FROM org o",
+                    &given_bounds_sql("o.period", 1),
+                    "WHERE o.id = 1",
+                ),
+                given(*day),
             ),
             Key::HoldUsable(k, today) => Job::new(
                 format!(

@@ -64,6 +64,9 @@ pub(super) struct Target {
     pub(super) shown: String,
     /// Why the password file was not used, if it was not.
     pub(super) note: Option<String>,
+    /// The statement that sets the session up (search path, timeouts,
+    /// durability), run once per connection.
+    pub(super) session: String,
 }
 
 pub(super) fn bad_url(shown: &str, message: impl std::fmt::Display) -> LedgerError {
@@ -172,27 +175,39 @@ impl Target {
         if config.get_application_name().is_none() {
             config.application_name("genbudget");
         }
-        // Session settings travel in the startup packet: no extra round
-        // trip per command.
+        // The session's settings are set by one statement that travels with
+        // the connection's first, not in the startup packet's `options`,
+        // which connection poolers (PgBouncer) refuse.
         let lock_ms = opts.busy_timeout.as_millis().max(1);
-        let mut options = format!(
-            "-c search_path={NAMESPACE} -c lock_timeout={lock_ms} -c idle_in_transaction_session_timeout=60000 -c synchronous_commit={}",
-            match opts.durability {
-                Durability::Full => "on",
-                Durability::Normal => "off",
-            }
-        );
+        let mut set = vec![
+            ("search_path", NAMESPACE.to_string()),
+            ("lock_timeout", lock_ms.to_string()),
+            ("idle_in_transaction_session_timeout", "60000".into()),
+            (
+                "synchronous_commit",
+                match opts.durability {
+                    Durability::Full => "on",
+                    Durability::Normal => "off",
+                }
+                .into(),
+            ),
+        ];
         if opts.read_only {
-            options.push_str(" -c default_transaction_read_only=on -c statement_timeout=0");
+            set.push(("default_transaction_read_only", "on".into()));
+            set.push(("statement_timeout", "0".into()));
         } else {
-            options.push_str(" -c statement_timeout=60000");
+            set.push(("statement_timeout", "60000".into()));
         }
-        if let Some(theirs) = config.get_options() {
-            options = format!("{theirs} {options}");
-        }
-        config.options(&options);
+        let session = format!(
+            "SELECT {}",
+            set.iter()
+                .map(|(name, value)| format!("set_config('{name}', '{value}', false)"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         Ok(Target {
             config,
+            session,
             tls: (!unix).then(|| MakeRustlsConnect::new(tls)),
             shown,
             note,
@@ -200,7 +215,7 @@ impl Target {
     }
 
     pub(super) fn connect(&self) -> Result<Conn> {
-        Conn::connect(&self.config, self.tls.clone()).map_err(|e| {
+        Conn::connect(&self.config, self.tls.clone(), &self.session).map_err(|e| {
             locate(
                 &self.shown,
                 connect_error(&self.shown, self.note.as_deref(), e),

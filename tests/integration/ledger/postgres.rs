@@ -902,3 +902,181 @@ fn a_role_that_may_not_write_the_flush_message_commits_inside_the_lock() {
     // init, user_add, charge, hold, settle.
     assert_eq!(v["entries"], 5, "{v}");
 }
+
+/// PgBouncer's program, if installed (Debian puts it in /usr/sbin).
+fn pgbouncer() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([std::path::PathBuf::from("/usr/sbin")])
+        .map(|d| d.join("pgbouncer"))
+        .find(|p| p.is_file())
+}
+
+/// A PgBouncer in session mode in front of one test database, with
+/// `pool` server connections at most (so clients take turns on the same
+/// server sessions); killed on drop.
+struct Pooler {
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+    /// The pooled database's URL (trust on loopback: no password).
+    url: String,
+}
+
+impl Pooler {
+    fn start(program: &std::path::Path, server: &str, pool: u32) -> Pooler {
+        use std::os::unix::fs::PermissionsExt;
+        // postgres://user:password@host:port/dbname?…
+        let rest = server.split("://").nth(1).unwrap();
+        let (auth, rest) = rest.split_once('@').unwrap();
+        let (user, pass) = auth.split_once(':').unwrap_or((auth, ""));
+        let (hostport, rest) = rest.split_once('/').unwrap();
+        let (host, port) = hostport.split_once(':').unwrap_or((hostport, "5432"));
+        let dbname = rest.split('?').next().unwrap();
+        let listen = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let me = listen.local_addr().unwrap().port();
+        drop(listen);
+        let dir = tempfile::tempdir().unwrap();
+        let p = |name: &str| dir.path().join(name);
+        let ini = format!(
+            "[databases]\nledger = host={host} port={port} dbname={dbname} user={user} password='{pass}'\n\
+             [pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {me}\nunix_socket_dir =\n\
+             auth_type = trust\nauth_file = {}\npool_mode = session\nserver_reset_query = DISCARD ALL\n\
+             default_pool_size = {pool}\nmax_client_conn = 100\nlogfile = {}\n",
+            p("users.txt").display(),
+            p("pgbouncer.log").display()
+        );
+        std::fs::write(p("pgbouncer.ini"), ini).unwrap();
+        std::fs::write(p("users.txt"), format!("\"{user}\" \"\"\n")).unwrap();
+        std::fs::write(p("pgbouncer.log"), "").unwrap();
+        // PgBouncer refuses to run as root: there it runs as `nobody`, who
+        // must read the files and write the log.
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+        for (name, mode) in [(".", 0o755), ("pgbouncer.ini", 0o644), ("users.txt", 0o644)] {
+            std::fs::set_permissions(p(name), std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        std::fs::set_permissions(p("pgbouncer.log"), std::fs::Permissions::from_mode(0o666))
+            .unwrap();
+        let mut c = Command::new(program);
+        if root {
+            c.args(["-u", "nobody"]);
+        }
+        let child = c
+            .arg(p("pgbouncer.ini"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let pooler = Pooler {
+            child,
+            url: format!("postgres://{user}@127.0.0.1:{me}/ledger?sslmode=disable"),
+            dir,
+        };
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", me)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "PgBouncer did not start: {}",
+                pooler.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        pooler
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("pgbouncer.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Pooler {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_ledger_works_behind_pgbouncer_and_keeps_its_lock_timeout() {
+    if !backend::available(Backend::Postgres) {
+        return;
+    }
+    let Some(program) = pgbouncer() else {
+        let strict = std::env::var("GENBUDGET_TEST_STRICT").is_ok_and(|v| v == "1");
+        assert!(
+            !strict,
+            "GENBUDGET_TEST_STRICT=1 but pgbouncer is not installed"
+        );
+        eprintln!(
+            "skipped: the PgBouncer test (install pgbouncer, e.g. `apt-get install pgbouncer`)"
+        );
+        return;
+    };
+    let db = Db::init_on(Backend::Postgres, &[]);
+    // A poolers refuses a startup packet's `options`: every setting the
+    // ledger needs must come some other way, and survive sessions handed
+    // from client to client.
+    let pooler = Pooler::start(&program, &db.location, 2);
+    let url = pooler.url.as_str();
+    let r = run_url(
+        url,
+        &[],
+        &["user", "add", "alice", "--cap", "10", "--period", "day"],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stderr, pooler.log());
+    // 8 processes at once, 4 jobs each, 1 credit a job, on 2 server
+    // sessions: exactly 10 fit the cap of 10; the other 22 are denied.
+    let codes: Vec<(i32, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|w| {
+                scope.spawn(move || {
+                    (0..4)
+                        .map(|i| {
+                            let key = format!("w{w}-{i}");
+                            let r = run_url(
+                                url,
+                                &[],
+                                &["charge", "alice", "--key", &key, "--credits", "1"],
+                            );
+                            (r.code, r.stderr)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    for (code, err) in &codes {
+        assert!([0, 1].contains(code), "exit {code}: {err}");
+    }
+    assert_eq!(codes.iter().filter(|(c, _)| *c == 0).count(), 10);
+    assert_eq!(codes.iter().filter(|(c, _)| *c == 1).count(), 22);
+    // The lock timeout still holds through the pooler: a writer kept
+    // waiting on the head row past 300 ms is busy, exit 2.
+    let mut c = db.pg.as_ref().unwrap().client();
+    let mut t = c.transaction().unwrap();
+    t.batch_execute("SELECT * FROM genbudget.head FOR UPDATE")
+        .unwrap();
+    let start = Instant::now();
+    let r = run_url(
+        url,
+        &[("GENBUDGET_BUSY_TIMEOUT_MS", "300")],
+        &["charge", "alice", "--key", "late", "--credits", "1"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("the ledger is busy"), "{}", r.stderr);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    t.rollback().unwrap();
+    // init, user_add and the 10 charges, verified through the pooler too.
+    let v = run_url(url, &[], &["verify", "--format", "json"]);
+    assert_eq!(v.code, 0, "{}", v.stderr);
+    let v: Value = serde_json::from_str(&v.stdout).unwrap();
+    assert_eq!(v["entries"], 12);
+    let st = db.ok(&["status", "alice"]);
+    assert_eq!(s(&st["users"][0], "spent"), "10");
+}
