@@ -479,6 +479,8 @@ pub fn db_path(ctx: &Context) -> Result<(PathBuf, bool)> {
     Ok((data.join("genbudget").join("ledger.db"), true))
 }
 
+/// The options of a command's ledger; `prepare_statements` only for the
+/// HTTP service (a command makes one connection and few statements).
 fn open_options(read_only: bool) -> Result<OpenOptions> {
     let ms = match std::env::var("GENBUDGET_BUSY_TIMEOUT_MS") {
         Ok(v) if !v.trim().is_empty() => v.trim().parse::<u64>().with_context(|| {
@@ -490,6 +492,7 @@ fn open_options(read_only: bool) -> Result<OpenOptions> {
         busy_timeout: Duration::from_millis(ms),
         durability: Durability::Full,
         read_only,
+        prepare_statements: false,
     })
 }
 
@@ -522,8 +525,19 @@ fn location(ctx: &Context) -> Result<(Location, bool)> {
     Ok((Location::from_path(&path), default))
 }
 
-/// Opens the ledger `--db` names (a file or a PostgreSQL database); the
-/// HTTP service opens its ledger here too.
+/// The ledger of the HTTP service (`--db`, as [`open`]): one connection
+/// for its whole life, so on PostgreSQL it keeps prepared statements.
+pub(crate) fn open_for_service(ctx: &Context) -> Result<Ledger> {
+    let (at, _) = location(ctx)?;
+    let opts = OpenOptions {
+        prepare_statements: true,
+        ..open_options(false)?
+    };
+    Ok(Ledger::open_at(&at, &opts, ctx.now)?)
+}
+
+/// Opens the ledger `--db` names (a file or a PostgreSQL database) for one
+/// command.
 pub(crate) fn open(ctx: &Context, read_only: bool) -> Result<Ledger> {
     let (at, _) = location(ctx)?;
     Ok(Ledger::open_at(&at, &open_options(read_only)?, ctx.now)?)

@@ -42,7 +42,7 @@ pub fn run(args: ServeArgs, ctx: &Context) -> Result<Outcome> {
         );
     }
     let book = ctx.book()?;
-    let ledger = super::ledger::open(ctx, false)?;
+    let ledger = super::ledger::open_for_service(ctx)?;
     let location = ledger.location();
     // GENBUDGET_NOW freezes the service's clock too (for tests and demos).
     let frozen = std::env::var("GENBUDGET_NOW").is_ok_and(|v| !v.trim().is_empty());

@@ -10,10 +10,11 @@
 //!
 //! A statement seen for the first time runs unnamed, with its parameter
 //! types given (parse, bind and execute in the same round trip); from its
-//! second use on it is prepared once per connection and reused. A
-//! one-command process (the CLI) so never pays a round trip to prepare,
-//! and a long-lived one (the library, the HTTP service) never parses the
-//! same text twice.
+//! second use on it is prepared once per connection and reused, so a
+//! long-lived connection (the library, the HTTP service) never parses the
+//! same text twice. A connection opened with `prepare` off (the CLI's: one
+//! command, few statements) runs everything unnamed: it never pays a round
+//! trip to prepare, and leaves no named statement on a pooled session.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -150,8 +151,8 @@ pub struct Conn {
     stmts: HashMap<String, Statement>,
     /// Texts run once (unnamed): prepared on their next use.
     seen: HashSet<String>,
-    /// The session's set-up, until it has gone out with the first pipeline.
-    session: Option<Job>,
+    /// Whether texts are prepared on their second use.
+    prepare: bool,
 }
 
 type Boxed<'f, T> = Pin<Box<dyn Future<Output = T> + 'f>>;
@@ -182,13 +183,11 @@ async fn in_order<T>(mut futs: Vec<Boxed<'_, T>>) -> Vec<T> {
 
 impl Conn {
     /// Connects (TCP with TLS as `tls` says, or a Unix socket without
-    /// TLS when `tls` is `None`), and authenticates. `session` (the
-    /// statement that sets the session up) goes first in the connection's
-    /// first pipeline: no round trip of its own.
+    /// TLS when `tls` is `None`), and authenticates.
     pub fn connect(
         config: &Config,
         tls: Option<MakeRustlsConnect>,
-        session: &str,
+        prepare: bool,
     ) -> std::result::Result<Conn, tokio_postgres::Error> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -212,7 +211,7 @@ impl Conn {
             done,
             stmts: HashMap::new(),
             seen: HashSet::new(),
-            session: Some(Job::new(session, params![])),
+            prepare,
         })
     }
 
@@ -226,11 +225,6 @@ impl Conn {
         &mut self,
         sql: &str,
     ) -> std::result::Result<Vec<SimpleQueryMessage>, tokio_postgres::Error> {
-        if self.session.is_some() {
-            if let Some(Err(e)) = self.run(&[]).pop() {
-                return Err(e);
-            }
-        }
         self.rt.block_on(self.client.simple_query(sql))
     }
 
@@ -242,28 +236,6 @@ impl Conn {
         &mut self,
         jobs: &[Job],
     ) -> Vec<std::result::Result<Vec<Row>, tokio_postgres::Error>> {
-        if let Some(session) = self.session.take() {
-            // Nothing is prepared yet on a new connection, so nothing is
-            // parsed before the search path is set.
-            let mut all = vec![session.clone()];
-            all.extend_from_slice(jobs);
-            let mut out = self.run(&all);
-            let set = out.remove(0);
-            if set.is_err() {
-                // Tried again with the next pipeline.
-                self.session = Some(session);
-            }
-            return match set {
-                // The set-up failed: the first job reports why (or, with
-                // no job, the set-up's own result).
-                Err(e) if out.is_empty() => vec![Err(e)],
-                Err(e) => {
-                    out[0] = Err(e);
-                    out
-                }
-                Ok(_) => out,
-            };
-        }
         // Texts on their second use are prepared first (one round trip for
         // all of them); a text that fails to prepare runs unnamed, where its
         // error is reported.
@@ -315,9 +287,11 @@ impl Conn {
             })
             .collect();
         let out = self.rt.block_on(in_order(futs));
-        for j in jobs {
-            if !self.stmts.contains_key(&j.sql) && !self.seen.contains(&j.sql) {
-                self.seen.insert(j.sql.clone());
+        if self.prepare {
+            for j in jobs {
+                if !self.stmts.contains_key(&j.sql) && !self.seen.contains(&j.sql) {
+                    self.seen.insert(j.sql.clone());
+                }
             }
         }
         out

@@ -72,8 +72,11 @@ pub struct PostgresStore {
     timeout_ms: u64,
     /// Whether a write commits asynchronously and then waits for the log
     /// flush outside the head lock (see the module doc); otherwise it
-    /// commits as the session's `synchronous_commit` says, inside the lock.
+    /// commits as the durability says, inside the lock.
     flush_apart: bool,
+    /// What a write transaction and a read transaction begin with.
+    begin_write: [String; 2],
+    begin_read: [String; 2],
     /// The settings read when the store opened, for the first transaction
     /// (they never change, so `Ledger::on` reads them without a round trip).
     settings: Option<Settings>,
@@ -228,13 +231,22 @@ impl PostgresStore {
                     "has ledger schema version {v}, which no genbudget writes on PostgreSQL (the schema_version row was changed); nothing was written. `genbudget ledger verify` says more"
                 ),
             )),
-            Found::Ledger(_) => Ok(PostgresStore {
-                target,
-                conn,
-                timeout_ms: ms,
-                flush_apart: may_flush && opts.durability == Durability::Full,
-                settings,
-            }),
+            Found::Ledger(_) => {
+                let flush_apart = may_flush && opts.durability == Durability::Full;
+                let synchronous = opts.durability == Durability::Full && !flush_apart;
+                Ok(PostgresStore {
+                    begin_write: ["BEGIN".into(), target.local(synchronous)],
+                    begin_read: [
+                        "START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY".into(),
+                        target.local(false),
+                    ],
+                    target,
+                    conn,
+                    timeout_ms: ms,
+                    flush_apart,
+                    settings,
+                })
+            }
         }
     }
 
@@ -254,6 +266,9 @@ impl PostgresStore {
                 return Ok(false);
             }
             conn.simple("BEGIN")?;
+            conn.simple(&target.local(true))?;
+            // The schema's statements name their tables plainly.
+            conn.simple(&format!("SET LOCAL search_path = {NAMESPACE}"))?;
             let made = conn
                 .simple(&format!("CREATE SCHEMA {NAMESPACE}"))
                 .and_then(|_| conn.simple(SCHEMA))
@@ -270,11 +285,11 @@ impl PostgresStore {
             }
             let mut t = PostgresTx::begun(&mut conn);
             t.exec(
-                "INSERT INTO schema_version (id, version) VALUES (1, $1)",
+                "INSERT INTO genbudget.schema_version (id, version) VALUES (1, $1)",
                 params![SCHEMA_VERSION],
             );
             t.exec(
-                "INSERT INTO head (id, seq, hash) VALUES (1, 0, $1)",
+                "INSERT INTO genbudget.head (id, seq, hash) VALUES (1, 0, $1)",
                 params![GENESIS.as_slice()],
             );
             if let Err(e) = fill(&mut t) {
@@ -306,9 +321,19 @@ impl PostgresStore {
     }
 
     /// What runs after a write's `COMMIT` (or a denial's `ROLLBACK`), in
-    /// the same round trip, before it returns.
+    /// the same round trip, before it returns: the flush, in a transaction
+    /// of its own whose commit waits for the disk.
     fn after(&self) -> &'static [&'static str] {
-        if self.flush_apart { &[FLUSH] } else { &[] }
+        if self.flush_apart {
+            &[
+                "BEGIN",
+                "SET LOCAL synchronous_commit = on",
+                FLUSH,
+                "COMMIT",
+            ]
+        } else {
+            &[]
+        }
     }
 }
 
@@ -318,12 +343,8 @@ impl Store for PostgresStore {
             s.ready()?;
             let after = s.after();
             // Rule 1: the journal head row, locked first, orders writers.
-            let begin: &[&str] = if s.flush_apart {
-                &["BEGIN", "SET LOCAL synchronous_commit = off"]
-            } else {
-                &["BEGIN"]
-            };
-            let mut t = PostgresTx::new(&mut s.conn, begin, true);
+            let begin = [s.begin_write[0].as_str(), s.begin_write[1].as_str()];
+            let mut t = PostgresTx::new(&mut s.conn, &begin, true);
             match f(&mut t) {
                 Ok(true) => t.commit(after),
                 Ok(false) => t.rollback(after),
@@ -340,11 +361,8 @@ impl Store for PostgresStore {
         let mut run = |s: &mut PostgresStore| -> Result<()> {
             s.ready()?;
             let known = s.settings.take();
-            let mut t = PostgresTx::new(
-                &mut s.conn,
-                &["START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"],
-                false,
-            );
+            let begin = [s.begin_read[0].as_str(), s.begin_read[1].as_str()];
+            let mut t = PostgresTx::new(&mut s.conn, &begin, false);
             if let Some(settings) = known {
                 t.know_settings(settings);
             }
@@ -363,7 +381,7 @@ impl Store for PostgresStore {
         let run = |s: &mut PostgresStore| -> Result<bool> {
             s.ready()?;
             let job = Job::new(
-                "SELECT 1 FROM holds WHERE state = 'open' AND expires_at <= $1 LIMIT 1",
+                "SELECT 1 FROM genbudget.holds WHERE state = 'open' AND expires_at <= $1 LIMIT 1",
                 params![now.timestamp_micros()],
             );
             let rows = s.conn.run(&[job]).pop().expect("one job, one result")?;
@@ -375,7 +393,10 @@ impl Store for PostgresStore {
     fn schema_version(&mut self) -> Result<i32> {
         let run = |s: &mut PostgresStore| -> Result<i32> {
             s.ready()?;
-            let job = Job::new("SELECT version FROM schema_version WHERE id = 1", params![]);
+            let job = Job::new(
+                "SELECT version FROM genbudget.schema_version WHERE id = 1",
+                params![],
+            );
             let rows = s.conn.run(&[job]).pop().expect("one job, one result")?;
             let r = rows
                 .first()

@@ -103,7 +103,7 @@ fn user_party(from: &str, bounds: &str, filter: &str) -> String {
          LEFT JOIN LATERAL (SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
              coalesce(sum(allow_spent),0)::bigint, coalesce(sum(allow_held),0)::bigint,
              coalesce(sum(overruns),0)::bigint
-           FROM user_days d WHERE d."user" = u.id AND d.day >= b.s AND d.day < b.e) t ON true
+           FROM genbudget.user_days d WHERE d."user" = u.id AND d.day >= b.s AND d.day < b.e) t ON true
          {filter}"#,
         of("u", USER_COLUMNS),
         bounds
@@ -120,7 +120,7 @@ fn org_party(from: &str, bounds: &str, filter: &str) -> String {
          {}
          LEFT JOIN LATERAL (SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
              coalesce(sum(overruns),0)::bigint
-           FROM org_days d WHERE d.day >= b.s AND d.day < b.e) t ON true
+           FROM genbudget.org_days d WHERE d.day >= b.s AND d.day < b.e) t ON true
          {filter}",
         bounds
     )
@@ -191,70 +191,70 @@ impl Key {
     pub(super) fn job(&self) -> Job {
         match self {
             Key::Settings => Job::new(
-                "SELECT credit_value, currency, timezone, hold_ttl FROM settings WHERE id = 1",
+                "SELECT credit_value, currency, timezone, hold_ttl FROM genbudget.settings WHERE id = 1",
                 params![],
             ),
             Key::Overdue(now) => Job::new(
                 format!(
-                    "SELECT {HOLD_COLUMNS} FROM holds WHERE state = 'open' AND expires_at <= $1"
+                    "SELECT {HOLD_COLUMNS} FROM genbudget.holds WHERE state = 'open' AND expires_at <= $1"
                 ),
                 params![*now],
             ),
             Key::Hold(k) => Job::new(
-                format!("SELECT {HOLD_COLUMNS} FROM holds WHERE key = $1"),
+                format!("SELECT {HOLD_COLUMNS} FROM genbudget.holds WHERE key = $1"),
                 params![k],
             ),
             Key::Grant(k) => Job::new(
-                format!("SELECT {GRANT_COLUMNS} FROM grants WHERE key = $1"),
+                format!("SELECT {GRANT_COLUMNS} FROM genbudget.grants WHERE key = $1"),
                 params![k],
             ),
             Key::User(u) => Job::new(
-                format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
+                format!("SELECT {USER_COLUMNS} FROM genbudget.users WHERE id = $1"),
                 params![u],
             ),
             Key::Org => Job::new(
-                "SELECT cap, period, max_holds, open_holds, spent, held, overruns, limits_seq FROM org WHERE id = 1",
+                "SELECT cap, period, max_holds, open_holds, spent, held, overruns, limits_seq FROM genbudget.org WHERE id = 1",
                 params![],
             ),
             Key::UserDays(u, s, e) => Job::new(
                 r#"SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
                     coalesce(sum(allow_spent),0)::bigint, coalesce(sum(allow_held),0)::bigint,
                     coalesce(sum(overruns),0)::bigint
-                 FROM user_days WHERE "user" = $1 AND day >= $2 AND day < $3"#,
+                 FROM genbudget.user_days WHERE "user" = $1 AND day >= $2 AND day < $3"#,
                 params![u, day_text(*s), day_text(*e)],
             ),
             Key::OrgDays(s, e) => Job::new(
                 "SELECT coalesce(sum(spent),0)::bigint, coalesce(sum(held),0)::bigint,
                     coalesce(sum(overruns),0)::bigint
-                 FROM org_days WHERE day >= $1 AND day < $2",
+                 FROM genbudget.org_days WHERE day >= $1 AND day < $2",
                 params![day_text(*s), day_text(*e)],
             ),
             Key::Usable(u, today) => Job::new(
                 format!(
-                    r#"SELECT {GRANT_COLUMNS} FROM grants
+                    r#"SELECT {GRANT_COLUMNS} FROM genbudget.grants
                      WHERE "user" = $1 AND (expires IS NULL OR expires >= $2) AND spent + held < credits"#
                 ),
                 params![u, day_text(*today)],
             ),
             Key::Entry(seq) => Job::new(
-                format!("SELECT {ENTRY_COLUMNS} FROM journal WHERE seq = $1"),
+                format!("SELECT {ENTRY_COLUMNS} FROM genbudget.journal WHERE seq = $1"),
                 params![*seq],
             ),
             Key::LimitsEntry(Some(u)) => Job::new(
                 format!(
-                    "SELECT {ENTRY_COLUMNS} FROM journal WHERE seq = (SELECT limits_seq FROM users WHERE id = $1)"
+                    "SELECT {ENTRY_COLUMNS} FROM genbudget.journal WHERE seq = (SELECT limits_seq FROM genbudget.users WHERE id = $1)"
                 ),
                 params![u],
             ),
             Key::LimitsEntry(None) => Job::new(
                 format!(
-                    "SELECT {ENTRY_COLUMNS} FROM journal WHERE seq = (SELECT limits_seq FROM org WHERE id = 1)"
+                    "SELECT {ENTRY_COLUMNS} FROM genbudget.journal WHERE seq = (SELECT limits_seq FROM genbudget.org WHERE id = 1)"
                 ),
                 params![],
             ),
             Key::HoldUser(k) => Job::new(
                 user_party(
-                    r#"FROM holds h JOIN users u ON u.id = h."user""#,
+                    r#"FROM genbudget.holds h JOIN genbudget.users u ON u.id = h."user""#,
                     &bounds_sql("u.period", "h.day"),
                     "WHERE h.key = $1",
                 ),
@@ -262,7 +262,7 @@ impl Key {
             ),
             Key::HoldOrg(k) => Job::new(
                 org_party(
-                    "FROM holds h JOIN org o ON o.id = 1",
+                    "FROM genbudget.holds h JOIN genbudget.org o ON o.id = 1",
                     &bounds_sql("o.period", "h.day"),
                     "WHERE h.key = $1",
                 ),
@@ -270,7 +270,7 @@ impl Key {
             ),
             Key::UserParty(u, day) => Job::new(
                 user_party(
-                    "FROM users u",
+                    "FROM genbudget.users u",
                     &given_bounds_sql("u.period", 2),
                     "WHERE u.id = $1",
                 ),
@@ -278,7 +278,7 @@ impl Key {
             ),
             Key::OrgParty(day) => Job::new(
                 org_party(
-                    "FROM org o",
+                    "FROM genbudget.org o",
                     &given_bounds_sql("o.period", 1),
                     "WHERE o.id = 1",
                 ),
@@ -286,8 +286,8 @@ impl Key {
             ),
             Key::HoldUsable(k, today) => Job::new(
                 format!(
-                    r#"SELECT {}, h."user" FROM holds h
-                     LEFT JOIN grants g ON g."user" = h."user" AND (g.expires IS NULL OR g.expires >= $2)
+                    r#"SELECT {}, h."user" FROM genbudget.holds h
+                     LEFT JOIN genbudget.grants g ON g."user" = h."user" AND (g.expires IS NULL OR g.expires >= $2)
                          AND g.spent + g.held < g.credits
                      WHERE h.key = $1"#,
                     of("g", GRANT_COLUMNS)
@@ -296,7 +296,7 @@ impl Key {
             ),
             Key::HoldLimits(k) => Job::new(
                 format!(
-                    r#"SELECT {} FROM holds h JOIN users u ON u.id = h."user" JOIN journal j ON j.seq = u.limits_seq
+                    r#"SELECT {} FROM genbudget.holds h JOIN genbudget.users u ON u.id = h."user" JOIN genbudget.journal j ON j.seq = u.limits_seq
                      WHERE h.key = $1"#,
                     of("j", ENTRY_COLUMNS)
                 ),

@@ -10,10 +10,9 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::conn::Conn;
 use super::pgpass;
-use super::schema::NAMESPACE;
 use super::tls::{self, SslMode};
 use crate::ledger::error::{LedgerError, Result};
-use crate::ledger::sqlite::{Durability, OpenOptions};
+use crate::ledger::sqlite::OpenOptions;
 
 /// Whether `location` names a PostgreSQL database (`postgres://…` or
 /// `postgresql://…`).
@@ -64,9 +63,12 @@ pub(super) struct Target {
     pub(super) shown: String,
     /// Why the password file was not used, if it was not.
     pub(super) note: Option<String>,
-    /// The statement that sets the session up (search path, timeouts,
-    /// durability), run once per connection.
-    pub(super) session: String,
+    /// The lock timeout (the busy timeout), in ms.
+    lock_ms: u64,
+    /// Whether every transaction is read-only.
+    read_only: bool,
+    /// Whether connections prepare statements ([`Conn`]).
+    prepare: bool,
 }
 
 pub(super) fn bad_url(shown: &str, message: impl std::fmt::Display) -> LedgerError {
@@ -175,47 +177,55 @@ impl Target {
         if config.get_application_name().is_none() {
             config.application_name("genbudget");
         }
-        // The session's settings are set by one statement that travels with
-        // the connection's first, not in the startup packet's `options`,
-        // which connection poolers (PgBouncer) refuse.
-        let lock_ms = opts.busy_timeout.as_millis().max(1);
-        let mut set = vec![
-            ("search_path", NAMESPACE.to_string()),
-            ("lock_timeout", lock_ms.to_string()),
-            ("idle_in_transaction_session_timeout", "60000".into()),
-            (
-                "synchronous_commit",
-                match opts.durability {
-                    Durability::Full => "on",
-                    Durability::Normal => "off",
-                }
-                .into(),
-            ),
-        ];
-        if opts.read_only {
-            set.push(("default_transaction_read_only", "on".into()));
-            set.push(("statement_timeout", "0".into()));
-        } else {
-            set.push(("statement_timeout", "60000".into()));
-        }
-        let session = format!(
-            "SELECT {}",
-            set.iter()
-                .map(|(name, value)| format!("set_config('{name}', '{value}', false)"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        // The settings travel with every transaction (`SET LOCAL`), never
+        // in the startup packet's `options` (which connection poolers
+        // refuse) nor on the session (which a transaction-mode pooler hands
+        // to other clients): see [`Target::local`].
+        let lock_ms = u64::try_from(opts.busy_timeout.as_millis().max(1)).unwrap_or(u64::MAX);
         Ok(Target {
             config,
-            session,
+            lock_ms,
+            read_only: opts.read_only,
+            prepare: opts.prepare_statements,
             tls: (!unix).then(|| MakeRustlsConnect::new(tls)),
             shown,
             note,
         })
     }
 
+    /// The statement that follows every `BEGIN`: the transaction's lock
+    /// and statement timeouts, how long it may sit idle, whether its
+    /// `COMMIT` waits for the disk (`synchronous`), and read-only where the
+    /// store was opened so. All `SET LOCAL`: nothing outlives the
+    /// transaction, so a pooled server session carries nothing of ours to
+    /// the next client. (Every statement names the schema `genbudget`, so
+    /// no search path is needed either.)
+    pub(super) fn local(&self, synchronous: bool) -> String {
+        let mut set = vec![
+            ("lock_timeout", self.lock_ms.to_string()),
+            ("idle_in_transaction_session_timeout", "60000".to_string()),
+            (
+                "synchronous_commit",
+                if synchronous { "on" } else { "off" }.to_string(),
+            ),
+        ];
+        if self.read_only {
+            set.push(("statement_timeout", "0".into()));
+            set.push(("transaction_read_only", "on".into()));
+        } else {
+            set.push(("statement_timeout", "60000".into()));
+        }
+        format!(
+            "SELECT {}",
+            set.iter()
+                .map(|(name, value)| format!("set_config('{name}', '{value}', true)"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+
     pub(super) fn connect(&self) -> Result<Conn> {
-        Conn::connect(&self.config, self.tls.clone(), &self.session).map_err(|e| {
+        Conn::connect(&self.config, self.tls.clone(), self.prepare).map_err(|e| {
             locate(
                 &self.shown,
                 connect_error(&self.shown, self.note.as_deref(), e),

@@ -77,7 +77,7 @@ pub(super) struct PostgresTx<'a> {
 }
 
 /// The lock that orders writers (rule 1).
-pub(super) const HEAD_LOCK: &str = "SELECT seq, hash FROM head WHERE id = 1 FOR UPDATE";
+pub(super) const HEAD_LOCK: &str = "SELECT seq, hash FROM genbudget.head WHERE id = 1 FOR UPDATE";
 
 impl<'a> PostgresTx<'a> {
     /// A transaction whose first statements are `begin` (sent with the
@@ -245,11 +245,11 @@ macro_rules! answer {
 impl Books for PostgresTx<'_> {
     fn init(&mut self, s: &Settings) -> Result<()> {
         self.exec(
-            "INSERT INTO settings (id, credit_value, currency, timezone, hold_ttl) VALUES (1, $1, $2, $3, $4)",
+            "INSERT INTO genbudget.settings (id, credit_value, currency, timezone, hold_ttl) VALUES (1, $1, $2, $3, $4)",
             params![plain(s.credit_value), s.currency.code(), s.timezone.name(), s.hold_ttl],
         );
         self.exec(
-            "INSERT INTO org (id, cap, period, max_holds, open_holds, spent, held, overruns, limits_seq)
+            "INSERT INTO genbudget.org (id, cap, period, max_holds, open_holds, spent, held, overruns, limits_seq)
              VALUES (1, NULL, 'none', NULL, 0, 0, 0, 0, 1)",
             params![],
         );
@@ -258,7 +258,7 @@ impl Books for PostgresTx<'_> {
 
     fn add_user(&mut self, id: &str, l: &Limits, seq: i64) -> Result<()> {
         self.exec(
-            "INSERT INTO users (id, cap, period, max_holds, open_holds, spent, held, allow_spent, allow_held, overruns, limits_seq)
+            "INSERT INTO genbudget.users (id, cap, period, max_holds, open_holds, spent, held, allow_spent, allow_held, overruns, limits_seq)
              VALUES ($1, $2, $3, $4, 0, 0, 0, 0, 0, 0, $5)",
             params![id, l.cap.map(|m| m.0), l.period.as_str(), l.max_holds, seq],
         );
@@ -270,11 +270,11 @@ impl Books for PostgresTx<'_> {
         // Rare (a limits change): asked now, to see that the row is there.
         let n = match user {
             Some(id) => self.rows(
-                "UPDATE users SET cap = $2, period = $3, max_holds = $4, limits_seq = $5 WHERE id = $1 RETURNING 1",
+                "UPDATE genbudget.users SET cap = $2, period = $3, max_holds = $4, limits_seq = $5 WHERE id = $1 RETURNING 1",
                 params![id, cap, l.period.as_str(), l.max_holds, seq],
             )?,
             None => self.rows(
-                "UPDATE org SET cap = $1, period = $2, max_holds = $3, limits_seq = $4 WHERE id = 1 RETURNING 1",
+                "UPDATE genbudget.org SET cap = $1, period = $2, max_holds = $3, limits_seq = $4 WHERE id = 1 RETURNING 1",
                 params![cap, l.period.as_str(), l.max_holds, seq],
             )?,
         }
@@ -292,7 +292,7 @@ impl Books for PostgresTx<'_> {
 
     fn add_grant(&mut self, g: &Grant) -> Result<()> {
         self.exec(
-            r#"INSERT INTO grants (key, "user", credits, expires, spent, held, seq) VALUES ($1, $2, $3, $4, $5, $6, $7)"#,
+            r#"INSERT INTO genbudget.grants (key, "user", credits, expires, spent, held, seq) VALUES ($1, $2, $3, $4, $5, $6, $7)"#,
             params![&g.key, &g.user, g.credits, g.expires.map(day_text), g.spent, g.held, g.seq],
         );
         Ok(())
@@ -300,7 +300,7 @@ impl Books for PostgresTx<'_> {
 
     fn use_grant(&mut self, key: &str, spent: i64, held: i64) -> Result<()> {
         self.exec(
-            "UPDATE grants SET spent = spent + $2, held = held + $3 WHERE key = $1",
+            "UPDATE genbudget.grants SET spent = spent + $2, held = held + $3 WHERE key = $1",
             params![key, spent, held],
         );
         Ok(())
@@ -330,7 +330,7 @@ impl Books for PostgresTx<'_> {
     fn open_hold(&mut self, h: &Hold) -> Result<()> {
         self.exec(
             format!(
-                "INSERT INTO holds ({HOLD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+                "INSERT INTO genbudget.holds ({HOLD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
             ),
             params![
                 &h.key,
@@ -355,7 +355,7 @@ impl Books for PostgresTx<'_> {
 
     fn token(&mut self, name: &str) -> Result<Option<Token>> {
         self.rows(
-            format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE name = $1"),
+            format!("SELECT {TOKEN_COLUMNS} FROM genbudget.tokens WHERE name = $1"),
             params![name],
         )?
         .first()
@@ -365,7 +365,7 @@ impl Books for PostgresTx<'_> {
 
     fn add_token(&mut self, t: &Token) -> Result<()> {
         self.exec(
-            format!("INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
+            format!("INSERT INTO genbudget.tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
             params![
                 &t.name,
                 t.role.as_str(),
@@ -382,7 +382,7 @@ impl Books for PostgresTx<'_> {
 
     fn revoke_token(&mut self, name: &str, seq: i64, at: &str) -> Result<()> {
         self.exec(
-            "UPDATE tokens SET revoked_at = $2, revoked_seq = $3 WHERE name = $1",
+            "UPDATE genbudget.tokens SET revoked_at = $2, revoked_seq = $3 WHERE name = $1",
             params![name, at, seq],
         );
         Ok(())
@@ -397,7 +397,7 @@ impl Books for PostgresTx<'_> {
         end_seq: i64,
     ) -> Result<()> {
         self.exec(
-            "UPDATE holds SET state = $2, settled = $3, overrun = $4, end_seq = $5 WHERE key = $1",
+            "UPDATE genbudget.holds SET state = $2, settled = $3, overrun = $4, end_seq = $5 WHERE key = $1",
             params![key, state.as_str(), settled, overrun, end_seq],
         );
         Ok(())
@@ -412,7 +412,10 @@ impl StoreTx for PostgresTx<'_> {
         if let Some(h) = &self.head {
             return Ok(h.clone());
         }
-        let rows = self.rows("SELECT seq, hash FROM head WHERE id = 1", params![])?;
+        let rows = self.rows(
+            "SELECT seq, hash FROM genbudget.head WHERE id = 1",
+            params![],
+        )?;
         head_from(
             rows.first()
                 .ok_or_else(|| LedgerError::Corrupt("the journal head row is missing".into()))?,
@@ -423,8 +426,8 @@ impl StoreTx for PostgresTx<'_> {
         // The entry and the head row in one statement.
         self.exec(
             format!(
-                "WITH e AS (INSERT INTO journal ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12))
-                 UPDATE head SET seq = $1, hash = $12 WHERE id = 1"
+                "WITH e AS (INSERT INTO genbudget.journal ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12))
+                 UPDATE genbudget.head SET seq = $1, hash = $12 WHERE id = 1"
             ),
             params![
                 e.seq,
@@ -458,7 +461,7 @@ impl StoreTx for PostgresTx<'_> {
         let mut after = after;
         loop {
             let rows = self.rows(
-                format!("SELECT {ENTRY_COLUMNS} FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2"),
+                format!("SELECT {ENTRY_COLUMNS} FROM genbudget.journal WHERE seq > $1 ORDER BY seq LIMIT $2"),
                 params![after, PAGE],
             )?;
             let n = rows.len();
@@ -484,7 +487,7 @@ impl StoreTx for PostgresTx<'_> {
     fn users(&mut self) -> Result<Vec<PartyRow>> {
         // `COLLATE "C"`: ids sort by bytes, as SQLite sorts them.
         self.all(
-            &format!(r#"SELECT {USER_COLUMNS} FROM users ORDER BY id COLLATE "C""#),
+            &format!(r#"SELECT {USER_COLUMNS} FROM genbudget.users ORDER BY id COLLATE "C""#),
             params![],
             user_from,
         )
@@ -535,7 +538,7 @@ impl StoreTx for PostgresTx<'_> {
             (false, true) => "true",
             (true, true) => r#""user" = $1"#,
         };
-        let sql = format!("SELECT {HOLD_COLUMNS} FROM holds WHERE {filter} ORDER BY seq");
+        let sql = format!("SELECT {HOLD_COLUMNS} FROM genbudget.holds WHERE {filter} ORDER BY seq");
         match user {
             Some(u) => self.all(&sql, params![u], hold_from),
             None => self.all(&sql, params![], hold_from),
@@ -549,7 +552,7 @@ impl StoreTx for PostgresTx<'_> {
             SpendColumn::Day => "day",
         };
         let sql = format!(
-            r#"SELECT {col}, count(*), sum(credits)::bigint, count(over), coalesce(sum(over), 0)::bigint FROM journal
+            r#"SELECT {col}, count(*), sum(credits)::bigint, count(over), coalesce(sum(over), 0)::bigint FROM genbudget.journal
              WHERE kind IN ('settle', 'charge')
                AND ($1::text IS NULL OR day >= $1) AND ($2::text IS NULL OR day <= $2)
                AND ($3::text IS NULL OR "user" = $3)
@@ -575,7 +578,10 @@ impl StoreTx for PostgresTx<'_> {
     fn check_storage(&mut self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
         let version: Option<i32> = self
-            .rows("SELECT version FROM schema_version WHERE id = 1", params![])?
+            .rows(
+                "SELECT version FROM genbudget.schema_version WHERE id = 1",
+                params![],
+            )?
             .first()
             .map(|r| r.try_get(0))
             .transpose()?;
@@ -587,7 +593,7 @@ impl StoreTx for PostgresTx<'_> {
         }
         let rows = self.rows(
             "SELECT tgname::text, tgenabled::text FROM pg_trigger
-             WHERE tgrelid = 'journal'::regclass AND NOT tgisinternal",
+             WHERE tgrelid = 'genbudget.journal'::regclass AND NOT tgisinternal",
             params![],
         )?;
         let found: HashMap<String, String> = rows
@@ -605,14 +611,17 @@ impl StoreTx for PostgresTx<'_> {
                 Some(_) => {}
             }
         }
-        let head = self.rows("SELECT seq, hash FROM head WHERE id = 1", params![])?;
+        let head = self.rows(
+            "SELECT seq, hash FROM genbudget.head WHERE id = 1",
+            params![],
+        )?;
         let head = head_from(
             head.first()
                 .ok_or_else(|| LedgerError::Corrupt("the journal head row is missing".into()))?,
         )?;
         let last = self
             .rows(
-                "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
+                "SELECT seq, hash FROM genbudget.journal ORDER BY seq DESC LIMIT 1",
                 params![],
             )?
             .first()
@@ -631,7 +640,7 @@ impl StoreTx for PostgresTx<'_> {
     fn day_rows(&mut self) -> Result<DayRows> {
         let mut out = DayRows::default();
         let rows = self.rows(
-            r#"SELECT "user", day, spent, held, allow_spent, allow_held, overruns FROM user_days"#,
+            r#"SELECT "user", day, spent, held, allow_spent, allow_held, overruns FROM genbudget.user_days"#,
             params![],
         )?;
         for r in &rows {
@@ -640,7 +649,10 @@ impl StoreTx for PostgresTx<'_> {
             let d = day("user_days", &format!("{user}, {d}"), &d)?;
             out.users.insert((user, d), counters_from(r, 2, true)?);
         }
-        let rows = self.rows("SELECT day, spent, held, overruns FROM org_days", params![])?;
+        let rows = self.rows(
+            "SELECT day, spent, held, overruns FROM genbudget.org_days",
+            params![],
+        )?;
         for r in &rows {
             let d: String = r.try_get(0)?;
             let d = day("org_days", &d, &d)?;
@@ -687,7 +699,7 @@ impl StoreTx for PostgresTx<'_> {
 
     fn tokens(&mut self) -> Result<Vec<Token>> {
         self.all(
-            &format!(r#"SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY name COLLATE "C""#),
+            &format!(r#"SELECT {TOKEN_COLUMNS} FROM genbudget.tokens ORDER BY name COLLATE "C""#),
             params![],
             token_from,
         )
@@ -695,7 +707,7 @@ impl StoreTx for PostgresTx<'_> {
 
     fn grants(&mut self) -> Result<Vec<Grant>> {
         self.all(
-            &format!(r#"SELECT {GRANT_COLUMNS} FROM grants ORDER BY key COLLATE "C""#),
+            &format!(r#"SELECT {GRANT_COLUMNS} FROM genbudget.grants ORDER BY key COLLATE "C""#),
             params![],
             grant_from,
         )
@@ -706,21 +718,21 @@ impl StoreTx for PostgresTx<'_> {
 /// statement for the four rows (the user's totals and day, the org's totals
 /// and day). Its parameters are [`count_params`].
 const COUNT_SQL: &str = r#"WITH u AS (
-             UPDATE users SET open_holds = open_holds + $8, spent = spent + $3, held = held + $4,
+             UPDATE genbudget.users SET open_holds = open_holds + $8, spent = spent + $3, held = held + $4,
                  allow_spent = allow_spent + $5, allow_held = allow_held + $6, overruns = overruns + $7
              WHERE id = $1 RETURNING 1
          ), ud AS (
-             INSERT INTO user_days AS d ("user", day, spent, held, allow_spent, allow_held, overruns)
+             INSERT INTO genbudget.user_days AS d ("user", day, spent, held, allow_spent, allow_held, overruns)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT ("user", day) DO UPDATE SET spent = d.spent + excluded.spent,
                  held = d.held + excluded.held, allow_spent = d.allow_spent + excluded.allow_spent,
                  allow_held = d.allow_held + excluded.allow_held, overruns = d.overruns + excluded.overruns
              RETURNING 1
          ), o AS (
-             UPDATE org SET open_holds = open_holds + $8, spent = spent + $3, held = held + $4,
+             UPDATE genbudget.org SET open_holds = open_holds + $8, spent = spent + $3, held = held + $4,
                  overruns = overruns + $7 WHERE id = 1 RETURNING 1
          )
-         INSERT INTO org_days AS d (day, spent, held, overruns) VALUES ($2, $3, $4, $7)
+         INSERT INTO genbudget.org_days AS d (day, spent, held, overruns) VALUES ($2, $3, $4, $7)
          ON CONFLICT (day) DO UPDATE SET spent = d.spent + excluded.spent,
              held = d.held + excluded.held, overruns = d.overruns + excluded.overruns"#;
 

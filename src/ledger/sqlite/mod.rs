@@ -52,6 +52,13 @@ pub struct OpenOptions {
     pub durability: Durability,
     /// Open without writing (verify, export).
     pub read_only: bool,
+    /// PostgreSQL: prepare a statement on its second use on a connection
+    /// and reuse it (for a long-lived `Ledger`: the library, the HTTP
+    /// service). Off, every statement runs unnamed: what one command per
+    /// connection wants (the CLI: no round trip to prepare), and what a
+    /// transaction-mode connection pooler needs (it hands a session's
+    /// prepared statements to other clients). SQLite ignores it.
+    pub prepare_statements: bool,
 }
 
 impl Default for OpenOptions {
@@ -60,6 +67,7 @@ impl Default for OpenOptions {
             busy_timeout: Duration::from_secs(5),
             durability: Durability::Full,
             read_only: false,
+            prepare_statements: true,
         }
     }
 }

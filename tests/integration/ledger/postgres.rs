@@ -912,9 +912,9 @@ fn pgbouncer() -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// A PgBouncer in session mode in front of one test database, with
-/// `pool` server connections at most (so clients take turns on the same
-/// server sessions); killed on drop.
+/// A PgBouncer (`mode`: `session` or `transaction` pooling) in front of
+/// one test database, with `pool` server connections at most (so clients
+/// take turns on the same server sessions); killed on drop.
 struct Pooler {
     child: std::process::Child,
     dir: tempfile::TempDir,
@@ -923,7 +923,7 @@ struct Pooler {
 }
 
 impl Pooler {
-    fn start(program: &std::path::Path, server: &str, pool: u32) -> Pooler {
+    fn start(program: &std::path::Path, server: &str, mode: &str, pool: u32) -> Pooler {
         use std::os::unix::fs::PermissionsExt;
         // postgres://user:password@host:port/dbname?…
         let rest = server.split("://").nth(1).unwrap();
@@ -940,7 +940,7 @@ impl Pooler {
         let ini = format!(
             "[databases]\nledger = host={host} port={port} dbname={dbname} user={user} password='{pass}'\n\
              [pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {me}\nunix_socket_dir =\n\
-             auth_type = trust\nauth_file = {}\npool_mode = session\nserver_reset_query = DISCARD ALL\n\
+             auth_type = trust\nauth_file = {}\npool_mode = {mode}\nserver_reset_query = DISCARD ALL\n\
              default_pool_size = {pool}\nmax_client_conn = 100\nlogfile = {}\n",
             p("users.txt").display(),
             p("pgbouncer.log").display()
@@ -999,7 +999,7 @@ impl Drop for Pooler {
 }
 
 #[test]
-fn the_ledger_works_behind_pgbouncer_and_keeps_its_lock_timeout() {
+fn commands_work_behind_pgbouncer_in_both_pooling_modes_and_keep_the_lock_timeout() {
     if !backend::available(Backend::Postgres) {
         return;
     }
@@ -1014,18 +1014,27 @@ fn the_ledger_works_behind_pgbouncer_and_keeps_its_lock_timeout() {
         );
         return;
     };
+    for mode in ["session", "transaction"] {
+        behind_pgbouncer(&program, mode);
+    }
+}
+
+/// [`commands_work_behind_pgbouncer_in_both_pooling_modes_and_keep_the_lock_timeout`]
+/// in one pooling mode.
+fn behind_pgbouncer(program: &std::path::Path, mode: &str) {
     let db = Db::init_on(Backend::Postgres, &[]);
-    // A poolers refuses a startup packet's `options`: every setting the
-    // ledger needs must come some other way, and survive sessions handed
-    // from client to client.
-    let pooler = Pooler::start(&program, &db.location, 2);
+    // PgBouncer refuses a startup packet's `options`, and in transaction
+    // mode hands a server session to another client after every
+    // transaction: every setting the ledger needs must travel with each
+    // transaction, and a command must leave no prepared statement behind.
+    let pooler = Pooler::start(program, &db.location, mode, 2);
     let url = pooler.url.as_str();
     let r = run_url(
         url,
         &[],
         &["user", "add", "alice", "--cap", "10", "--period", "day"],
     );
-    assert_eq!(r.code, 0, "{}\n{}", r.stderr, pooler.log());
+    assert_eq!(r.code, 0, "{mode}: {}\n{}", r.stderr, pooler.log());
     // 8 processes at once, 4 jobs each, 1 credit a job, on 2 server
     // sessions: exactly 10 fit the cap of 10; the other 22 are denied.
     let codes: Vec<(i32, String)> = std::thread::scope(|scope| {
@@ -1052,7 +1061,7 @@ fn the_ledger_works_behind_pgbouncer_and_keeps_its_lock_timeout() {
             .collect()
     });
     for (code, err) in &codes {
-        assert!([0, 1].contains(code), "exit {code}: {err}");
+        assert!([0, 1].contains(code), "{mode}: exit {code}: {err}");
     }
     assert_eq!(codes.iter().filter(|(c, _)| *c == 0).count(), 10);
     assert_eq!(codes.iter().filter(|(c, _)| *c == 1).count(), 22);
@@ -1068,15 +1077,21 @@ fn the_ledger_works_behind_pgbouncer_and_keeps_its_lock_timeout() {
         &[("GENBUDGET_BUSY_TIMEOUT_MS", "300")],
         &["charge", "alice", "--key", "late", "--credits", "1"],
     );
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("the ledger is busy"), "{}", r.stderr);
+    assert_eq!(r.code, 2, "{mode}: {}", r.stderr);
+    assert!(
+        r.stderr.contains("the ledger is busy"),
+        "{mode}: {}",
+        r.stderr
+    );
     assert!(start.elapsed() < Duration::from_secs(5));
     t.rollback().unwrap();
     // init, user_add and the 10 charges, verified through the pooler too.
     let v = run_url(url, &[], &["verify", "--format", "json"]);
-    assert_eq!(v.code, 0, "{}", v.stderr);
+    assert_eq!(v.code, 0, "{mode}: {}", v.stderr);
     let v: Value = serde_json::from_str(&v.stdout).unwrap();
     assert_eq!(v["entries"], 12);
-    let st = db.ok(&["status", "alice"]);
+    let st = run_url(url, &[], &["status", "alice", "--format", "json"]);
+    assert_eq!(st.code, 0, "{mode}: {}", st.stderr);
+    let st: Value = serde_json::from_str(&st.stdout).unwrap();
     assert_eq!(s(&st["users"][0], "spent"), "10");
 }

@@ -19,7 +19,7 @@ fn opts() -> OpenOptions {
     OpenOptions {
         busy_timeout: Duration::from_secs(5),
         durability: Durability::Full,
-        read_only: false,
+        ..OpenOptions::default()
     }
 }
 
