@@ -139,10 +139,27 @@ fn version_of(text: Option<String>) -> Result<Found> {
     }
 }
 
+/// Runs one read in a transaction of its own that begins with `local`
+/// (the timeouts: a lock wait past the busy timeout is busy here too), in
+/// one round trip; returns the read's rows.
+fn alone(
+    conn: &mut Conn,
+    local: &str,
+    job: Job,
+) -> std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+    let jobs = [
+        Job::new("BEGIN", params![]),
+        Job::new(local, params![]),
+        job,
+        Job::new("COMMIT", params![]),
+    ];
+    conn.run(&jobs).swap_remove(2)
+}
+
 /// The schema version and the settings in one round trip, when the
 /// database holds a ledger; `None` when it may not (then [`look`] says
 /// what it holds).
-fn open_fast(conn: &mut Conn) -> Result<Option<Opened>> {
+fn open_fast(conn: &mut Conn, local: &str) -> Result<Option<Opened>> {
     let job = Job::new(
         format!(
             "SELECT v.version, s.credit_value, s.currency, s.timezone, s.hold_ttl,
@@ -152,7 +169,7 @@ fn open_fast(conn: &mut Conn) -> Result<Option<Opened>> {
         ),
         params![],
     );
-    let rows = match conn.run(&[job]).pop().expect("one job, one result") {
+    let rows = match alone(conn, local, job) {
         Ok(rows) => rows,
         Err(e)
             if e.code() == Some(&SqlState::INVALID_SCHEMA_NAME)
@@ -206,10 +223,11 @@ impl PostgresStore {
         let mut conn = target.connect()?;
         let shown = target.shown.clone();
         let fail = |e: LedgerError| locate(&shown, e.with_timeout(ms));
-        let (found, settings, may_flush) = match open_fast(&mut conn).map_err(fail)? {
-            Some(o) => (Found::Ledger(o.version), o.settings, o.may_flush),
-            None => (look(&mut conn).map_err(fail)?, None, false),
-        };
+        let (found, settings, may_flush) =
+            match open_fast(&mut conn, &target.local(false)).map_err(fail)? {
+                Some(o) => (Found::Ledger(o.version), o.settings, o.may_flush),
+                None => (look(&mut conn).map_err(fail)?, None, false),
+            };
         match found {
             Found::Nothing => Err(bad_url(
                 &shown,
@@ -384,7 +402,7 @@ impl Store for PostgresStore {
                 "SELECT 1 FROM genbudget.holds WHERE state = 'open' AND expires_at <= $1 LIMIT 1",
                 params![now.timestamp_micros()],
             );
-            let rows = s.conn.run(&[job]).pop().expect("one job, one result")?;
+            let rows = alone(&mut s.conn, &s.begin_read[1], job)?;
             Ok(!rows.is_empty())
         };
         run(self).map_err(|e| self.fail(e))
@@ -397,7 +415,7 @@ impl Store for PostgresStore {
                 "SELECT version FROM genbudget.schema_version WHERE id = 1",
                 params![],
             );
-            let rows = s.conn.run(&[job]).pop().expect("one job, one result")?;
+            let rows = alone(&mut s.conn, &s.begin_read[1], job)?;
             let r = rows
                 .first()
                 .ok_or_else(|| LedgerError::Corrupt("the schema_version row is missing".into()))?;

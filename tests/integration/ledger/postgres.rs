@@ -357,6 +357,34 @@ fn a_writer_kept_past_the_lock_timeout_is_busy_and_writes_nothing() {
 }
 
 #[test]
+fn a_command_kept_waiting_as_it_opens_is_busy_after_the_lock_timeout() {
+    // Opening reads the schema version and the settings; a migration or
+    // an administrator holding those tables must not make a command hang.
+    let Some(db) = ledger() else { return };
+    let mut c = db.pg.as_ref().unwrap().client();
+    let mut t = c.transaction().unwrap();
+    t.batch_execute("LOCK TABLE genbudget.settings IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let start = Instant::now();
+    let r = Run::from(
+        db.cmd_at(NOW, &["status", "--format", "json"])
+            .env("GENBUDGET_BUSY_TIMEOUT_MS", "300")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the ledger is busy") && r.stderr.contains("300 ms"),
+        "{}",
+        r.stderr
+    );
+    assert!(start.elapsed() < Duration::from_secs(5));
+    t.rollback().unwrap();
+    let v = db.ok(&["status"]);
+    assert_eq!(v["users"][0]["user"], "alice");
+}
+
+#[test]
 fn a_database_holding_something_else_is_refused_and_left_alone() {
     let Some(db) = ledger() else { return };
     let pg = PgDb::new();
