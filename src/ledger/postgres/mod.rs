@@ -41,6 +41,7 @@
 //! reads it keeps and `rows` how rows become the ledger's types.
 
 mod conn;
+mod keep;
 mod pgpass;
 mod reads;
 mod rows;

@@ -37,6 +37,7 @@ use crate::ledger::store::{DayRows, Read, SpendColumn, SpendGroup, SpendQuery, S
 use crate::money::plain;
 
 use super::conn::{Conn, Job, Param, params};
+use super::keep::{self, Kept};
 use super::reads::{Answer, Key};
 use super::rows::*;
 use super::schema::TRIGGERS;
@@ -69,8 +70,9 @@ pub(super) struct PostgresTx<'a> {
     savepoint_queued: Option<usize>,
     /// The head when the last savepoint was made.
     savepoint_head: Option<Head>,
-    /// Answers kept since the last write.
-    kept: HashMap<Key, Answer>,
+    /// Answers kept, brought up to date by this transaction's own common
+    /// writes (`keep.rs`); a rare write drops them all.
+    kept: Kept,
     /// The user, day and change of the last counters change queued (it
     /// is merged with the next one if nothing came between).
     last_count: Option<(String, NaiveDate, Delta)>,
@@ -160,9 +162,16 @@ impl<'a> PostgresTx<'a> {
         }
     }
 
-    /// Queues a write (sent with the next read, savepoint end or commit).
+    /// Queues a write (sent with the next read, savepoint end or commit)
+    /// that drops every kept answer.
     pub fn exec(&mut self, sql: impl Into<String>, params: Vec<Param>) {
         self.kept.clear();
+        self.queue_write(sql, params);
+    }
+
+    /// Queues a write whose effect on the kept answers the caller applies
+    /// (`keep.rs`).
+    fn queue_write(&mut self, sql: impl Into<String>, params: Vec<Param>) {
         self.wrote = true;
         self.queue.push((Job::new(sql, params), Want::Nothing));
     }
@@ -299,7 +308,8 @@ impl Books for PostgresTx<'_> {
     }
 
     fn use_grant(&mut self, key: &str, spent: i64, held: i64) -> Result<()> {
-        self.exec(
+        keep::use_grant(&mut self.kept, key, spent, held);
+        self.queue_write(
             "UPDATE genbudget.grants SET spent = spent + $2, held = held + $3 WHERE key = $1",
             params![key, spent, held],
         );
@@ -317,8 +327,11 @@ impl Books for PostgresTx<'_> {
         if merged.is_some() {
             self.queue.pop();
         }
+        // The kept answers take this change alone (the one merged with it
+        // was applied when it was queued).
+        keep::count(&mut self.kept, user, d, delta);
         let delta = merged.unwrap_or(*delta);
-        self.exec(COUNT_SQL, count_params(user, d, &delta));
+        self.queue_write(COUNT_SQL, count_params(user, d, &delta));
         self.last_count = Some((user.to_string(), d, delta));
         Ok(())
     }
@@ -328,7 +341,8 @@ impl Books for PostgresTx<'_> {
     }
 
     fn open_hold(&mut self, h: &Hold) -> Result<()> {
-        self.exec(
+        keep::open_hold(&mut self.kept, h);
+        self.queue_write(
             format!(
                 "INSERT INTO genbudget.holds ({HOLD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
             ),
@@ -396,7 +410,8 @@ impl Books for PostgresTx<'_> {
         overrun: bool,
         end_seq: i64,
     ) -> Result<()> {
-        self.exec(
+        keep::end_hold(&mut self.kept, key, state, settled, overrun, end_seq);
+        self.queue_write(
             "UPDATE genbudget.holds SET state = $2, settled = $3, overrun = $4, end_seq = $5 WHERE key = $1",
             params![key, state.as_str(), settled, overrun, end_seq],
         );
@@ -424,7 +439,8 @@ impl StoreTx for PostgresTx<'_> {
 
     fn insert_entry(&mut self, e: &Entry) -> Result<()> {
         // The entry and the head row in one statement.
-        self.exec(
+        keep::entry(&mut self.kept, e);
+        self.queue_write(
             format!(
                 "WITH e AS (INSERT INTO genbudget.journal ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12))
                  UPDATE genbudget.head SET seq = $1, hash = $12 WHERE id = 1"
@@ -523,7 +539,7 @@ impl StoreTx for PostgresTx<'_> {
     fn prefetch(&mut self, reads: &[Read<'_>]) -> Result<()> {
         for r in reads {
             for k in Key::of(r) {
-                if !self.kept.contains_key(&k) {
+                if !keep::has(&self.kept, &k) {
                     self.queue.push((k.job(), Want::Keep(k)));
                 }
             }
