@@ -139,8 +139,8 @@ pub trait StoreTx: Books {
     fn tokens(&mut self) -> Result<Vec<Token>>;
 
     /// Announces reads the caller is about to make, so a server database
-    /// can answer them all in one round trip (and keep the answers until
-    /// the transaction next writes). A hint: a read not announced, or
+    /// can answer them all in one round trip (and keep the answers for the
+    /// rest of the transaction). A hint: a read not announced, or
     /// announced but never made, is still correct. SQLite, in-process,
     /// ignores it.
     fn prefetch(&mut self, reads: &[Read<'_>]) -> Result<()> {

@@ -15,7 +15,7 @@ use crate::ledger::store::Read;
 use super::conn::{Job, Param, params};
 use super::rows::*;
 
-/// A read whose answer is kept until the transaction next writes.
+/// A read whose answer the transaction keeps (see `keep.rs`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(super) enum Key {
     Settings,

@@ -11,12 +11,12 @@
 //!   read or the `COMMIT`, in one pipeline; so do `BEGIN` and the head lock,
 //!   and a group's `SAVEPOINT`, `RELEASE` and `ROLLBACK TO`.
 //! - [`StoreTx::prefetch`] sends the reads an operation announces in one
-//!   pipeline; their answers, and every other read's, are kept until the
-//!   transaction next writes (a write may change them), so a read asked
-//!   twice is asked once.
+//!   pipeline; their answers, and every other read's, are kept, and the
+//!   transaction's own common writes are applied to them (`keep.rs`; a
+//!   rare write drops them), so a read asked twice is asked once.
 //!
 //! A reserve is so two round trips (`BEGIN`, lock and reads; writes and
-//! `COMMIT`), a settle four.
+//! `COMMIT`), and so is a settle.
 //!
 //! Rows are read strictly: a period, hold kind or state outside its set, or
 //! a date that does not parse is [`LedgerError::Corrupt`] naming the table
