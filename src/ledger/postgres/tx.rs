@@ -537,14 +537,21 @@ impl StoreTx for PostgresTx<'_> {
     }
 
     fn prefetch(&mut self, reads: &[Read<'_>]) -> Result<()> {
+        let mut asked = false;
         for r in reads {
             for k in Key::of(r) {
                 if !keep::has(&self.kept, &k) {
                     self.queue.push((k.job(), Want::Keep(k)));
+                    asked = true;
                 }
             }
         }
-        self.flush().map(drop)
+        // Everything kept: queued writes wait for the next read or the
+        // `COMMIT`, no round trip now.
+        if asked {
+            self.flush()?;
+        }
+        Ok(())
     }
 
     fn holds(&mut self, user: Option<&str>, all: bool) -> Result<Vec<Hold>> {
