@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::ledger::journal::Entry;
-use crate::ledger::state::{Counters, Delta, Hold, HoldState};
+use crate::ledger::state::{Counters, Delta, Grant, Hold, HoldState, PartyRow};
 
 use super::reads::{Answer, Key};
 
@@ -36,6 +36,31 @@ fn add(c: &Counters, d: &Counters) -> Option<Counters> {
     })
 }
 
+/// A party's row with `c` added to its totals and `holds` to its open
+/// holds; `false` (the row unchanged) on overflow.
+fn add_row(row: &mut PartyRow, c: &Counters, holds: i64) -> bool {
+    match (add(&row.totals, c), row.open_holds.checked_add(holds)) {
+        (Some(t), Some(n)) => {
+            row.totals = t;
+            row.open_holds = n;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// A grant with `spent` and `held` added; `false` (unchanged) on overflow.
+fn add_use(g: &mut Grant, spent: i64, held: i64) -> bool {
+    match (g.spent.checked_add(spent), g.held.checked_add(held)) {
+        (Some(s), Some(h)) => {
+            g.spent = s;
+            g.held = h;
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Applies `f` to every kept answer; drops those it answers `false` for.
 fn each(kept: &mut Kept, mut f: impl FnMut(&Key, &mut Answer) -> bool) {
     kept.retain(|k, a| f(k, a));
@@ -50,30 +75,15 @@ pub(super) fn count(kept: &mut Kept, user: &str, day: NaiveDate, delta: &Delta) 
         allow_held: 0,
         ..delta.c
     };
-    let holds = |n: i64| n.checked_add(delta.open_holds);
     let within = |s: &NaiveDate, e: &NaiveDate| *s <= day && day < *e;
     each(kept, |k, a| match (k, a) {
         (Key::User(u), Answer::User(Some(row))) if u == user => {
-            match (add(&row.totals, &delta.c), holds(row.open_holds)) {
-                (Some(t), Some(n)) => {
-                    row.totals = t;
-                    row.open_holds = n;
-                    true
-                }
-                _ => false,
-            }
+            add_row(row, &delta.c, delta.open_holds)
         }
         (Key::UserDays(u, s, e), Answer::Counters(c)) if u == user && within(s, e) => {
             add(c, &delta.c).map(|n| *c = n).is_some()
         }
-        (Key::Org, Answer::Org(row)) => match (add(&row.totals, &org), holds(row.open_holds)) {
-            (Some(t), Some(n)) => {
-                row.totals = t;
-                row.open_holds = n;
-                true
-            }
-            _ => false,
-        },
+        (Key::Org, Answer::Org(row)) => add_row(row, &org, delta.open_holds),
         (Key::OrgDays(s, e), Answer::Counters(c)) if within(s, e) => {
             add(c, &org).map(|n| *c = n).is_some()
         }
@@ -87,33 +97,20 @@ pub(super) fn count(kept: &mut Kept, user: &str, day: NaiveDate, delta: &Delta) 
 pub(super) fn use_grant(kept: &mut Kept, key: &str, spent: i64, held: i64) {
     let frees = spent.checked_add(held).is_none_or(|n| n < 0);
     each(kept, |k, a| match a {
-        Answer::Grant(Some(g)) if g.key == key => {
-            match (g.spent.checked_add(spent), g.held.checked_add(held)) {
-                (Some(s), Some(h)) => {
-                    g.spent = s;
-                    g.held = h;
-                    true
-                }
-                _ => false,
-            }
-        }
+        Answer::Grant(Some(g)) if g.key == key => add_use(g, spent, held),
         Answer::Grants(list) if matches!(k, Key::Usable(..)) => {
             let Some(at) = list.iter().position(|g| g.key == key) else {
                 return !frees;
             };
-            let g = &mut list[at];
-            match (g.spent.checked_add(spent), g.held.checked_add(held)) {
-                (Some(s), Some(h)) => {
-                    g.spent = s;
-                    g.held = h;
-                    // Still usable only while something is free.
-                    if s.checked_add(h).is_none_or(|n| n >= g.credits) {
-                        list.remove(at);
-                    }
-                    true
-                }
-                _ => false,
+            if !add_use(&mut list[at], spent, held) {
+                return false;
             }
+            // Still usable only while something is free.
+            let g = &list[at];
+            if g.spent.checked_add(g.held).is_none_or(|n| n >= g.credits) {
+                list.remove(at);
+            }
+            true
         }
         _ => true,
     });
@@ -192,7 +189,7 @@ pub(super) fn has(kept: &Kept, k: &Key) -> bool {
 mod tests {
     use super::*;
     use crate::ledger::period::Period;
-    use crate::ledger::state::{Grant, Limits, PartyRow};
+    use crate::ledger::state::Limits;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -75,9 +75,9 @@ pub struct PostgresStore {
     /// flush outside the head lock (see the module doc); otherwise it
     /// commits as the durability says, inside the lock.
     flush_apart: bool,
-    /// What a write transaction and a read transaction begin with.
-    begin_write: [String; 2],
-    begin_read: [String; 2],
+    /// The statement after a write's and a read's `BEGIN` ([`Target::local`]).
+    local_write: String,
+    local_read: String,
     /// The settings read when the store opened, for the first transaction
     /// (they never change, so `Ledger::on` reads them without a round trip).
     settings: Option<Settings>,
@@ -210,6 +210,9 @@ fn code_of(e: &LedgerError) -> Option<&SqlState> {
     }
 }
 
+/// How a read transaction begins: one snapshot, nothing written.
+const READ_BEGIN: &str = "START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
 /// The statement that makes a write durable (see the module doc): it
 /// writes to the log and takes a transaction id, so its synchronous commit
 /// flushes the log up to itself.
@@ -254,11 +257,8 @@ impl PostgresStore {
                 let flush_apart = may_flush && opts.durability == Durability::Full;
                 let synchronous = opts.durability == Durability::Full && !flush_apart;
                 Ok(PostgresStore {
-                    begin_write: ["BEGIN".into(), target.local(synchronous)],
-                    begin_read: [
-                        "START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY".into(),
-                        target.local(false),
-                    ],
+                    local_write: target.local(synchronous),
+                    local_read: target.local(false),
                     target,
                     conn,
                     timeout_ms: ms,
@@ -362,8 +362,7 @@ impl Store for PostgresStore {
             s.ready()?;
             let after = s.after();
             // Rule 1: the journal head row, locked first, orders writers.
-            let begin = [s.begin_write[0].as_str(), s.begin_write[1].as_str()];
-            let mut t = PostgresTx::new(&mut s.conn, &begin, true);
+            let mut t = PostgresTx::new(&mut s.conn, &["BEGIN", &s.local_write], true);
             match f(&mut t) {
                 Ok(true) => t.commit(after),
                 Ok(false) => t.rollback(after),
@@ -380,8 +379,7 @@ impl Store for PostgresStore {
         let mut run = |s: &mut PostgresStore| -> Result<()> {
             s.ready()?;
             let known = s.settings.take();
-            let begin = [s.begin_read[0].as_str(), s.begin_read[1].as_str()];
-            let mut t = PostgresTx::new(&mut s.conn, &begin, false);
+            let mut t = PostgresTx::new(&mut s.conn, &[READ_BEGIN, &s.local_read], false);
             if let Some(settings) = known {
                 t.know_settings(settings);
             }
@@ -403,7 +401,7 @@ impl Store for PostgresStore {
                 "SELECT 1 FROM genbudget.holds WHERE state = 'open' AND expires_at <= $1 LIMIT 1",
                 params![now.timestamp_micros()],
             );
-            let rows = alone(&mut s.conn, &s.begin_read[1], job)?;
+            let rows = alone(&mut s.conn, &s.local_read, job)?;
             Ok(!rows.is_empty())
         };
         run(self).map_err(|e| self.fail(e))
@@ -416,7 +414,7 @@ impl Store for PostgresStore {
                 "SELECT version FROM genbudget.schema_version WHERE id = 1",
                 params![],
             );
-            let rows = alone(&mut s.conn, &s.begin_read[1], job)?;
+            let rows = alone(&mut s.conn, &s.local_read, job)?;
             let r = rows
                 .first()
                 .ok_or_else(|| LedgerError::Corrupt("the schema_version row is missing".into()))?;

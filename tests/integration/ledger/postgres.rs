@@ -327,6 +327,19 @@ fn the_password_file_is_read_as_libpq_reads_it() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
+/// A command started at `start` with `GENBUDGET_BUSY_TIMEOUT_MS=300`
+/// that waited on a lock: busy, exit 2, naming the timeout, well within
+/// 5 s.
+fn assert_busy(r: &Run, start: Instant) {
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the ledger is busy") && r.stderr.contains("300 ms"),
+        "{}",
+        r.stderr
+    );
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
+
 #[test]
 fn a_writer_kept_past_the_lock_timeout_is_busy_and_writes_nothing() {
     let Some(db) = ledger() else { return };
@@ -341,14 +354,7 @@ fn a_writer_kept_past_the_lock_timeout_is_busy_and_writes_nothing() {
         .env("GENBUDGET_BUSY_TIMEOUT_MS", "300")
         .output()
         .unwrap();
-    let r = Run::from(r);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("the ledger is busy") && r.stderr.contains("300 ms"),
-        "{}",
-        r.stderr
-    );
-    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_busy(&Run::from(r), start);
     t.rollback().unwrap();
     assert!(db.state() == before, "the busy charge wrote");
     // Safe to retry with the same key.
@@ -372,13 +378,7 @@ fn a_command_kept_waiting_as_it_opens_is_busy_after_the_lock_timeout() {
             .output()
             .unwrap(),
     );
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("the ledger is busy") && r.stderr.contains("300 ms"),
-        "{}",
-        r.stderr
-    );
-    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_busy(&r, start);
     t.rollback().unwrap();
     let v = db.ok(&["status"]);
     assert_eq!(v["users"][0]["user"], "alice");
@@ -1105,13 +1105,7 @@ fn behind_pgbouncer(program: &std::path::Path, mode: &str) {
         &[("GENBUDGET_BUSY_TIMEOUT_MS", "300")],
         &["charge", "alice", "--key", "late", "--credits", "1"],
     );
-    assert_eq!(r.code, 2, "{mode}: {}", r.stderr);
-    assert!(
-        r.stderr.contains("the ledger is busy"),
-        "{mode}: {}",
-        r.stderr
-    );
-    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_busy(&r, start);
     t.rollback().unwrap();
     // init, user_add and the 10 charges, verified through the pooler too.
     let v = run_url(url, &[], &["verify", "--format", "json"]);
