@@ -96,7 +96,7 @@ pub use sqlite::{Durability, OpenOptions};
 pub use state::{Counters, Limits, Role};
 
 use ops::Tx;
-use store::Store;
+use store::{Read, Store};
 
 /// An open ledger.
 pub struct Ledger {
@@ -695,6 +695,9 @@ impl Ledger {
         self.write(
             |_| true,
             |t| {
+                if ops.len() > 1 {
+                    announce_group(t, now, ops)?;
+                }
                 let mut out = Vec::with_capacity(ops.len());
                 for op in ops {
                     let done = match op {
@@ -736,6 +739,43 @@ impl Ledger {
             },
         )
     }
+}
+
+/// Announces the first reads of every operation in a group at once (what
+/// each one's own announcement would ask), so a server store answers the
+/// whole group's reads in one round trip; each operation then finds its
+/// reads kept, brought up to date by the writes of those before it.
+fn announce_group(t: &mut Tx<'_>, now: DateTime<Utc>, ops: &[Op]) -> Result<()> {
+    let today = t.day(now);
+    let known = |id: &str| t.checked.iter().any(|(i, _, _)| i == id);
+    let mut reads = vec![Read::Overdue(now), Read::OrgParty(today)];
+    if !known("") {
+        reads.push(Read::LimitsEntry(None));
+    }
+    for op in ops {
+        match op {
+            Op::Reserve(r) | Op::Charge(r) => {
+                reads.extend([
+                    Read::Hold(&r.key),
+                    Read::Grant(&r.key),
+                    Read::UserParty(&r.user, today),
+                    Read::UsableGrants(&r.user, today),
+                ]);
+                if !known(&r.user) {
+                    reads.push(Read::LimitsEntry(Some(&r.user)));
+                }
+            }
+            Op::Settle { key, .. } | Op::Release { key, .. } => {
+                reads.extend([Read::Hold(key), Read::HoldParty(key, today)]);
+                // As `settle` asks: a ledger that checked nobody's limits yet.
+                if t.checked.is_empty() {
+                    reads.push(Read::HoldLimits(key));
+                }
+            }
+            Op::Grant(_) => {}
+        }
+    }
+    t.st.prefetch(&reads)
 }
 
 /// Operations inside one [`Ledger::batch`] transaction.

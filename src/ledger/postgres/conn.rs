@@ -35,6 +35,12 @@ pub enum Param {
     Text(Option<String>),
     Bytea(Vec<u8>),
     Bool(bool),
+    /// Columns of many rows (`many.rs`).
+    Int8s(Vec<Option<i64>>),
+    Int4s(Vec<Option<i32>>),
+    Texts(Vec<Option<String>>),
+    Byteas(Vec<Vec<u8>>),
+    Bools(Vec<bool>),
 }
 
 impl Param {
@@ -45,6 +51,11 @@ impl Param {
             Param::Text(v) => v,
             Param::Bytea(v) => v,
             Param::Bool(v) => v,
+            Param::Int8s(v) => v,
+            Param::Int4s(v) => v,
+            Param::Texts(v) => v,
+            Param::Byteas(v) => v,
+            Param::Bools(v) => v,
         }
     }
 
@@ -55,6 +66,11 @@ impl Param {
             Param::Text(_) => Type::TEXT,
             Param::Bytea(_) => Type::BYTEA,
             Param::Bool(_) => Type::BOOL,
+            Param::Int8s(_) => Type::INT8_ARRAY,
+            Param::Int4s(_) => Type::INT4_ARRAY,
+            Param::Texts(_) => Type::TEXT_ARRAY,
+            Param::Byteas(_) => Type::BYTEA_ARRAY,
+            Param::Bools(_) => Type::BOOL_ARRAY,
         }
     }
 }

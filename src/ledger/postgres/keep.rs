@@ -181,6 +181,34 @@ pub(super) fn has(kept: &Kept, k: &Key) -> bool {
                 .is_none_or(|(s, e)| kept.contains_key(&Key::OrgDays(s, e))),
             _ => false,
         },
+        // The entry that set a party's limits, by the seq its row names.
+        Key::LimitsEntry(Some(u)) => match kept.get(&Key::User(u.clone())) {
+            Some(Answer::User(None)) => true,
+            Some(Answer::User(Some(row))) => kept.contains_key(&Key::Entry(row.limits_seq)),
+            _ => false,
+        },
+        Key::LimitsEntry(None) => match kept.get(&Key::Org) {
+            Some(Answer::Org(row)) => kept.contains_key(&Key::Entry(row.limits_seq)),
+            _ => false,
+        },
+        // Reads by a hold's key: answered by the plain reads of the
+        // party holding it, once the hold itself is kept (no such hold:
+        // nothing to read).
+        Key::HoldUser(key) | Key::HoldOrg(key) | Key::HoldUsable(key, _) | Key::HoldLimits(key) => {
+            match kept.get(&Key::Hold(key.clone())) {
+                Some(Answer::Hold(None)) => true,
+                Some(Answer::Hold(Some(h))) => has(
+                    kept,
+                    &match k {
+                        Key::HoldUser(_) => Key::UserParty(h.user.clone(), h.day),
+                        Key::HoldOrg(_) => Key::OrgParty(h.day),
+                        Key::HoldUsable(_, today) => Key::Usable(h.user.clone(), *today),
+                        _ => Key::LimitsEntry(Some(h.user.clone())),
+                    },
+                ),
+                _ => false,
+            }
+        }
         k => kept.contains_key(k),
     }
 }

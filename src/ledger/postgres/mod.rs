@@ -42,6 +42,7 @@
 
 mod conn;
 mod keep;
+mod many;
 mod pgpass;
 mod reads;
 mod rows;

@@ -38,6 +38,7 @@ use crate::money::plain;
 
 use super::conn::{Conn, Job, Param, params};
 use super::keep::{self, Kept};
+use super::many::{self, Shape};
 use super::reads::{Answer, Key};
 use super::rows::*;
 use super::schema::TRIGGERS;
@@ -45,8 +46,10 @@ use super::schema::TRIGGERS;
 /// What a queued statement's answer is for.
 #[derive(Debug)]
 enum Want {
-    /// A write: only its success matters.
+    /// A statement whose answer does not matter, only its success.
     Nothing,
+    /// A write that can leave with others of its kind (`many.rs`).
+    Write(Shape),
     /// The head lock: its row is the journal head.
     Head,
     /// The read the caller waits for.
@@ -66,16 +69,32 @@ pub(super) struct PostgresTx<'a> {
     wrote: bool,
     /// The journal head as locked or last written in this transaction.
     head: Option<Head>,
-    /// Where the queue's pending `SAVEPOINT` is, if it was not sent yet.
-    savepoint_queued: Option<usize>,
+    /// The open savepoint: not sent yet (where in the queue it would go;
+    /// a part that ends before anything is sent needs none), or sent.
+    savepoint: Option<Savepoint>,
     /// The head when the last savepoint was made.
     savepoint_head: Option<Head>,
+    /// Whether a write was queued since the last savepoint (its undoing
+    /// then drops the kept answers the write changed).
+    wrote_since_savepoint: bool,
     /// Answers kept, brought up to date by this transaction's own common
     /// writes (`keep.rs`); a rare write drops them all.
     kept: Kept,
     /// The user, day and change of the last counters change queued (it
     /// is merged with the next one if nothing came between).
     last_count: Option<(String, NaiveDate, Delta)>,
+}
+
+/// Where a group's part stands with its savepoint.
+#[derive(Clone, Copy, Debug)]
+enum Savepoint {
+    /// Not sent: it goes at this place in the queue if the queue is sent
+    /// before the part ends. A part that ends first (its reads all kept,
+    /// its writes still queued) needs none: kept, its writes stay queued;
+    /// undone, they are dropped unsent.
+    Pending(usize),
+    /// Sent: the part ends with `RELEASE` or `ROLLBACK TO`.
+    Sent,
 }
 
 /// The lock that orders writers (rule 1).
@@ -98,8 +117,9 @@ impl<'a> PostgresTx<'a> {
             sent: false,
             wrote: false,
             head: None,
-            savepoint_queued: None,
+            savepoint: None,
             savepoint_head: None,
+            wrote_since_savepoint: false,
             kept: HashMap::new(),
             last_count: None,
         }
@@ -123,10 +143,16 @@ impl<'a> PostgresTx<'a> {
         if self.queue.is_empty() {
             return Ok(Vec::new());
         }
-        let (jobs, wants): (Vec<Job>, Vec<Want>) =
-            std::mem::take(&mut self.queue).into_iter().unzip();
+        // A part's statements reach the server: its savepoint goes first.
+        if let Some(Savepoint::Pending(at)) = self.savepoint {
+            self.queue
+                .insert(at, (Job::new("SAVEPOINT op", params![]), Want::Nothing));
+            self.savepoint = Some(Savepoint::Sent);
+        }
+        let (jobs, wants): (Vec<Job>, Vec<Want>) = coalesce(std::mem::take(&mut self.queue))
+            .into_iter()
+            .unzip();
         self.sent = true;
-        self.savepoint_queued = None;
         let results = self.conn.run(&jobs);
         let mut first_error = None;
         let mut out = Vec::new();
@@ -139,7 +165,7 @@ impl<'a> PostgresTx<'a> {
                 }
             };
             match want {
-                Want::Nothing => {}
+                Want::Nothing | Want::Write(_) => {}
                 Want::Head => {
                     let r = rows.first().ok_or_else(|| {
                         LedgerError::Corrupt("the journal head row is missing".into())
@@ -172,8 +198,16 @@ impl<'a> PostgresTx<'a> {
     /// Queues a write whose effect on the kept answers the caller applies
     /// (`keep.rs`).
     fn queue_write(&mut self, sql: impl Into<String>, params: Vec<Param>) {
+        self.queue_shaped(None, sql, params);
+    }
+
+    /// [`PostgresTx::queue_write`] for a write of a kind that can leave
+    /// with others (`many.rs`).
+    fn queue_shaped(&mut self, shape: Option<Shape>, sql: impl Into<String>, params: Vec<Param>) {
         self.wrote = true;
-        self.queue.push((Job::new(sql, params), Want::Nothing));
+        self.wrote_since_savepoint = true;
+        let want = shape.map_or(Want::Nothing, Want::Write);
+        self.queue.push((Job::new(sql, params), want));
     }
 
     /// Runs a read now (with everything queued before it).
@@ -290,6 +324,7 @@ impl Books for PostgresTx<'_> {
         .len();
         self.kept.clear();
         self.wrote = true;
+        self.wrote_since_savepoint = true;
         if n != 1 {
             return Err(LedgerError::Corrupt(format!(
                 "no cache row for {}",
@@ -309,7 +344,8 @@ impl Books for PostgresTx<'_> {
 
     fn use_grant(&mut self, key: &str, spent: i64, held: i64) -> Result<()> {
         keep::use_grant(&mut self.kept, key, spent, held);
-        self.queue_write(
+        self.queue_shaped(
+            Some(Shape::UseGrant),
             "UPDATE genbudget.grants SET spent = spent + $2, held = held + $3 WHERE key = $1",
             params![key, spent, held],
         );
@@ -331,7 +367,7 @@ impl Books for PostgresTx<'_> {
         // was applied when it was queued).
         keep::count(&mut self.kept, user, d, delta);
         let delta = merged.unwrap_or(*delta);
-        self.queue_write(COUNT_SQL, count_params(user, d, &delta));
+        self.queue_shaped(Some(Shape::Count), COUNT_SQL, count_params(user, d, &delta));
         self.last_count = Some((user.to_string(), d, delta));
         Ok(())
     }
@@ -342,7 +378,8 @@ impl Books for PostgresTx<'_> {
 
     fn open_hold(&mut self, h: &Hold) -> Result<()> {
         keep::open_hold(&mut self.kept, h);
-        self.queue_write(
+        self.queue_shaped(
+            Some(Shape::OpenHold),
             format!(
                 "INSERT INTO genbudget.holds ({HOLD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
             ),
@@ -411,7 +448,8 @@ impl Books for PostgresTx<'_> {
         end_seq: i64,
     ) -> Result<()> {
         keep::end_hold(&mut self.kept, key, state, settled, overrun, end_seq);
-        self.queue_write(
+        self.queue_shaped(
+            Some(Shape::EndHold),
             "UPDATE genbudget.holds SET state = $2, settled = $3, overrun = $4, end_seq = $5 WHERE key = $1",
             params![key, state.as_str(), settled, overrun, end_seq],
         );
@@ -440,7 +478,8 @@ impl StoreTx for PostgresTx<'_> {
     fn insert_entry(&mut self, e: &Entry) -> Result<()> {
         // The entry and the head row in one statement.
         keep::entry(&mut self.kept, e);
-        self.queue_write(
+        self.queue_shaped(
+            Some(Shape::Entry),
             format!(
                 "WITH e AS (INSERT INTO genbudget.journal ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12))
                  UPDATE genbudget.head SET seq = $1, hash = $12 WHERE id = 1"
@@ -537,18 +576,18 @@ impl StoreTx for PostgresTx<'_> {
     }
 
     fn prefetch(&mut self, reads: &[Read<'_>]) -> Result<()> {
-        let mut asked = false;
+        let mut asked = std::collections::HashSet::new();
         for r in reads {
             for k in Key::of(r) {
-                if !keep::has(&self.kept, &k) {
-                    self.queue.push((k.job(), Want::Keep(k)));
-                    asked = true;
+                if !keep::has(&self.kept, &k) && !asked.contains(&k) {
+                    self.queue.push((k.job(), Want::Keep(k.clone())));
+                    asked.insert(k);
                 }
             }
         }
         // Everything kept: queued writes wait for the next read or the
         // `COMMIT`, no round trip now.
-        if asked {
+        if !asked.is_empty() {
             self.flush()?;
         }
         Ok(())
@@ -686,9 +725,11 @@ impl StoreTx for PostgresTx<'_> {
 
     fn savepoint(&mut self) -> Result<()> {
         self.savepoint_head = self.head.clone();
-        self.savepoint_queued = Some(self.queue.len());
-        self.queue
-            .push((Job::new("SAVEPOINT op", params![]), Want::Nothing));
+        self.savepoint = Some(Savepoint::Pending(self.queue.len()));
+        self.wrote_since_savepoint = false;
+        // A counters change is never merged across a part's start: undoing
+        // the part must not take the one before it along.
+        self.last_count = None;
         Ok(())
     }
 
@@ -696,18 +737,28 @@ impl StoreTx for PostgresTx<'_> {
         // Queued like a write: a statement that fails later fails the
         // whole transaction, which is what a storage error does to a group
         // anyway (`Ledger::group`), so the next part's reads carry it.
-        self.queue
-            .push((Job::new("RELEASE op", params![]), Want::Nothing));
+        if let Some(Savepoint::Sent) = self.savepoint.take() {
+            self.queue
+                .push((Job::new("RELEASE op", params![]), Want::Nothing));
+        }
+        self.last_count = None;
         Ok(())
     }
 
     fn rollback_to(&mut self) -> Result<()> {
-        self.kept.clear();
+        // Answers read since the savepoint and before any write describe
+        // the state the rollback returns to (the head lock keeps every
+        // other writer out): a denial keeps them for the group's next
+        // operations. A write changed them: drop them all.
+        if self.wrote_since_savepoint {
+            self.kept.clear();
+        }
         self.head = self.savepoint_head.take();
-        // What this part queued never reached the server: drop it.
-        match self.savepoint_queued.take() {
-            Some(at) => self.queue.truncate(at),
-            None => {
+        self.last_count = None;
+        match self.savepoint.take() {
+            // What this part queued never reached the server: drop it.
+            Some(Savepoint::Pending(at)) => self.queue.truncate(at),
+            _ => {
                 // Everything queued came after the savepoint (the flush
                 // that sent it emptied the queue).
                 self.queue.clear();
@@ -740,6 +791,31 @@ impl StoreTx for PostgresTx<'_> {
 /// The statement that adds a change to a user's counters on a day: one
 /// statement for the four rows (the user's totals and day, the org's totals
 /// and day). Its parameters are [`count_params`].
+/// The queue as it is sent: each run of writes between two other
+/// statements as [`many::run`] takes it together.
+fn coalesce(queue: Vec<(Job, Want)>) -> Vec<(Job, Want)> {
+    let mut out = Vec::with_capacity(queue.len());
+    let mut run: Vec<(Shape, Job)> = Vec::new();
+    let end_run = |run: &mut Vec<(Shape, Job)>, out: &mut Vec<(Job, Want)>| {
+        out.extend(
+            many::run(std::mem::take(run))
+                .into_iter()
+                .map(|j| (j, Want::Nothing)),
+        );
+    };
+    for (job, want) in queue {
+        match want {
+            Want::Write(shape) => run.push((shape, job)),
+            other => {
+                end_run(&mut run, &mut out);
+                out.push((job, other));
+            }
+        }
+    }
+    end_run(&mut run, &mut out);
+    out
+}
+
 const COUNT_SQL: &str = r#"WITH u AS (
              UPDATE genbudget.users SET open_holds = open_holds + $8, spent = spent + $3, held = held + $4,
                  allow_spent = allow_spent + $5, allow_held = allow_held + $6, overruns = overruns + $7

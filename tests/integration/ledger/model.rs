@@ -25,8 +25,8 @@ use genbudget::ledger::amount::Micros;
 use genbudget::ledger::period::Period;
 use genbudget::ledger::replay::Replay;
 use genbudget::ledger::{
-    Cost, Decision, Durability, GrantRequest, HoldDoc, HoldRequest, Ledger, LedgerError, Limits,
-    LimitsChange, OpenOptions, Settings,
+    Cost, Decision, Done, Durability, GrantRequest, HoldDoc, HoldRequest, Ledger, LedgerError,
+    Limits, LimitsChange, Op, OpenOptions, Settings,
 };
 use genbudget::money::Credits;
 
@@ -813,7 +813,56 @@ fn tally(stats: &mut Stats, o: &Outcome) {
 }
 
 /// Runs one seed; returns the number of ledger operations made.
-fn run_seed(seed: u64, stats: &mut Stats, pg: Option<&PgDb>) -> usize {
+/// How the ledger runs the writes: one call each, or (`Grouped`) reserves,
+/// charges, settles and releases gathered into [`Ledger::group`]s of up to
+/// 12, each group sent before any other step (a clock move, a grant, a
+/// limits change, a sweep), every outcome still checked against the
+/// model's, which runs them one by one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    Alone,
+    Grouped,
+}
+
+/// A write waiting for its group: the op, what the model says it comes to,
+/// and the step it was asked at.
+type Waiting = Vec<(Op, Outcome, String)>;
+
+/// Runs the waiting writes as one group and checks each outcome.
+fn send_group(
+    ledger: &mut Ledger,
+    now: DateTime<Utc>,
+    waiting: &mut Waiting,
+    stats: &mut Stats,
+) -> bool {
+    if waiting.is_empty() {
+        return false;
+    }
+    let ops: Vec<Op> = waiting.iter().map(|(op, _, _)| op.clone()).collect();
+    let out = ledger.group(now, &ops).unwrap();
+    assert_eq!(out.len(), ops.len());
+    for ((_, expected, ctx), done) in waiting.drain(..).zip(out) {
+        let actual = match done {
+            Ok(Done::Decided(d)) => decided(Ok(d)),
+            Ok(Done::Ended(h)) => real_doc(&h),
+            Ok(Done::Granted(_)) => unreachable!("no grants in a group here"),
+            Err(e) => real_err(e),
+        };
+        assert_eq!(
+            actual,
+            expected,
+            "{ctx} (in a group of {}): the ledger and the model disagree",
+            ops.len()
+        );
+        tally(stats, &actual);
+    }
+    if ops.len() > 1 {
+        *stats.entry("groups of several".into()).or_default() += 1;
+    }
+    true
+}
+
+fn run_seed(seed: u64, stats: &mut Stats, pg: Option<&PgDb>, mode: Mode) -> usize {
     let mut rng = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xA5A5);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.db");
@@ -864,10 +913,20 @@ fn run_seed(seed: u64, stats: &mut Stats, pg: Option<&PgDb>) -> usize {
     let mut ops = 0;
     let mut step = 0;
     let mut next_key = 0;
+    let mut waiting: Waiting = Vec::new();
+    let mut group_size = 1;
     while ops < OPS_PER_SEED {
         step += 1;
         let ctx = format!("seed {seed} step {step} at {now}");
         let roll = rng.range(0, 99);
+        // A group leaves when it is full or before any other kind of step.
+        if (!(12..=81).contains(&roll) || waiting.len() >= group_size)
+            && send_group(&mut ledger, now, &mut waiting, stats)
+        {
+            compare_state(&mut ledger, &model, now, &mut replay, &mut seen, &ctx);
+            group_size = rng.range(1, 12) as usize;
+        }
+        let grouped = mode == Mode::Grouped;
         let user = if rng.pct(2) {
             "ghost"
         } else {
@@ -924,11 +983,20 @@ fn run_seed(seed: u64, stats: &mut Stats, pg: Option<&PgDb>) -> usize {
                     cost: Cost::Credits(dec(credits)),
                     ttl,
                 };
-                let actual = decided(if charge {
-                    ledger.charge(now, &req)
+                let actual = if grouped {
+                    None
                 } else {
-                    ledger.reserve(now, &req)
-                });
+                    Some(decided(if charge {
+                        ledger.charge(now, &req)
+                    } else {
+                        ledger.reserve(now, &req)
+                    }))
+                };
+                let op = if charge {
+                    Op::Charge(req)
+                } else {
+                    Op::Reserve(req)
+                };
                 let today = model.today(now);
                 let before = model.usage(&user, today);
                 let expected = model.reserve(now, &user, &key, credits, ttl, charge);
@@ -941,7 +1009,14 @@ fn run_seed(seed: u64, stats: &mut Stats, pg: Option<&PgDb>) -> usize {
                 ) {
                     model.assert_within_limits(&user, today, before, !charge, &ctx);
                 }
-                (expected, actual)
+                match actual {
+                    Some(actual) => (expected, actual),
+                    None => {
+                        waiting.push((op, expected, ctx));
+                        ops += 1;
+                        continue;
+                    }
+                }
             }
             // settle: the amount held, less, more, or an unknown key
             54..=73 => {
@@ -964,12 +1039,22 @@ fn run_seed(seed: u64, stats: &mut Stats, pg: Option<&PgDb>) -> usize {
                 {
                     *stats.entry("late settle".into()).or_default() += 1;
                 }
-                let actual =
-                    match ledger.settle(now, &key, cost.map(|c| Cost::Credits(dec(c))).as_ref()) {
-                        Ok(d) => real_doc(&d),
-                        Err(e) => real_err(e),
+                let cost_asked = cost.map(|c| Cost::Credits(dec(c)));
+                let expected = model.settle(now, &key, cost);
+                if grouped {
+                    let op = Op::Settle {
+                        key,
+                        cost: cost_asked,
                     };
-                (model.settle(now, &key, cost), actual)
+                    waiting.push((op, expected, ctx));
+                    ops += 1;
+                    continue;
+                }
+                let actual = match ledger.settle(now, &key, cost_asked.as_ref()) {
+                    Ok(d) => real_doc(&d),
+                    Err(e) => real_err(e),
+                };
+                (expected, actual)
             }
             74..=81 => {
                 let key = if model.holds.is_empty() || rng.pct(3) {
@@ -982,6 +1067,16 @@ fn run_seed(seed: u64, stats: &mut Stats, pg: Option<&PgDb>) -> usize {
                     1 => Some("failed"),
                     _ => Some("cancelled"),
                 };
+                if grouped {
+                    let expected = model.release(now, &key, reason);
+                    let op = Op::Release {
+                        key,
+                        reason: reason.map(String::from),
+                    };
+                    waiting.push((op, expected, ctx));
+                    ops += 1;
+                    continue;
+                }
                 let actual = match ledger.release(now, &key, reason) {
                     Ok(d) => real_doc(&d),
                     Err(e) => real_err(e),
@@ -1075,6 +1170,10 @@ fn run_seed(seed: u64, stats: &mut Stats, pg: Option<&PgDb>) -> usize {
         ops += 1;
         assert_eq!(actual, expected, "{ctx}: the ledger and the model disagree");
         tally(stats, &actual);
+        compare_state(&mut ledger, &model, now, &mut replay, &mut seen, &ctx);
+    }
+    if send_group(&mut ledger, now, &mut waiting, stats) {
+        let ctx = format!("seed {seed} after the last group");
         compare_state(&mut ledger, &model, now, &mut replay, &mut seen, &ctx);
     }
     let v = ledger.verify().unwrap();
@@ -1175,6 +1274,13 @@ fn run_seeds(test: u64) {
 }
 
 fn run_seeds_on(test: u64, b: Backend) {
+    run_seeds_as(test, b, Mode::Alone);
+}
+
+/// Seeds of the grouped runs (their own, after the others').
+const GROUPED_SEEDS: u64 = 12;
+
+fn run_seeds_as(test: u64, b: Backend, mode: Mode) {
     if !backend::available(b) {
         return;
     }
@@ -1186,16 +1292,46 @@ fn run_seeds_on(test: u64, b: Backend) {
                 one.parse().expect("GENBUDGET_MODEL_SEED is a number"),
                 &mut stats,
                 pg.as_ref(),
+                mode,
             );
         }
         return;
     }
     let mut ops = 0;
-    for seed in test * SEEDS_PER_TEST..(test + 1) * SEEDS_PER_TEST {
-        ops += run_seed(seed, &mut stats, pg.as_ref());
+    let seeds = match mode {
+        Mode::Alone => test * SEEDS_PER_TEST..(test + 1) * SEEDS_PER_TEST,
+        Mode::Grouped => TESTS * SEEDS_PER_TEST..TESTS * SEEDS_PER_TEST + GROUPED_SEEDS,
+    };
+    let n = seeds.end - seeds.start;
+    for seed in seeds {
+        ops += run_seed(seed, &mut stats, pg.as_ref(), mode);
     }
-    assert_eq!(ops, OPS_PER_SEED * SEEDS_PER_TEST as usize);
-    eprintln!("model test {test} ({b:?}): {ops} operations: {stats:?}");
+    assert_eq!(ops, OPS_PER_SEED * n as usize);
+    eprintln!("model test {test} ({b:?}, {mode:?}): {ops} operations: {stats:?}");
+    if mode == Mode::Grouped {
+        // Groups of several writes came up, and in them every outcome.
+        for kind in [
+            "groups of several",
+            "hold open",
+            "hold settled",
+            "hold released",
+            "overrun",
+            "replayed",
+            "denied user.cap",
+            "denied org.cap",
+            "late settle",
+            "error unknown_user:",
+            "error unknown_key:",
+            "error conflict:",
+        ] {
+            let n = stats.get(kind).copied().unwrap_or(0);
+            assert!(
+                n >= 5,
+                "grouped model test: `{kind}` came up only {n} times: {stats:?}"
+            );
+        }
+        return;
+    }
     // Every path the contract describes came up, many times over.
     for kind in [
         "hold open",
@@ -1273,6 +1409,16 @@ fn on_postgres_random_operations_agree_with_the_reference_model_seeds_3() {
 
 /// The model's own period arithmetic, by hand, so that agreement with the
 /// ledger means something.
+#[test]
+fn random_operations_in_groups_agree_with_the_reference_model() {
+    run_seeds_as(0, Backend::Sqlite, Mode::Grouped);
+}
+
+#[test]
+fn on_postgres_random_operations_in_groups_agree_with_the_reference_model() {
+    run_seeds_as(0, Backend::Postgres, Mode::Grouped);
+}
+
 #[test]
 fn the_models_periods_are_right() {
     let d = |s: &str| s.parse::<NaiveDate>().unwrap();
