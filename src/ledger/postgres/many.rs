@@ -1,6 +1,6 @@
-//! Many writes as one statement: a group commit's queued writes of one kind
-//! leave as a single statement over arrays (`unnest`), not one statement
-//! each.
+//! Many writes (and reads) as one statement: a group commit's queued
+//! writes of one kind leave as a single statement over arrays (`unnest`),
+//! not one statement each, and so do its announced reads of one kind.
 //!
 //! The server runs a pipeline's statements one after another, each in its
 //! own extended-protocol exchange, so in a group of a hundred holds and
@@ -16,8 +16,19 @@
 //! appears twice (an `UPDATE … FROM` changes each row once). A kind with
 //! one write in the run keeps its own statement, so a lone operation sends
 //! exactly what it always did.
+//!
+//! Reads ([`reads`]): reads announced together that differ only in their
+//! first parameter (a hold's key, a user) run as one statement: the read's
+//! own statement as a lateral subquery over the array of those keys, each
+//! row tagged (its last column) with the key it answers, so each key's rows
+//! become its answer exactly as if it had been asked alone.
+
+use std::collections::HashMap;
+
+use tokio_postgres::Row;
 
 use super::conn::{Job, Param};
+use super::reads::Key;
 use super::rows::{ENTRY_COLUMNS, HOLD_COLUMNS};
 
 /// A write that can join others of its kind; the order is the order in
@@ -214,6 +225,86 @@ fn many(shape: Shape, jobs: &[Job]) -> Option<Job> {
     Some(Job::new(sql, params))
 }
 
+/// The statements that answer `keys` (each asked once), in order of first
+/// appearance: a key alone, or several as one statement ([`split`] gives
+/// each its rows back).
+pub(super) fn reads(keys: Vec<Key>) -> Vec<(Job, Vec<Key>)> {
+    let mut out: Vec<(Job, Vec<Key>)> = Vec::new();
+    // (statement, parameters after the first) → its place in `out`.
+    let mut kinds: HashMap<(String, Vec<Param>), usize> = HashMap::new();
+    for k in keys {
+        let job = k.job();
+        if !matches!(job.params.first(), Some(Param::Text(Some(_)))) {
+            out.push((job, vec![k]));
+            continue;
+        }
+        let kind = (job.sql.clone(), job.params[1..].to_vec());
+        match kinds.get(&kind) {
+            Some(&at) => out[at].1.push(k),
+            None => {
+                kinds.insert(kind, out.len());
+                out.push((job, vec![k]));
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(job, keys)| {
+            if keys.len() < 2 {
+                return (job, keys);
+            }
+            let firsts = keys
+                .iter()
+                .map(|k| match k.job().params.first() {
+                    Some(Param::Text(t)) => t.clone(),
+                    _ => None,
+                })
+                .collect();
+            let sql = format!(
+                "SELECT q.*, x.i FROM unnest($1::text[]) WITH ORDINALITY AS x(k, i)
+                 CROSS JOIN LATERAL ({}) q",
+                first_param_as(&job.sql, "x.k")
+            );
+            let params = [vec![Param::Texts(firsts)], job.params[1..].to_vec()].concat();
+            (Job::new(sql, params), keys)
+        })
+        .collect()
+}
+
+/// `sql` with its parameter `$1` (not `$10`…) written as `with`.
+fn first_param_as(sql: &str, with: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find("$1") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        if after.starts_with(|c: char| c.is_ascii_digit()) {
+            out.push_str("$1");
+        } else {
+            out.push_str(with);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The rows of a statement from [`reads`] for `n` keys, split by the key
+/// each answers (the tag in the last column, counted from 1).
+pub(super) fn split(rows: Vec<Row>, n: usize) -> Vec<Vec<Row>> {
+    let mut out: Vec<Vec<Row>> = (0..n).map(|_| Vec::new()).collect();
+    for r in rows {
+        let tag: Option<i64> = r.len().checked_sub(1).and_then(|i| r.try_get(i).ok());
+        if let Some(slot) = tag
+            .and_then(|t| usize::try_from(t).ok())
+            .and_then(|t| t.checked_sub(1))
+            .and_then(|t| out.get_mut(t))
+        {
+            slot.push(r);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +374,43 @@ mod tests {
         assert_eq!(out[1].params[12], Param::Int8(Some(4)));
         assert_eq!(out[1].params[13], Param::Bytea(vec![8; 32]));
         assert!(out[1].sql.contains("seq = $13, hash = $14"));
+    }
+
+    #[test]
+    fn the_first_parameter_is_replaced_and_no_other() {
+        assert_eq!(
+            first_param_as("a = $1 AND b = $10 AND c = $1", "x.k"),
+            "a = x.k AND b = $10 AND c = x.k"
+        );
+    }
+
+    #[test]
+    fn reads_of_one_kind_and_the_same_other_parameters_go_together() {
+        let day = "2026-04-20".parse().unwrap();
+        let other = "2026-04-21".parse().unwrap();
+        let out = reads(vec![
+            Key::Hold("a".into()),
+            Key::Usable("alice".into(), day),
+            Key::Hold("b".into()),
+            Key::Org,
+            Key::Usable("bob".into(), day),
+            // Another day: the same statement with other parameters.
+            Key::Usable("carol".into(), other),
+        ]);
+        let keys: Vec<usize> = out.iter().map(|(_, k)| k.len()).collect();
+        assert_eq!(keys, [2, 2, 1, 1]);
+        let (holds, _) = &out[0];
+        assert!(holds.sql.contains("WITH ORDINALITY") && holds.sql.contains("key = x.k"));
+        assert_eq!(
+            holds.params,
+            [Param::Texts(vec![Some("a".into()), Some("b".into())])]
+        );
+        // The users as the array, the day as it was.
+        let (usable, _) = &out[1];
+        assert_eq!(usable.params.len(), 2);
+        assert_eq!(usable.params[1], Param::Text(Some("2026-04-20".into())));
+        // Alone: as `Key::job` gives it.
+        assert_eq!(out[3].0.sql, Key::Usable("carol".into(), other).job().sql);
     }
 
     #[test]

@@ -56,6 +56,8 @@ enum Want {
     Rows,
     /// A prefetched read, to keep.
     Keep(Key),
+    /// Prefetched reads asked as one statement (`many::reads`).
+    KeepMany(Vec<Key>),
 }
 
 /// A transaction in progress (write or read).
@@ -178,6 +180,13 @@ impl<'a> PostgresTx<'a> {
                 Want::Keep(k) => {
                     if let Ok(found) = k.answers(&rows) {
                         self.kept.extend(found);
+                    }
+                }
+                Want::KeepMany(keys) => {
+                    for (k, rows) in keys.iter().zip(many::split(rows, keys.len())) {
+                        if let Ok(found) = k.answers(&rows) {
+                            self.kept.extend(found);
+                        }
                     }
                 }
             }
@@ -577,13 +586,20 @@ impl StoreTx for PostgresTx<'_> {
 
     fn prefetch(&mut self, reads: &[Read<'_>]) -> Result<()> {
         let mut asked = std::collections::HashSet::new();
+        let mut fresh = Vec::new();
         for r in reads {
             for k in Key::of(r) {
-                if !keep::has(&self.kept, &k) && !asked.contains(&k) {
-                    self.queue.push((k.job(), Want::Keep(k.clone())));
-                    asked.insert(k);
+                if !keep::has(&self.kept, &k) && asked.insert(k.clone()) {
+                    fresh.push(k);
                 }
             }
+        }
+        for (job, mut keys) in many::reads(fresh) {
+            let want = match keys.len() {
+                1 => Want::Keep(keys.remove(0)),
+                _ => Want::KeepMany(keys),
+            };
+            self.queue.push((job, want));
         }
         // Everything kept: queued writes wait for the next read or the
         // `COMMIT`, no round trip now.
