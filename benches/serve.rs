@@ -375,7 +375,7 @@ fn main() {
 
     println!("serve bench, {CLIENTS} clients, {elapsed:.1} s:");
     println!(
-        "1. reserve+settle pairs/s {rate:.0} ({pairs} pairs, {denied} holds denied by the org cap) ÷ {} {raw:.0} (before {raw_before:.0}, after {raw_after:.0}) = {:.1} (goal {})",
+        "1. reserve+settle pairs/s {rate:.0} ({pairs} pairs, {denied} holds denied by the org cap) ÷ {} {raw:.0} (before {raw_before:.0}, after {raw_after:.0}) = {:.2} (goal {})",
         if pg.is_some() {
             "pgbench -N -c 16 tx/s"
         } else {
