@@ -741,36 +741,22 @@ impl Ledger {
     }
 }
 
-/// Announces the first reads of every operation in a group at once (what
-/// each one's own announcement would ask), so a server store answers the
-/// whole group's reads in one round trip; each operation then finds its
-/// reads kept, brought up to date by the writes of those before it.
+/// Announces the first reads of every operation in a group at once (each
+/// operation's own list), so a server store answers the whole group's
+/// reads in one round trip; each operation then finds its reads kept,
+/// brought up to date by the writes of those before it.
 fn announce_group(t: &mut Tx<'_>, now: DateTime<Utc>, ops: &[Op]) -> Result<()> {
     let today = t.day(now);
-    let known = |id: &str| t.checked.iter().any(|(i, _, _)| i == id);
-    let mut reads = vec![Read::Overdue(now), Read::OrgParty(today)];
-    if !known("") {
-        reads.push(Read::LimitsEntry(None));
-    }
+    let mut reads = Vec::new();
     for op in ops {
         match op {
-            Op::Reserve(r) | Op::Charge(r) => {
-                reads.extend([
-                    Read::Hold(&r.key),
-                    Read::Grant(&r.key),
-                    Read::UserParty(&r.user, today),
-                    Read::UsableGrants(&r.user, today),
-                ]);
-                if !known(&r.user) {
-                    reads.push(Read::LimitsEntry(Some(&r.user)));
-                }
-            }
-            Op::Settle { key, .. } | Op::Release { key, .. } => {
-                reads.extend([Read::Hold(key), Read::HoldParty(key, today)]);
-                // As `settle` asks: a ledger that checked nobody's limits yet.
-                if t.checked.is_empty() {
-                    reads.push(Read::HoldLimits(key));
-                }
+            Op::Reserve(r) | Op::Charge(r) => reads.extend(ops::reserve::reads(t, now, r)),
+            Op::Settle { key, .. } => reads.extend(ops::settle::settle_reads(t, now, key)),
+            Op::Release { key, .. } => {
+                reads.extend(ops::settle::release_reads(now, key));
+                // What the release reads once it has the hold: its user's
+                // position, by the hold's key.
+                reads.push(Read::HoldParty(key, today));
             }
             Op::Grant(_) => {}
         }

@@ -129,26 +129,18 @@ impl<'a> Tx<'a> {
         Ok(overdue.len())
     }
 
-    /// Announces `reads`, and with `party` (a user, the day whose period
-    /// counts, and today) the reads of that user's and the org's position
-    /// ([`Tx::user_view`], [`Tx::org_view`]), so a server store answers
-    /// them in one round trip. Each party's counters are read for its own
-    /// period holding the day, as the store finds it.
-    pub fn announce<'r>(
-        &mut self,
-        reads: Vec<Read<'r>>,
-        party: Option<(&'r str, NaiveDate, NaiveDate)>,
-    ) -> Result<()> {
-        self.announce_with(reads, party, true)
-    }
-
-    /// [`Tx::announce`], with the org's reads only if `org`.
-    pub fn announce_with<'r>(
-        &mut self,
+    /// `reads` and, with `party` (a user, the day whose period counts, and
+    /// today), the reads of that user's position and, if `org`, the org's
+    /// ([`Tx::user_view`], [`Tx::org_view`]): an operation announces them
+    /// together (`StoreTx::prefetch`), so a server store answers them in
+    /// one round trip. Each party's counters are read for its own period
+    /// holding the day, as the store finds it.
+    pub fn reads_with<'r>(
+        &self,
         mut reads: Vec<Read<'r>>,
         party: Option<(&'r str, NaiveDate, NaiveDate)>,
         org: bool,
-    ) -> Result<()> {
+    ) -> Vec<Read<'r>> {
         if let Some((user, day, today)) = party {
             let known = |id: &str| -> bool { self.checked.iter().any(|(i, _, _)| i == id) };
             let (theirs, org_known) = (known(user), known(""));
@@ -165,7 +157,7 @@ impl<'a> Tx<'a> {
                 }
             }
         }
-        self.st.prefetch(&reads)
+        reads
     }
 
     /// A user's row, or an error for an unknown user.

@@ -42,6 +42,21 @@ impl HoldRequest {
     }
 }
 
+/// The reads a reserve or charge of `req` makes first, announced at once:
+/// the sweep, the key, and the user's and the org's position today.
+pub(crate) fn reads<'r>(tx: &Tx<'_>, now: DateTime<Utc>, req: &'r HoldRequest) -> Vec<Read<'r>> {
+    let today = tx.day(now);
+    tx.reads_with(
+        vec![
+            Read::Overdue(now),
+            Read::Hold(&req.key),
+            Read::Grant(&req.key),
+        ],
+        Some((&req.user, today, today)),
+        true,
+    )
+}
+
 /// Grants a hold or a charge, or says which limit denies it.
 pub(crate) fn run(
     tx: &mut Tx<'_>,
@@ -73,14 +88,8 @@ pub(crate) fn run(
         ));
     }
     let today = tx.day(now);
-    tx.announce(
-        vec![
-            Read::Overdue(now),
-            Read::Hold(&req.key),
-            Read::Grant(&req.key),
-        ],
-        Some((&req.user, today, today)),
-    )?;
+    let announced = reads(tx, now, req);
+    tx.st.prefetch(&announced)?;
     tx.sweep(now)?;
     if let Some(existing) = tx.st.hold(&req.key)? {
         return replay(tx, &existing, req, kind).map(Decision::Granted);

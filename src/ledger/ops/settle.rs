@@ -38,7 +38,8 @@ fn find(tx: &mut Tx<'_>, key: &str, verb: &str) -> Result<Hold> {
 /// The user's available credits in the current period.
 fn available_now(tx: &mut Tx<'_>, user: &str, now: DateTime<Utc>) -> Result<Option<Micros>> {
     let today = tx.day(now);
-    tx.announce_with(Vec::new(), Some((user, today, today)), false)?;
+    let announced = tx.reads_with(Vec::new(), Some((user, today, today)), false);
+    tx.st.prefetch(&announced)?;
     let row = tx.user_row(user)?;
     Ok(tx.user_view(row, today, today)?.available().map(Micros))
 }
@@ -83,6 +84,27 @@ pub(crate) fn show(tx: &mut Tx<'_>, now: DateTime<Utc>, key: &str) -> Result<Hol
     Ok(end_doc(&h, available, false))
 }
 
+/// The reads a settle of `key` makes first, announced at once: the sweep,
+/// the hold, and (by its key) its user's and the org's position; the
+/// limits entries while no row has been checked.
+pub(crate) fn settle_reads<'r>(tx: &Tx<'_>, now: DateTime<Utc>, key: &'r str) -> Vec<Read<'r>> {
+    let mut reads = vec![
+        Read::Overdue(now),
+        Read::Hold(key),
+        Read::HoldParty(key, tx.day(now)),
+    ];
+    if tx.checked.is_empty() {
+        reads.extend([Read::HoldLimits(key), Read::LimitsEntry(None)]);
+    }
+    reads
+}
+
+/// The reads a release of `key` makes first: the sweep and the hold (its
+/// user's position is read once the hold names the user).
+pub(crate) fn release_reads(now: DateTime<Utc>, key: &str) -> Vec<Read<'_>> {
+    vec![Read::Overdue(now), Read::Hold(key)]
+}
+
 /// Settles a hold for `cost` (default: the amount held).
 pub(crate) fn settle(
     tx: &mut Tx<'_>,
@@ -92,15 +114,8 @@ pub(crate) fn settle(
 ) -> Result<HoldDoc> {
     input::check_key(key)?;
     let today = tx.day(now);
-    let mut reads = vec![
-        Read::Overdue(now),
-        Read::Hold(key),
-        Read::HoldParty(key, today),
-    ];
-    if tx.checked.is_empty() {
-        reads.extend([Read::HoldLimits(key), Read::LimitsEntry(None)]);
-    }
-    tx.announce(reads, None)?;
+    let announced = settle_reads(tx, now, key);
+    tx.st.prefetch(&announced)?;
     tx.sweep(now)?;
     let h = find(tx, key, "settle")?;
     if let Some(Cost::Priced { model, .. }) = cost {
@@ -199,7 +214,7 @@ pub(crate) fn release(
     reason: Option<&str>,
 ) -> Result<HoldDoc> {
     input::check_key(key)?;
-    tx.announce(vec![Read::Overdue(now), Read::Hold(key)], None)?;
+    tx.st.prefetch(&release_reads(now, key))?;
     tx.sweep(now)?;
     let h = find(tx, key, "release")?;
     match h.state {

@@ -85,6 +85,21 @@ pub(super) fn run(writes: Vec<(Shape, Job)>) -> Vec<Job> {
     out
 }
 
+/// Column `i` of every job as one array parameter, if every job has a
+/// `$one` there (`None` otherwise).
+macro_rules! column {
+    ($jobs:expr, $i:expr, $one:ident, $many:ident) => {
+        $jobs
+            .iter()
+            .map(|j| match j.params.get($i) {
+                Some(Param::$one(v)) => Some(v.clone()),
+                _ => None,
+            })
+            .collect::<Option<_>>()
+            .map(Param::$many)
+    };
+}
+
 /// The columns of `jobs` (every job the same kind) as arrays, with the
 /// `unnest(…)` that reads them back as rows; `None` if a column mixes
 /// parameter types (then the jobs go one by one).
@@ -93,66 +108,15 @@ fn columns(jobs: &[Job]) -> Option<(Vec<Param>, String)> {
     let mut arrays = Vec::with_capacity(width);
     let mut casts = Vec::with_capacity(width);
     for i in 0..width {
-        let column = jobs.iter().map(|j| j.params.get(i).cloned());
         let (array, ty) = match jobs[0].params[i] {
-            Param::Int8(_) => (
-                Param::Int8s(
-                    column
-                        .map(|p| match p? {
-                            Param::Int8(v) => Some(v),
-                            _ => None,
-                        })
-                        .collect::<Option<_>>()?,
-                ),
-                "int8",
-            ),
-            Param::Int4(_) => (
-                Param::Int4s(
-                    column
-                        .map(|p| match p? {
-                            Param::Int4(v) => Some(v),
-                            _ => None,
-                        })
-                        .collect::<Option<_>>()?,
-                ),
-                "int4",
-            ),
-            Param::Text(_) => (
-                Param::Texts(
-                    column
-                        .map(|p| match p? {
-                            Param::Text(v) => Some(v),
-                            _ => None,
-                        })
-                        .collect::<Option<_>>()?,
-                ),
-                "text",
-            ),
-            Param::Bytea(_) => (
-                Param::Byteas(
-                    column
-                        .map(|p| match p? {
-                            Param::Bytea(v) => Some(v),
-                            _ => None,
-                        })
-                        .collect::<Option<_>>()?,
-                ),
-                "bytea",
-            ),
-            Param::Bool(_) => (
-                Param::Bools(
-                    column
-                        .map(|p| match p? {
-                            Param::Bool(v) => Some(v),
-                            _ => None,
-                        })
-                        .collect::<Option<_>>()?,
-                ),
-                "bool",
-            ),
+            Param::Int8(_) => (column!(jobs, i, Int8, Int8s), "int8"),
+            Param::Int4(_) => (column!(jobs, i, Int4, Int4s), "int4"),
+            Param::Text(_) => (column!(jobs, i, Text, Texts), "text"),
+            Param::Bytea(_) => (column!(jobs, i, Bytea, Byteas), "bytea"),
+            Param::Bool(_) => (column!(jobs, i, Bool, Bools), "bool"),
             _ => return None,
         };
-        arrays.push(array);
+        arrays.push(array?);
         casts.push(format!("${}::{ty}[]", i + 1));
     }
     Some((arrays, format!("unnest({})", casts.join(", "))))
@@ -229,36 +193,33 @@ fn many(shape: Shape, jobs: &[Job]) -> Option<Job> {
 /// appearance: a key alone, or several as one statement ([`split`] gives
 /// each its rows back).
 pub(super) fn reads(keys: Vec<Key>) -> Vec<(Job, Vec<Key>)> {
-    let mut out: Vec<(Job, Vec<Key>)> = Vec::new();
+    // Each kind's statement, its keys and their first parameters.
+    let mut out: Vec<(Job, Vec<Key>, Vec<Option<String>>)> = Vec::new();
     // (statement, parameters after the first) → its place in `out`.
     let mut kinds: HashMap<(String, Vec<Param>), usize> = HashMap::new();
     for k in keys {
         let job = k.job();
-        if !matches!(job.params.first(), Some(Param::Text(Some(_)))) {
-            out.push((job, vec![k]));
+        let Some(Param::Text(Some(first))) = job.params.first().cloned() else {
+            out.push((job, vec![k], Vec::new()));
             continue;
-        }
+        };
         let kind = (job.sql.clone(), job.params[1..].to_vec());
         match kinds.get(&kind) {
-            Some(&at) => out[at].1.push(k),
+            Some(&at) => {
+                out[at].1.push(k);
+                out[at].2.push(Some(first));
+            }
             None => {
                 kinds.insert(kind, out.len());
-                out.push((job, vec![k]));
+                out.push((job, vec![k], vec![Some(first)]));
             }
         }
     }
     out.into_iter()
-        .map(|(job, keys)| {
+        .map(|(job, keys, firsts)| {
             if keys.len() < 2 {
                 return (job, keys);
             }
-            let firsts = keys
-                .iter()
-                .map(|k| match k.job().params.first() {
-                    Some(Param::Text(t)) => t.clone(),
-                    _ => None,
-                })
-                .collect();
             let sql = format!(
                 "SELECT q.*, x.i FROM unnest($1::text[]) WITH ORDINALITY AS x(k, i)
                  CROSS JOIN LATERAL ({}) q",

@@ -201,22 +201,22 @@ impl<'a> PostgresTx<'a> {
     /// that drops every kept answer.
     pub fn exec(&mut self, sql: impl Into<String>, params: Vec<Param>) {
         self.kept.clear();
-        self.queue_write(sql, params);
+        self.queue_write(None, sql, params);
     }
 
     /// Queues a write whose effect on the kept answers the caller applies
-    /// (`keep.rs`).
-    fn queue_write(&mut self, sql: impl Into<String>, params: Vec<Param>) {
-        self.queue_shaped(None, sql, params);
-    }
-
-    /// [`PostgresTx::queue_write`] for a write of a kind that can leave
-    /// with others (`many.rs`).
-    fn queue_shaped(&mut self, shape: Option<Shape>, sql: impl Into<String>, params: Vec<Param>) {
-        self.wrote = true;
-        self.wrote_since_savepoint = true;
+    /// (`keep.rs`); with a `shape`, one that can leave with others of its
+    /// kind (`many.rs`).
+    fn queue_write(&mut self, shape: Option<Shape>, sql: impl Into<String>, params: Vec<Param>) {
+        self.note_write();
         let want = shape.map_or(Want::Nothing, Want::Write);
         self.queue.push((Job::new(sql, params), want));
+    }
+
+    /// Notes that this transaction (and its open part) wrote.
+    fn note_write(&mut self) {
+        self.wrote = true;
+        self.wrote_since_savepoint = true;
     }
 
     /// Runs a read now (with everything queued before it).
@@ -332,8 +332,7 @@ impl Books for PostgresTx<'_> {
         }
         .len();
         self.kept.clear();
-        self.wrote = true;
-        self.wrote_since_savepoint = true;
+        self.note_write();
         if n != 1 {
             return Err(LedgerError::Corrupt(format!(
                 "no cache row for {}",
@@ -353,7 +352,7 @@ impl Books for PostgresTx<'_> {
 
     fn use_grant(&mut self, key: &str, spent: i64, held: i64) -> Result<()> {
         keep::use_grant(&mut self.kept, key, spent, held);
-        self.queue_shaped(
+        self.queue_write(
             Some(Shape::UseGrant),
             "UPDATE genbudget.grants SET spent = spent + $2, held = held + $3 WHERE key = $1",
             params![key, spent, held],
@@ -376,7 +375,7 @@ impl Books for PostgresTx<'_> {
         // was applied when it was queued).
         keep::count(&mut self.kept, user, d, delta);
         let delta = merged.unwrap_or(*delta);
-        self.queue_shaped(Some(Shape::Count), COUNT_SQL, count_params(user, d, &delta));
+        self.queue_write(Some(Shape::Count), COUNT_SQL, count_params(user, d, &delta));
         self.last_count = Some((user.to_string(), d, delta));
         Ok(())
     }
@@ -387,7 +386,7 @@ impl Books for PostgresTx<'_> {
 
     fn open_hold(&mut self, h: &Hold) -> Result<()> {
         keep::open_hold(&mut self.kept, h);
-        self.queue_shaped(
+        self.queue_write(
             Some(Shape::OpenHold),
             format!(
                 "INSERT INTO genbudget.holds ({HOLD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
@@ -457,7 +456,7 @@ impl Books for PostgresTx<'_> {
         end_seq: i64,
     ) -> Result<()> {
         keep::end_hold(&mut self.kept, key, state, settled, overrun, end_seq);
-        self.queue_shaped(
+        self.queue_write(
             Some(Shape::EndHold),
             "UPDATE genbudget.holds SET state = $2, settled = $3, overrun = $4, end_seq = $5 WHERE key = $1",
             params![key, state.as_str(), settled, overrun, end_seq],
@@ -487,7 +486,7 @@ impl StoreTx for PostgresTx<'_> {
     fn insert_entry(&mut self, e: &Entry) -> Result<()> {
         // The entry and the head row in one statement.
         keep::entry(&mut self.kept, e);
-        self.queue_shaped(
+        self.queue_write(
             Some(Shape::Entry),
             format!(
                 "WITH e AS (INSERT INTO genbudget.journal ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12))
@@ -804,9 +803,6 @@ impl StoreTx for PostgresTx<'_> {
     }
 }
 
-/// The statement that adds a change to a user's counters on a day: one
-/// statement for the four rows (the user's totals and day, the org's totals
-/// and day). Its parameters are [`count_params`].
 /// The queue as it is sent: each run of writes between two other
 /// statements as [`many::run`] takes it together.
 fn coalesce(queue: Vec<(Job, Want)>) -> Vec<(Job, Want)> {
@@ -832,6 +828,9 @@ fn coalesce(queue: Vec<(Job, Want)>) -> Vec<(Job, Want)> {
     out
 }
 
+/// The statement that adds a change to a user's counters on a day: one
+/// statement for the four rows (the user's totals and day, the org's totals
+/// and day). Its parameters are [`count_params`].
 const COUNT_SQL: &str = r#"WITH u AS (
              UPDATE genbudget.users SET open_holds = open_holds + $8, spent = spent + $3, held = held + $4,
                  allow_spent = allow_spent + $5, allow_held = allow_held + $6, overruns = overruns + $7

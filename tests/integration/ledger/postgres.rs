@@ -340,26 +340,80 @@ fn assert_busy(r: &Run, start: Instant) {
     assert!(start.elapsed() < Duration::from_secs(5));
 }
 
-#[test]
-fn a_writer_kept_past_the_lock_timeout_is_busy_and_writes_nothing() {
-    let Some(db) = ledger() else { return };
+/// Runs `f` while another session holds the journal head row, then lets
+/// the row go and checks that `f` wrote nothing.
+fn with_the_head_locked<T>(db: &Db, f: impl FnOnce() -> T) -> T {
     let mut c = db.pg.as_ref().unwrap().client();
     let mut t = c.transaction().unwrap();
     t.batch_execute("SELECT * FROM genbudget.head FOR UPDATE")
         .unwrap();
     let before = db.state();
-    let start = Instant::now();
-    let r = db
-        .cmd_at(NOW, &["charge", "alice", "--key", "k", "--credits", "5"])
-        .env("GENBUDGET_BUSY_TIMEOUT_MS", "300")
-        .output()
-        .unwrap();
-    assert_busy(&Run::from(r), start);
+    let out = f();
     t.rollback().unwrap();
-    assert!(db.state() == before, "the busy charge wrote");
+    assert!(db.state() == before, "a write kept waiting wrote");
+    out
+}
+
+#[test]
+fn a_writer_kept_past_the_lock_timeout_is_busy_and_writes_nothing() {
+    let Some(db) = ledger() else { return };
+    with_the_head_locked(&db, || {
+        let start = Instant::now();
+        let r = db
+            .cmd_at(NOW, &["charge", "alice", "--key", "k", "--credits", "5"])
+            .env("GENBUDGET_BUSY_TIMEOUT_MS", "300")
+            .output()
+            .unwrap();
+        assert_busy(&Run::from(r), start);
+    });
     // Safe to retry with the same key.
     let v = db.ok(&["charge", "alice", "--key", "k", "--credits", "5"]);
     assert_eq!(v["replayed"], false);
+}
+
+#[test]
+fn a_group_kept_past_the_lock_timeout_is_busy_and_writes_nothing() {
+    // A group's reads of one kind travel as one statement behind the head
+    // lock; when the lock times out, the whole group is busy, nothing is
+    // kept of it, and the same group runs afterwards.
+    use genbudget::ledger::{
+        Cost, Decision, Done, HoldRequest, Ledger, LedgerError, Op, OpenOptions,
+    };
+    let Some(db) = ledger() else { return };
+    let now = NOW.parse().unwrap();
+    let opts = OpenOptions {
+        busy_timeout: Duration::from_millis(300),
+        ..OpenOptions::default()
+    };
+    let mut l = Ledger::open_location(&db.location, &opts, now).unwrap();
+    let charge = |key: &str| {
+        Op::Charge(HoldRequest {
+            user: "alice".into(),
+            key: key.into(),
+            cost: Cost::Credits(5.into()),
+            ttl: None,
+        })
+    };
+    let ops = [charge("a"), charge("b"), charge("c")];
+    with_the_head_locked(&db, || {
+        let start = Instant::now();
+        let r = l.group(now, &ops);
+        assert!(matches!(r, Err(LedgerError::Busy { .. })), "{r:?}");
+        assert!(start.elapsed() < Duration::from_secs(5));
+    });
+    // The same ledger runs the same group once the lock is free: three
+    // charges of 5 against alice's cap of 100 leave 95, 90, 85.
+    let out = l.group(now, &ops).unwrap();
+    let left: Vec<String> = out
+        .iter()
+        .map(|d| match d {
+            Ok(Done::Decided(Decision::Granted(h))) => h.available.as_ref().unwrap().to_string(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(left, ["95", "90", "85"]);
+    drop(l);
+    assert_eq!(db.verified()["entries"], 5);
 }
 
 #[test]
