@@ -12,7 +12,9 @@
 #       each ÷ `pgbench -N -c 16` tx/s on the same server, alternating, in
 #       the same run (goal ≥ 0.3);
 #   5s. the ceiling of that ratio for rule 1's shape (lock the head row
-#       first, read, decide in the client, write), run by pgbench itself.
+#       first, read, decide in the client, write), run by pgbench itself;
+#   5t. the same shape without the client's turn inside the lock (what a
+#       design deciding in a stored function could reach at most).
 #
 # Usage: benches/ledger-postgres.sh [RUNS]   (default 200)
 #        GENBUDGET_BENCH_SOCKET=DIR also measures the charge over the
@@ -134,17 +136,22 @@ done
 # client, 4 writes, commit without waiting for the flush, then the flush
 # message. Its tx/s ÷ 2 (a pair is two such transactions) ÷ pgbench -N is
 # the best ratio any client of this design gets on this server.
+# 5t. The same without the trip back to the client between the reads and
+# the writes: the most a design that decided on the server (a stored
+# function holding the rules) could get, for comparison.
 psql -q "$PGB" -c "DROP TABLE IF EXISTS shape_head" -c "CREATE TABLE shape_head (id int PRIMARY KEY, n bigint)" \
   -c "INSERT INTO shape_head VALUES (1, 0)"
-{
+shape() { # TURN (1: back to the client between reads and writes, 0: not)
   for i in $(seq 0 11); do echo "\\set a$i random(1, 100)"; done
   echo '\startpipeline'
   echo 'BEGIN;'
   echo 'SET LOCAL synchronous_commit = off;'
   echo 'SELECT n FROM shape_head WHERE id = 1 FOR UPDATE;'
   for i in $(seq 0 11); do echo "SELECT abalance FROM pgbench_accounts WHERE aid = :a$i;"; done
-  echo '\endpipeline'
-  echo '\startpipeline'
+  if [ "$1" = 1 ]; then
+    echo '\endpipeline'
+    echo '\startpipeline'
+  fi
   echo 'UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :a1;'
   echo 'UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :a2;'
   echo 'INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 1, :a3, 1, CURRENT_TIMESTAMP);'
@@ -152,10 +159,18 @@ psql -q "$PGB" -c "DROP TABLE IF EXISTS shape_head" -c "CREATE TABLE shape_head 
   echo 'END;'
   echo "SELECT pg_logical_emit_message(true, 'genbudget', 'flush');"
   echo '\endpipeline'
-} >"$DIR/shape.sql"
-shape=$(pgbench -n -M prepared -c 16 -j 2 -T 10 -f "$DIR/shape.sql" "$PGB" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
-tps=$(pgbench -N -c 16 -j 2 -T 10 "$PGB" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
-python3 -c "print(f'5s. rule 1 shape in pgbench, 16 clients: $shape tx/s = {$shape/2:.0f} pairs/s; pgbench -N: $tps tx/s; ceiling ratio {$shape/2/$tps:.2f}')"
+}
+shape 1 >"$DIR/shape.sql"
+shape 0 >"$DIR/shape-server.sql"
+for f in shape shape-server; do
+  t=$(pgbench -n -M prepared -c 16 -j 2 -T 10 -f "$DIR/$f.sql" "$PGB" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+  tps=$(pgbench -N -c 16 -j 2 -T 10 "$PGB" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+  case $f in
+    shape) label="5s. rule 1 shape in pgbench" ;;
+    *) label="5t. the same, deciding on the server (no trip to the client)" ;;
+  esac
+  python3 -c "print(f'$label, 16 clients: $t tx/s = {$t/2:.0f} pairs/s; pgbench -N: $tps tx/s; ratio {$t/2/$tps:.2f}')"
+done
 
 psql -q "$ADMIN" -c "DROP DATABASE gb_bench_cli WITH (FORCE)" -c "DROP DATABASE gb_bench_lib WITH (FORCE)" \
   -c "DROP DATABASE gb_bench_pgbench WITH (FORCE)"

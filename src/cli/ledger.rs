@@ -482,10 +482,18 @@ pub fn db_path(ctx: &Context) -> Result<(PathBuf, bool)> {
 /// The options of a command's ledger; `prepare_statements` only for the
 /// HTTP service (a command makes one connection and few statements).
 fn open_options(read_only: bool) -> Result<OpenOptions> {
+    let max = OpenOptions::MAX_BUSY_MS;
     let ms = match std::env::var("GENBUDGET_BUSY_TIMEOUT_MS") {
-        Ok(v) if !v.trim().is_empty() => v.trim().parse::<u64>().with_context(|| {
-            format!("GENBUDGET_BUSY_TIMEOUT_MS: `{v}` is not a number of milliseconds (e.g. 5000)")
-        })?,
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| *ms <= max)
+            .with_context(|| {
+                format!(
+                    "GENBUDGET_BUSY_TIMEOUT_MS: `{v}` is not a number of milliseconds from 0 to {max} (e.g. 5000)"
+                )
+            })?,
         _ => 5000,
     };
     Ok(OpenOptions {

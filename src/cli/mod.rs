@@ -178,15 +178,30 @@ impl Context {
     }
 }
 
+/// The latest clock the ledger takes (exclusive): every period it counts
+/// in (a day, an ISO week, a month, in any timezone) and every hold's
+/// expiry (at most 30 days on) then ends by 9999-12-31, the last day an
+/// RFC 3339 time or date can name.
+const LATEST_CLOCK: &str = "9999-11-30T00:00:00Z";
+
 fn clock() -> Result<DateTime<Utc>> {
     match std::env::var("GENBUDGET_NOW") {
-        Ok(text) if !text.trim().is_empty() => DateTime::parse_from_rfc3339(text.trim())
-            .map(|t| t.with_timezone(&Utc))
-            .with_context(|| {
-                format!(
-                    "GENBUDGET_NOW: `{text}` is not an RFC 3339 time (e.g. 2026-04-20T09:00:00Z)"
-                )
-            }),
+        Ok(text) if !text.trim().is_empty() => {
+            let t = DateTime::parse_from_rfc3339(text.trim())
+                .map(|t| t.with_timezone(&Utc))
+                .with_context(|| {
+                    format!(
+                        "GENBUDGET_NOW: `{text}` is not an RFC 3339 time (e.g. 2026-04-20T09:00:00Z)"
+                    )
+                })?;
+            let latest = DateTime::parse_from_rfc3339(LATEST_CLOCK).expect("a valid time");
+            if t >= latest {
+                anyhow::bail!(
+                    "GENBUDGET_NOW: `{text}` is too late: the ledger's periods and holds must end by 9999-12-31 (give a time before {LATEST_CLOCK})"
+                );
+            }
+            Ok(t)
+        }
         _ => Ok(Utc::now()),
     }
 }
@@ -263,13 +278,24 @@ fn report_error(e: &anyhow::Error) {
 /// is already said (a storage error carries its driver's message, and the
 /// driver's own error says it again: "disk is full: disk is full").
 pub(crate) fn error_text(e: &anyhow::Error) -> String {
-    let mut text = e.to_string();
-    for cause in e.chain().skip(1) {
+    let mut text = String::new();
+    for cause in e.chain() {
         let c = cause.to_string();
         let core = c.split_once(": ").map_or(c.as_str(), |(_, rest)| rest);
-        if !text.contains(&c) && !text.contains(core) {
+        if text.is_empty() {
+            text = c;
+        } else if !text.contains(&c) && !text.contains(core) {
             text.push_str(": ");
             text.push_str(&c);
+        }
+        // A storage error's message already says what its driver said, in
+        // one line: the driver's own error (a server's "db error", or its
+        // DETAIL on a line of its own) adds nothing.
+        if matches!(
+            cause.downcast_ref::<crate::ledger::LedgerError>(),
+            Some(crate::ledger::LedgerError::Backend { .. })
+        ) {
+            break;
         }
     }
     text

@@ -244,6 +244,13 @@ impl Ledger {
             })
         };
         if !create(to, now, opts, &mut fill)? {
+            // A copy repeated because its commit was cut off (a lost
+            // connection: the command could not tell whether it committed)
+            // finds the first one: the same journal up to the same head is
+            // the copy it asked for.
+            if let Some(done) = self.copied_before(to, now, opts)? {
+                return Ok(done);
+            }
             return Err(LedgerError::File {
                 path: to.shown(),
                 message: "already holds a ledger (or something else); `ledger copy` only copies into a new file or a database without a schema `genbudget`".into(),
@@ -261,6 +268,36 @@ impl Ledger {
             head_hash: check.head_hash.clone(),
             ok: check.ok && from.head_hash == check.head_hash,
         })
+    }
+
+    /// The copy's document when `to` already holds this very ledger (it
+    /// verifies, with the same entries and head hash), read without
+    /// writing; `None` when it holds anything else.
+    fn copied_before(
+        &mut self,
+        to: &Location,
+        now: DateTime<Utc>,
+        opts: &OpenOptions,
+    ) -> Result<Option<CopyDoc>> {
+        let read_only = OpenOptions {
+            read_only: true,
+            ..opts.clone()
+        };
+        let Ok(mut copy) = Ledger::open_at(to, &read_only, now) else {
+            return Ok(None);
+        };
+        let check = copy.verify()?;
+        copy.close()?;
+        let from = self.verify()?;
+        let same = check.ok && check.head_hash == from.head_hash && check.entries == from.entries;
+        Ok(same.then(|| CopyDoc {
+            schema: "genbudget.copy/1",
+            from: self.location(),
+            to: to.shown(),
+            entries: check.entries,
+            head_hash: check.head_hash,
+            ok: true,
+        }))
     }
 
     /// Opens an existing ledger file, migrating an older schema (in one

@@ -8,7 +8,7 @@
 //! the same request returns the original document; with a different
 //! request it is an error naming the first field that differs.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 
 use crate::ledger::amount::Micros;
 use crate::ledger::docs::{Decision, HoldDoc};
@@ -109,6 +109,18 @@ pub(crate) fn run(
     let (alloc, _) = user.allocate(amount.0);
     let available = user.available().map(|a| Micros(a - amount.0));
     let ttl = req.ttl.unwrap_or(tx.settings.hold_ttl);
+    let expires_at =
+        (kind == HoldKind::Hold).then(|| whole_second_up(now + Duration::seconds(ttl)));
+    if expires_at.is_some_and(|t| t.year() > 9999) {
+        // The journal writes times as RFC 3339, which stops at year 9999.
+        return Err(LedgerError::input(
+            "now",
+            format!(
+                "the clock reads {}: a hold granted now would expire after 9999-12-31T23:59:59Z, the last time the ledger can write",
+                now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        ));
+    }
     let opened = Opened {
         kind,
         user: req.user.clone(),
@@ -121,7 +133,7 @@ pub(crate) fn run(
         available,
         // Whole seconds, rounded up: a hold never lasts less than its TTL,
         // and its expiry reads without a fraction.
-        expires_at: (kind == HoldKind::Hold).then(|| whole_second_up(now + Duration::seconds(ttl))),
+        expires_at,
     };
     tx.append(now, Event::Open(opened.clone()))?;
     Ok(Decision::Granted(doc(&opened, false)))

@@ -26,6 +26,27 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Config, NoTls, Row, SimpleQueryMessage, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+/// Why [`Conn::connect`] made no connection.
+#[derive(Debug)]
+pub enum ConnectError {
+    /// The driver's error (refused, TLS, authentication, …).
+    Driver(tokio_postgres::Error),
+    /// No answer within this long: connect, TLS, startup and
+    /// authentication together.
+    TimedOut(std::time::Duration),
+}
+
+/// `f`, or [`ConnectError::TimedOut`] once `limit` has passed.
+async fn within<T>(
+    limit: std::time::Duration,
+    f: impl Future<Output = std::result::Result<T, tokio_postgres::Error>>,
+) -> std::result::Result<T, ConnectError> {
+    tokio::time::timeout(limit, f)
+        .await
+        .map_err(|_| ConnectError::TimedOut(limit))?
+        .map_err(ConnectError::Driver)
+}
+
 /// An owned statement parameter (a queued write outlives its caller's
 /// borrows).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -199,25 +220,33 @@ async fn in_order<T>(mut futs: Vec<Boxed<'_, T>>) -> Vec<T> {
 
 impl Conn {
     /// Connects (TCP with TLS as `tls` says, or a Unix socket without
-    /// TLS when `tls` is `None`), and authenticates.
+    /// TLS when `tls` is `None`), and authenticates, all within the
+    /// config's `connect_timeout` per host: the driver's own timeout covers
+    /// only the TCP connect, and a server (or a proxy) that accepts and
+    /// then says nothing would otherwise hold the command for ever.
     pub fn connect(
         config: &Config,
         tls: Option<MakeRustlsConnect>,
         prepare: bool,
-    ) -> std::result::Result<Conn, tokio_postgres::Error> {
+    ) -> std::result::Result<Conn, ConnectError> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("a single-thread runtime builds (no threads, no files)");
+        let limit = config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(std::time::Duration::from_secs(10))
+            * u32::try_from(config.get_hosts().len().max(1)).unwrap_or(u32::MAX);
         // The connection task runs whenever this connection waits on the
         // runtime (every call below), and ends when the client is dropped.
         let (client, done) = match tls {
             Some(tls) => {
-                let (client, connection) = rt.block_on(config.connect(tls))?;
+                let (client, connection) = rt.block_on(within(limit, config.connect(tls)))?;
                 (client, rt.spawn(async move { drop(connection.await) }))
             }
             None => {
-                let (client, connection) = rt.block_on(config.connect(NoTls))?;
+                let (client, connection) = rt.block_on(within(limit, config.connect(NoTls)))?;
                 (client, rt.spawn(async move { drop(connection.await) }))
             }
         };

@@ -8,9 +8,10 @@
 //! write transaction first locks the journal head row (`SELECT … FOR
 //! UPDATE` on `head`), so writers are ordered exactly as SQLite's `BEGIN
 //! IMMEDIATE` orders them, and each statement after the lock sees every
-//! earlier writer's commit (READ COMMITTED). Reads run in one REPEATABLE
-//! READ, READ ONLY snapshot. A lock wait past the busy timeout, a
-//! serialization failure or a deadlock is [`LedgerError::Busy`]; a lost or
+//! earlier writer's commit (READ COMMITTED, named in the `BEGIN`, whatever
+//! the database's default isolation). Reads run in one REPEATABLE READ,
+//! READ ONLY snapshot. A lock wait past the busy timeout is
+//! [`LedgerError::Busy`]; a serialization failure, a deadlock, or a lost or
 //! refused connection is [`LedgerError::Backend`] saying so (the HTTP
 //! service answers 503 to both); either way the
 //! transaction wrote nothing (or, for a connection lost during `COMMIT`,
@@ -211,6 +212,13 @@ fn code_of(e: &LedgerError) -> Option<&SqlState> {
     }
 }
 
+/// How a write transaction begins: READ COMMITTED, whatever the database's
+/// or the role's `default_transaction_isolation` says (rule 1's design
+/// needs it: after the head row's lock each statement sees every earlier
+/// writer's commit; under REPEATABLE READ or SERIALIZABLE a writer that
+/// waited for the lock would fail instead).
+const WRITE_BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
+
 /// How a read transaction begins: one snapshot, nothing written.
 const READ_BEGIN: &str = "START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
@@ -224,7 +232,7 @@ impl PostgresStore {
     /// without one, or with a newer schema.
     pub(crate) fn open(url: &str, opts: &OpenOptions) -> Result<PostgresStore> {
         let target = Target::parse(url, opts)?;
-        let ms = u64::try_from(opts.busy_timeout.as_millis()).unwrap_or(u64::MAX);
+        let ms = opts.busy_ms();
         let mut conn = target.connect()?;
         let shown = target.shown.clone();
         let fail = |e: LedgerError| locate(&shown, e.with_timeout(ms));
@@ -363,7 +371,7 @@ impl Store for PostgresStore {
             s.ready()?;
             let after = s.after();
             // Rule 1: the journal head row, locked first, orders writers.
-            let mut t = PostgresTx::new(&mut s.conn, &["BEGIN", &s.local_write], true);
+            let mut t = PostgresTx::new(&mut s.conn, &[WRITE_BEGIN, &s.local_write], true);
             match f(&mut t) {
                 Ok(true) => t.commit(after),
                 Ok(false) => t.rollback(after),
@@ -451,6 +459,49 @@ mod tests {
         assert_eq!(redact("postgres://h/d?password=x"), "postgres://h/d");
         // A password with `@` in it (percent-encoded or not).
         assert_eq!(redact("postgres://u:p@ss@h/d"), "postgres://u@h/d");
+        // Unencoded `/`, `?` and `:` in a password (the driver reads the
+        // user info up to an `@`, whatever it holds).
+        assert_eq!(
+            redact("postgres://u:ab/cd@127.0.0.1:5432/d?sslmode=disable"),
+            "postgres://u@127.0.0.1:5432/d?sslmode=disable"
+        );
+        assert_eq!(
+            redact("postgres://u:p@ss:w/rd?x@h:5432/d"),
+            "postgres://u@h:5432/d"
+        );
+        // A parameter's name percent-encoded, or a password holding `@`.
+        assert_eq!(
+            redact("postgres://h/d?user=u&pass%77ord=s3cret"),
+            "postgres://h/d?user=u"
+        );
+        assert_eq!(
+            redact("postgres://h/d?password=a:b@c&sslmode=disable"),
+            "postgres://h/d?sslmode=disable"
+        );
+        // Not a scheme the driver reads: still no password shown.
+        assert_eq!(redact("POSTGRES://u:pw@h/d"), "POSTGRES://u@h/d");
+    }
+
+    #[test]
+    fn a_port_is_named_after_a_host_or_as_a_parameter() {
+        assert!(target::names_port("postgres://u:p@h:5433/d"));
+        assert!(target::names_port("postgres://h1,h2:5433/d"));
+        assert!(target::names_port("postgres://[::1]:5433/d"));
+        assert!(target::names_port("postgres://h/d?port=5433"));
+        assert!(!target::names_port("postgres://u:p:x@h/d"));
+        assert!(!target::names_port("postgres://[::1]/d?sslmode=disable"));
+        assert!(!target::names_port("postgres://h"));
+        assert!(!target::names_port("postgres:///d?host=/tmp"));
+    }
+
+    #[test]
+    fn pgport_goes_after_each_host() {
+        assert_eq!(
+            target::with_port("postgres://u:p@h1,[::1]/d", 5433),
+            "postgres://u:p@h1:5433,[::1]:5433/d"
+        );
+        assert_eq!(target::with_port("postgres://h", 5433), "postgres://h:5433");
+        assert_eq!(target::with_port("postgres:///d", 5433), "postgres:///d");
     }
 
     #[test]
@@ -459,6 +510,13 @@ mod tests {
         assert!(is_url("postgresql://h/d"));
         assert!(!is_url("ledger.db"));
         assert!(!is_url("./postgres://x"));
+        assert!(!is_url("data/ledger.db"));
+        // What looks like a URL is never a file name: the driver then says
+        // what is wrong with it.
+        assert!(is_url("POSTGRES://h/d"));
+        assert!(is_url(" postgres://h/d"));
+        assert!(is_url("postgres:billing"));
+        assert!(is_url("mysql://u:pw@h/d"));
     }
 
     #[test]

@@ -8,40 +8,54 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::conn::Conn;
+use super::conn::{Conn, ConnectError};
 use super::pgpass;
 use super::tls::{self, SslMode};
 use crate::ledger::error::{LedgerError, Result};
 use crate::ledger::sqlite::OpenOptions;
 
-/// Whether `location` names a PostgreSQL database (`postgres://…` or
-/// `postgresql://…`).
+/// Whether `location` names a PostgreSQL database: it starts
+/// `postgres:` or `postgresql:` (in any case, after any spaces), or with
+/// any other `scheme://`. What looks like a URL is never taken for a
+/// file name: the driver then says what is wrong with it, and messages
+/// show it without its password ([`redact`]).
 pub fn is_url(location: &str) -> bool {
-    location.starts_with("postgres://") || location.starts_with("postgresql://")
+    let t = location.trim_start().to_ascii_lowercase();
+    let scheme = t.split_once("://").is_some_and(|(s, _)| {
+        s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    });
+    scheme || t.starts_with("postgres:") || t.starts_with("postgresql:")
 }
 
-/// `url` without its password (for messages and documents): the user
-/// info's password and any `password=` parameter are dropped.
+/// `url` without its password (for messages and documents). Everything
+/// between the user name and the last `@` goes (a password may hold `/`,
+/// `?`, `:` or `@` unencoded, and the driver reads it so), and so does
+/// every `password` parameter (also a percent-encoded name).
 pub fn redact(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_string();
     };
     let (scheme, rest) = url.split_at(scheme_end + 3);
-    let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(auth_end);
-    let authority = match authority.rfind('@') {
+    let rest = match rest.rfind('@') {
         Some(at) => {
-            let (info, host) = authority.split_at(at);
-            let user = info.split(':').next().unwrap_or_default();
-            format!("{user}{host}")
+            let (info, host) = rest.split_at(at);
+            match info.split_once(':') {
+                Some((user, _)) => format!("{user}{host}"),
+                None => rest.to_string(),
+            }
         }
-        None => authority.to_string(),
+        None => rest.to_string(),
     };
-    let tail = match tail.split_once('?') {
+    let rest = match rest.split_once('?') {
         Some((path, query)) => {
             let kept: Vec<&str> = query
                 .split('&')
-                .filter(|p| !p.starts_with("password="))
+                .filter(|p| {
+                    let name = p.split('=').next().unwrap_or_default();
+                    decode(name).trim() != "password"
+                })
                 .collect();
             if kept.is_empty() {
                 path.to_string()
@@ -49,9 +63,9 @@ pub fn redact(url: &str) -> String {
                 format!("{path}?{}", kept.join("&"))
             }
         }
-        None => tail.to_string(),
+        None => rest,
     };
-    format!("{scheme}{authority}{tail}")
+    format!("{scheme}{rest}")
 }
 
 /// What a URL says, ready to connect.
@@ -78,6 +92,48 @@ pub(super) fn bad_url(shown: &str, message: impl std::fmt::Display) -> LedgerErr
     }
 }
 
+/// Whether `url` names a port (after a host, or `port=`): the driver
+/// reads a URL without one as port 5432, where libpq takes `PGPORT`.
+pub(super) fn names_port(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.rfind('@').map_or(rest, |at| &rest[at + 1..]);
+    let (hosts, query) = match rest.find(['/', '?']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let in_hosts = hosts.split(',').any(|h| match h.rfind(']') {
+        Some(close) => h[close..].contains(':'),
+        None => h.contains(':'),
+    });
+    let in_query = query
+        .split_once('?')
+        .is_some_and(|(_, q)| q.split('&').any(|p| p.starts_with("port=")));
+    in_hosts || in_query
+}
+
+/// `base` (a URL before its `?`, naming no port) with `:port` after each
+/// of its hosts.
+pub(super) fn with_port(base: &str, port: u16) -> String {
+    let Some((scheme, rest)) = base.split_once("://") else {
+        return base.to_string();
+    };
+    let hosts_at = rest.rfind('@').map_or(0, |at| at + 1);
+    let hosts_end = rest[hosts_at..]
+        .find('/')
+        .map_or(rest.len(), |i| hosts_at + i);
+    let hosts = &rest[hosts_at..hosts_end];
+    if hosts.is_empty() {
+        return base.to_string();
+    }
+    let hosts: Vec<String> = hosts.split(',').map(|h| format!("{h}:{port}")).collect();
+    format!(
+        "{scheme}://{}{}{}",
+        &rest[..hosts_at],
+        hosts.join(","),
+        &rest[hosts_end..]
+    )
+}
+
 fn decode(v: &str) -> String {
     percent_encoding::percent_decode_str(v)
         .decode_utf8_lossy()
@@ -102,8 +158,32 @@ impl Target {
                 _ => kept.push(p),
             }
         }
+        // As libpq, PGPORT is the port of a URL that names none (the
+        // driver would read it as 5432): given to each host here.
+        let pgport = match std::env::var("PGPORT")
+            .ok()
+            .filter(|p| !p.trim().is_empty())
+        {
+            Some(p) if !names_port(url) => Some(
+                p.trim()
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| {
+                        bad_url(
+                            &shown,
+                            format!("PGPORT: `{p}` is not a port number (1 to 65535, e.g. 5432)"),
+                        )
+                    })?,
+            ),
+            _ => None,
+        };
+        let base = match pgport {
+            Some(port) => with_port(base, port),
+            None => base.to_string(),
+        };
         let rebuilt = if kept.is_empty() {
-            base.to_string()
+            base
         } else {
             format!("{base}?{}", kept.join("&"))
         };
@@ -126,7 +206,23 @@ impl Target {
                 .unwrap_or_else(|_| "postgres".into());
             config.user(&user);
         }
-        if config.get_password().is_none() {
+        if let Some(port) = pgport {
+            // A URL without hosts (a `host=` parameter, or none) has no
+            // port either.
+            if config.get_ports().is_empty() {
+                config.port(port);
+            }
+        }
+        if config.get_dbname().is_none() {
+            if let Some(d) = std::env::var("PGDATABASE").ok().filter(|d| !d.is_empty()) {
+                config.dbname(&d);
+            }
+        }
+        // As libpq, an empty password in the URL is none: PGPASSWORD or
+        // the password file may give one.
+        let no_password =
+            |c: &tokio_postgres::Config| c.get_password().is_none_or(<[u8]>::is_empty);
+        if no_password(&config) {
             // As libpq, an empty PGPASSWORD is no password.
             if let Some(p) = std::env::var_os("PGPASSWORD").filter(|p| !p.is_empty()) {
                 config.password(p.to_string_lossy().as_bytes());
@@ -137,7 +233,7 @@ impl Target {
             config.host(&host);
         }
         let mut note = None;
-        if config.get_password().is_none() {
+        if no_password(&config) {
             let hosts: Vec<String> = config
                 .get_hosts()
                 .iter()
@@ -181,7 +277,7 @@ impl Target {
         // in the startup packet's `options` (which connection poolers
         // refuse) nor on the session (which a transaction-mode pooler hands
         // to other clients): see [`Target::local`].
-        let lock_ms = u64::try_from(opts.busy_timeout.as_millis().max(1)).unwrap_or(u64::MAX);
+        let lock_ms = opts.busy_ms().max(1);
         Ok(Target {
             config,
             lock_ms,
@@ -226,10 +322,17 @@ impl Target {
 
     pub(super) fn connect(&self) -> Result<Conn> {
         Conn::connect(&self.config, self.tls.clone(), self.prepare).map_err(|e| {
-            locate(
-                &self.shown,
-                connect_error(&self.shown, self.note.as_deref(), e),
-            )
+            let e = match e {
+                ConnectError::Driver(e) => connect_error(&self.shown, self.note.as_deref(), e),
+                ConnectError::TimedOut(limit) => LedgerError::Backend {
+                    message: format!(
+                        "cannot connect to PostgreSQL: no answer within {} s (connect, TLS and authentication; `connect_timeout=SECONDS` in the URL sets the limit per host); nothing was written (try again)",
+                        limit.as_secs()
+                    ),
+                    source: Box::new(std::io::Error::from(std::io::ErrorKind::TimedOut)),
+                },
+            };
+            locate(&self.shown, e)
         })
     }
 }
@@ -279,9 +382,19 @@ fn tls_cause<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls:
 
 fn connect_error(shown: &str, note: Option<&str>, e: tokio_postgres::Error) -> LedgerError {
     if let Some(rustls::Error::InvalidCertificate(why)) = tls_cause(&e) {
+        let name = matches!(
+            why,
+            rustls::CertificateError::NotValidForName
+                | rustls::CertificateError::NotValidForNameContext { .. }
+        );
+        let hint = if name {
+            "the host name in the URL is not one the certificate names: connect by a name it lists (sslmode=verify-ca checks the CA only)"
+        } else {
+            "it does not verify against the trusted roots (sslrootcert=PATH, or ~/.postgresql/root.crt, or the system's store); give the server's CA with sslrootcert=PATH"
+        };
         return LedgerError::Backend {
             message: format!(
-                "the server's TLS certificate was refused ({why:?}): it does not verify against the trusted roots (sslrootcert=PATH, or ~/.postgresql/root.crt, or the system's store) for this host name; give the server's CA with sslrootcert=PATH, or use sslmode=prefer to encrypt without verifying; nothing was written"
+                "the server's TLS certificate was refused ({why}): {hint}, or use sslmode=prefer to encrypt without verifying; nothing was written"
             ),
             source: Box::new(e),
         };
@@ -324,19 +437,28 @@ fn connect_error(shown: &str, note: Option<&str>, e: tokio_postgres::Error) -> L
     }
 }
 
-/// Driver errors become ledger errors here: lock timeouts, serialization
-/// failures and deadlocks are [`LedgerError::Busy`], a lost connection or
+/// Driver errors become ledger errors here: lock timeouts are
+/// [`LedgerError::Busy`]; serialization failures and deadlocks, a lost
+/// connection or
 /// anything else (a lost connection, a server shutting down, with a message
 /// that says whether to repeat) [`LedgerError::Backend`] with the driver's
 /// error as its source.
 impl From<tokio_postgres::Error> for LedgerError {
     fn from(e: tokio_postgres::Error) -> LedgerError {
         if let Some(code) = e.code() {
-            if *code == SqlState::LOCK_NOT_AVAILABLE
-                || *code == SqlState::T_R_SERIALIZATION_FAILURE
+            if *code == SqlState::LOCK_NOT_AVAILABLE {
+                return LedgerError::Busy { timeout_ms: 0 };
+            }
+            if *code == SqlState::T_R_SERIALIZATION_FAILURE
                 || *code == SqlState::T_R_DEADLOCK_DETECTED
             {
-                return LedgerError::Busy { timeout_ms: 0 };
+                return LedgerError::Backend {
+                    message: format!(
+                        "PostgreSQL stopped this transaction to let a concurrent one finish ({}); nothing was written: repeat it with the same key",
+                        describe(&e)
+                    ),
+                    source: Box::new(e),
+                };
             }
             let c = code.code();
             if c.starts_with("08")
@@ -348,6 +470,16 @@ impl From<tokio_postgres::Error> for LedgerError {
             }
         } else if e.is_closed() || e.as_db_error().is_none() && is_io(&e) {
             return lost(e);
+        }
+        if e.code() == Some(&SqlState::UNIQUE_VIOLATION)
+            && e.as_db_error().and_then(|d| d.constraint()) == Some("journal_pkey")
+        {
+            // The head row names an entry older than the journal's newest:
+            // an entry was added behind the ledger's back.
+            return LedgerError::Corrupt(format!(
+                "the journal head row is behind the journal's newest entry ({})",
+                describe(&e)
+            ));
         }
         let message = describe(&e);
         if message.starts_with("error deserializing") {
@@ -374,7 +506,7 @@ fn is_io(e: &tokio_postgres::Error) -> bool {
 fn lost(e: tokio_postgres::Error) -> LedgerError {
     LedgerError::Backend {
         message: format!(
-            "the connection to PostgreSQL was lost ({}); a command that was writing wrote nothing, or, if the loss came during its commit, may have committed: repeat it with the same key (a repeat returns the first result)",
+            "the connection to PostgreSQL was lost ({}); a command that was writing wrote nothing, or, if the loss came during its commit, may have committed: repeat it (a repeat with the same key, or of `ledger copy`, finds the first result)",
             describe(&e)
         ),
         source: Box::new(e),

@@ -61,6 +61,19 @@ pub struct OpenOptions {
     pub prepare_statements: bool,
 }
 
+impl OpenOptions {
+    /// The longest busy timeout a store takes (SQLite's and PostgreSQL's
+    /// own limit, about 24.8 days): a longer one is taken as this.
+    pub const MAX_BUSY_MS: u64 = i32::MAX as u64;
+
+    /// `busy_timeout` in milliseconds, at most [`OpenOptions::MAX_BUSY_MS`].
+    pub fn busy_ms(&self) -> u64 {
+        u64::try_from(self.busy_timeout.as_millis())
+            .unwrap_or(u64::MAX)
+            .min(Self::MAX_BUSY_MS)
+    }
+}
+
 impl Default for OpenOptions {
     fn default() -> OpenOptions {
         OpenOptions {
@@ -148,7 +161,7 @@ impl SqliteStore {
         target: i32,
         record: &mut dyn FnMut(&mut dyn StoreTx, i32, i32) -> Result<()>,
     ) -> Result<SqliteStore> {
-        let ms = u64::try_from(opts.busy_timeout.as_millis()).unwrap_or(u64::MAX);
+        let ms = opts.busy_ms();
         let mut inner = || -> Result<SqliteStore> {
             check_file(path, !opts.read_only, target)?;
             let conn = connect(path, opts, target)?;
@@ -464,7 +477,7 @@ fn connect(path: &Path, opts: &OpenOptions, max_version: i32) -> Result<Connecti
             Err(e) => return Err(e.into()),
         }
     };
-    conn.busy_timeout(opts.busy_timeout)?;
+    conn.busy_timeout(Duration::from_millis(opts.busy_ms()))?;
     // An operation runs some 20 distinct cached statements; rusqlite keeps
     // 16 by default, and a miss means parsing SQL again on every write.
     conn.set_prepared_statement_cache_capacity(64);

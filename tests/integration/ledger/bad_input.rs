@@ -487,23 +487,142 @@ fn busy_past_a_shorter_timeout_for_every_writing_command() {
     });
     db.verified();
     // A bad timeout setting is itself an error.
+    // So is one past what SQLite and PostgreSQL take (2^31 - 1 ms, about
+    // 24.8 days): it used to stop SQLite's driver with a panic.
+    for bad in ["soon", "2147483648"] {
+        let mut c = db.cmd_at(NOW, &["reserve", "alice", "--key", "t", "--credits", "1"]);
+        c.env("GENBUDGET_BUSY_TIMEOUT_MS", bad);
+        let r = common::Run::from(c.output().unwrap());
+        assert_eq!(r.code, 2, "{bad}: {}", r.stderr);
+        assert_eq!(
+            r.stderr,
+            format!(
+                "error: GENBUDGET_BUSY_TIMEOUT_MS: `{bad}` is not a number of milliseconds from 0 to 2147483647 (e.g. 5000)\n"
+            )
+        );
+    }
+    // The longest one is taken.
     let mut c = db.cmd_at(NOW, &["status"]);
-    c.env("GENBUDGET_BUSY_TIMEOUT_MS", "soon");
+    c.env("GENBUDGET_BUSY_TIMEOUT_MS", "2147483647");
     let r = common::Run::from(c.output().unwrap());
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.starts_with(
-            "error: GENBUDGET_BUSY_TIMEOUT_MS: `soon` is not a number of milliseconds (e.g. 5000)"
-        ),
-        "{}",
-        r.stderr
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// A clock so late that a period or a hold would end past year 9999 (the
+/// last year RFC 3339 writes) is refused: such an entry could never be
+/// read back by `verify`. The latest one taken still works.
+fn a_clock_whose_periods_would_end_after_year_9999(b: Backend) {
+    let db = ledger(b);
+    let before = db.state();
+    let r = db.run_at(
+        "9999-12-31T23:59:59Z",
+        &["reserve", "alice", "--key", "late", "--credits", "1"],
     );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(
+        r.stderr,
+        "error: GENBUDGET_NOW: `9999-12-31T23:59:59Z` is too late: the ledger's periods and holds must end by 9999-12-31 (give a time before 9999-11-30T00:00:00Z)\n"
+    );
+    assert!(db.state() == before, "nothing was written");
+    // A second before: a 30-day hold expires on 9999-12-29 (whole seconds
+    // rounded up), and the ledger still verifies.
+    let v = db.ok_at(
+        "9999-11-29T23:59:59Z",
+        &[
+            "reserve",
+            "alice",
+            "--key",
+            "late",
+            "--credits",
+            "1",
+            "--ttl",
+            "30d",
+        ],
+    );
+    assert_eq!(v["expires_at"], "9999-12-29T23:59:59Z", "{v}");
+    db.verified();
 }
 
 crate::both!(
+    a_clock_whose_periods_would_end_after_year_9999,
     bad_user_ids,
     amounts_with_more_than_6_decimals,
     negative_zero_and_non_numeric_amounts,
     unknown_users_and_keys,
     bad_periods_durations_dates_and_zones,
 );
+
+/// What looks like a URL is never taken for a file name, and no message
+/// shows a URL's password, however it is written.
+#[test]
+fn urls_the_driver_cannot_read_are_refused_without_their_password() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, says) in [
+        // Unencoded `/` and `?` in the password (nothing listens on port 1).
+        (
+            "postgres://u:ab/cd?ef@127.0.0.1:1/x?sslmode=disable&connect_timeout=2",
+            "postgres://u@127.0.0.1:1/x?sslmode=disable&connect_timeout=2",
+        ),
+        // A percent-encoded parameter name.
+        (
+            "postgres://127.0.0.1:1/x?user=u&pass%77ord=ab/cd?ef&sslmode=disable",
+            "postgres://127.0.0.1:1/x?user=u&sslmode=disable",
+        ),
+        // Schemes the driver does not read, and a missing `//`.
+        ("POSTGRES://u:ab/cd?ef@h/x", "POSTGRES://u@h/x"),
+        ("mysql://u:ab/cd?ef@h/x", "mysql://u@h/x"),
+        ("postgres:billing", "postgres:billing"),
+    ] {
+        let r = common::Run::from(
+            common::cmd(&["--db", url, "ledger", "init"])
+                .current_dir(dir.path())
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(r.code, 2, "{url}: {}", r.stdout);
+        assert!(
+            r.stderr.starts_with(&format!("error: {says}")),
+            "{url}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("ab/cd"), "{url}: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    // Nothing was made in the working directory (no file `postgres:billing`).
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// A server (or a proxy) that takes the connection and then says nothing
+/// is an error once `connect_timeout` has passed, not a hang.
+#[test]
+fn a_server_that_never_answers_is_an_error_after_the_connect_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accepts and holds the connections, never writing a byte.
+    let held = std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        for s in listener.incoming().take(1) {
+            kept.push(s.unwrap());
+        }
+        std::thread::sleep(Duration::from_secs(6));
+    });
+    let url = format!("postgres://u:pw@127.0.0.1:{port}/x?sslmode=disable&connect_timeout=1");
+    let start = Instant::now();
+    let r = common::Run::from(
+        common::cmd(&["--db", &url, "ledger", "status"])
+            .output()
+            .unwrap(),
+    );
+    let took = start.elapsed();
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("cannot connect to PostgreSQL: no answer within 1 s"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(":pw@"), "{}", r.stderr);
+    // 1 s and the process's own start, far below the listener's 6 s.
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    held.join().unwrap();
+}

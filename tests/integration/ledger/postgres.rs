@@ -1171,3 +1171,134 @@ fn behind_pgbouncer(program: &std::path::Path, mode: &str) {
     let st: Value = serde_json::from_str(&st.stdout).unwrap();
     assert_eq!(s(&st["users"][0], "spent"), "10");
 }
+
+#[test]
+fn writers_are_read_committed_whatever_the_databases_default_isolation() {
+    let Some(db) = ledger() else { return };
+    let pg = db.pg.as_ref().unwrap();
+    // A database whose transactions default to SERIALIZABLE: a writer
+    // that inherited it would fail once it had waited for the head row
+    // (its snapshot older than the row's last update).
+    pg.client()
+        .batch_execute(&format!(
+            "ALTER DATABASE {} SET default_transaction_isolation = 'serializable'",
+            pg.name
+        ))
+        .unwrap();
+    // Twelve writers at once, 10 credits each, against alice's cap of
+    // 100: exactly ten granted (10 × 10 = 100), two denied (exit 1), none
+    // failing.
+    let children: Vec<_> = (0..12)
+        .map(|i| {
+            db.cmd_at(
+                NOW,
+                &[
+                    "reserve",
+                    "alice",
+                    "--key",
+                    &format!("iso-{i}"),
+                    "--credits",
+                    "10",
+                ],
+            )
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.code() == Some(0) || out.status.code() == Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        codes.push(out.status.code().unwrap());
+    }
+    assert_eq!(codes.iter().filter(|c| **c == 0).count(), 10, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == 1).count(), 2, "{codes:?}");
+    db.verified();
+}
+
+#[test]
+fn pgport_and_pgdatabase_fill_what_the_url_leaves_out_and_an_empty_password_is_none() {
+    let Some(db) = ledger() else { return };
+    let pg = db.pg.as_ref().unwrap();
+    let pw = password(&db.location);
+    // postgres://user:pw@host:PORT/NAME?query → postgres://user@host?query
+    let (base, query) = db.location.split_once('?').unwrap_or((&db.location, ""));
+    let (auth_host, _) = base.rsplit_once('/').unwrap();
+    let (front, port) = auth_host.rsplit_once(':').unwrap();
+    let bare = format!("{}?{query}", front.replacen(&format!(":{pw}@"), "@", 1));
+    let r = run_url(
+        &bare,
+        &[
+            ("PGPORT", port),
+            ("PGDATABASE", &pg.name),
+            ("PGPASSWORD", &pw),
+        ],
+        &["status", "alice", "--format", "json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("\"alice\""), "{}", r.stdout);
+    // An empty password in the URL is none: PGPASSWORD gives it.
+    let empty = bare.replacen("@", ":@", 1);
+    let r = run_url(
+        &empty,
+        &[
+            ("PGPORT", port),
+            ("PGDATABASE", &pg.name),
+            ("PGPASSWORD", &pw),
+        ],
+        &["status", "alice"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A PGPORT that is not a port is named.
+    let r = run_url(&bare, &[("PGPORT", "54x")], &["status"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("PGPORT: `54x` is not a port"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_copy_repeated_after_it_committed_finds_the_first_copy() {
+    let Some(db) = ledger() else { return };
+    db.ok(&["charge", "alice", "--key", "c1", "--credits", "10"]);
+    let target = PgDb::new();
+    let copy = |to: &str| {
+        let mut c = common::cmd(&["--db", &db.location, "ledger", "copy", "--to", to]);
+        c.args(["--format", "json"]).env("GENBUDGET_NOW", NOW);
+        let r: Run = c.output().unwrap().into();
+        r
+    };
+    let first = copy(&target.url);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    // As if the first one's answer had been lost with its connection: the
+    // repeat finds the same journal and says so, with the same document.
+    let again = copy(&target.url);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let (a, b): (Value, Value) = (
+        serde_json::from_str(&first.stdout).unwrap(),
+        serde_json::from_str(&again.stdout).unwrap(),
+    );
+    assert_eq!(a, b);
+    // Entries: 1 init, 2 user_add, 3 charge.
+    assert_eq!(b["entries"], 3);
+    assert_eq!(b["ok"], true);
+    // Once the source has moved on, the target is another ledger: refused,
+    // and left as it was.
+    db.ok(&["charge", "alice", "--key", "c2", "--credits", "10"]);
+    let later = copy(&target.url);
+    assert_eq!(later.code, 2, "{}", later.stdout);
+    assert!(
+        later.stderr.contains("already holds a ledger"),
+        "{}",
+        later.stderr
+    );
+    assert_eq!(export(&target.url).lines().count(), 3);
+}
