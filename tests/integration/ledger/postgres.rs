@@ -1302,3 +1302,45 @@ fn a_copy_repeated_after_it_committed_finds_the_first_copy() {
     );
     assert_eq!(export(&target.url).lines().count(), 3);
 }
+
+#[test]
+fn an_entry_added_behind_the_ledgers_back_is_damage_said_in_one_line() {
+    let Some(db) = ledger() else { return };
+    db.ok(&["charge", "alice", "--key", "c1", "--credits", "10"]);
+    // Entries: 1 init, 2 user_add, 3 charge c1. A superuser appends a
+    // copy of entry 3 as entry 4 (inserting is what the triggers allow),
+    // leaving the head row at 3.
+    let pg = db.pg.as_ref().unwrap();
+    pg.client()
+        .batch_execute(
+            "INSERT INTO genbudget.journal (seq, at, kind, \"user\", key, model, day, credits, over, data, prev_hash, hash)
+             SELECT 4, at, kind, \"user\", 'forged', model, day, credits, over, data, hash, hash
+             FROM genbudget.journal WHERE seq = 3",
+        )
+        .unwrap();
+    let r = db.run(&["charge", "alice", "--key", "c2", "--credits", "1"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(
+            "error: the ledger is damaged: the journal head row is behind the journal's newest entry"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.ends_with("run `genbudget ledger verify`\n"),
+        "{}",
+        r.stderr
+    );
+    // Nothing of c2 was written.
+    assert_eq!(db.entries(), 4);
+    let (r, v) = db.json(&["verify"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        v["problems"]
+            .to_string()
+            .contains("not the journal's newest entry"),
+        "{v}"
+    );
+}
