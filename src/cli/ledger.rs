@@ -739,6 +739,11 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
             }
         }
         LedgerCommand::Copy(a) => {
+            if a.to.trim().is_empty() {
+                bail!(
+                    "--to: empty; give a new file's path or an empty PostgreSQL database's URL (postgres://…)"
+                );
+            }
             let to = Location::parse(&a.to);
             let opts = open_options(false)?;
             let doc = with(ctx, true, |l| l.copy_to(&to, now, &opts))?;

@@ -21,7 +21,7 @@ pub enum Lookup {
 }
 
 /// The password file's place.
-fn path() -> Option<PathBuf> {
+pub(super) fn path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("PGPASSFILE").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }

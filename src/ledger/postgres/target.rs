@@ -77,6 +77,9 @@ pub(super) struct Target {
     pub(super) shown: String,
     /// Why the password file was not used, if it was not.
     pub(super) note: Option<String>,
+    /// Where the password came from (the URL, `PGPASSWORD`, the password
+    /// file), if one was given.
+    password_from: Option<String>,
     /// The lock timeout (the busy timeout), in ms.
     lock_ms: u64,
     /// Whether every transaction is read-only.
@@ -150,14 +153,19 @@ impl Target {
         let mut rootcert = std::env::var("PGSSLROOTCERT")
             .ok()
             .filter(|v| !v.is_empty());
+        // Whether each came from the environment (its messages name it).
+        let (mut mode_env, mut root_env) = (mode.is_some(), rootcert.is_some());
         let mut kept = Vec::new();
         for p in query.split('&').filter(|p| !p.is_empty()) {
             match p.split_once('=') {
-                Some(("sslmode", v)) => mode = Some(decode(v)),
-                Some(("sslrootcert", v)) => rootcert = Some(decode(v)),
+                Some(("sslmode", v)) => (mode, mode_env) = (Some(decode(v)), false),
+                Some(("sslrootcert", v)) => (rootcert, root_env) = (Some(decode(v)), false),
                 _ => kept.push(p),
             }
         }
+        let from_env = |var: &str, yes: bool, m: String| {
+            if yes { format!("{var}: {m}") } else { m }
+        };
         // As libpq, PGPORT is the port of a URL that names none (the
         // driver would read it as 5432): given to each host here.
         let pgport = match std::env::var("PGPORT")
@@ -197,7 +205,8 @@ impl Target {
             )
         })?;
         let mode = match mode {
-            Some(m) => SslMode::parse(&m).map_err(|m| bad_url(&shown, m))?,
+            Some(m) => SslMode::parse(&m)
+                .map_err(|m| bad_url(&shown, from_env("PGSSLMODE", mode_env, m)))?,
             None => SslMode::Prefer,
         };
         if config.get_user().is_none() {
@@ -222,10 +231,13 @@ impl Target {
         // the password file may give one.
         let no_password =
             |c: &tokio_postgres::Config| c.get_password().is_none_or(<[u8]>::is_empty);
+        // Where the password came from, for an authentication failure.
+        let mut password_from = (!no_password(&config)).then(|| "the URL".to_string());
         if no_password(&config) {
             // As libpq, an empty PGPASSWORD is no password.
             if let Some(p) = std::env::var_os("PGPASSWORD").filter(|p| !p.is_empty()) {
                 config.password(p.to_string_lossy().as_bytes());
+                password_from = Some("PGPASSWORD".into());
             }
         }
         if config.get_hosts().is_empty() {
@@ -248,6 +260,8 @@ impl Target {
             match pgpass::lookup(&hosts, port, &db, &user) {
                 pgpass::Lookup::Password(p) => {
                     config.password(p);
+                    password_from =
+                        pgpass::path().map(|f| format!("the password file {}", f.display()));
                 }
                 pgpass::Lookup::Ignored(why) => note = Some(why),
                 pgpass::Lookup::Nothing => {}
@@ -261,7 +275,10 @@ impl Target {
             .all(|h| !matches!(h, tokio_postgres::config::Host::Tcp(_)));
         let mode = if unix { SslMode::Disable } else { mode };
         config.ssl_mode(mode.driver());
-        let tls = tls::client_config(mode, rootcert.as_deref()).map_err(|m| bad_url(&shown, m))?;
+        let tls = tls::client_config(mode, rootcert.as_deref()).map_err(|m| {
+            let env = root_env && m.starts_with("sslrootcert");
+            bad_url(&shown, from_env("PGSSLROOTCERT", env, m))
+        })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
@@ -286,6 +303,7 @@ impl Target {
             tls: (!unix).then(|| MakeRustlsConnect::new(tls)),
             shown,
             note,
+            password_from,
         })
     }
 
@@ -323,7 +341,7 @@ impl Target {
     pub(super) fn connect(&self) -> Result<Conn> {
         Conn::connect(&self.config, self.tls.clone(), self.prepare).map_err(|e| {
             let e = match e {
-                ConnectError::Driver(e) => connect_error(&self.shown, self.note.as_deref(), e),
+                ConnectError::Driver(e) => connect_error(self, e),
                 ConnectError::TimedOut(limit) => LedgerError::Backend {
                     message: format!(
                         "cannot connect to PostgreSQL: no answer within {} s (connect, TLS and authentication; `connect_timeout=SECONDS` in the URL sets the limit per host); nothing was written (try again)",
@@ -380,7 +398,8 @@ fn tls_cause<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls:
     None
 }
 
-fn connect_error(shown: &str, note: Option<&str>, e: tokio_postgres::Error) -> LedgerError {
+fn connect_error(target: &Target, e: tokio_postgres::Error) -> LedgerError {
+    let (shown, note) = (target.shown.as_str(), target.note.as_deref());
     if let Some(rustls::Error::InvalidCertificate(why)) = tls_cause(&e) {
         let name = matches!(
             why,
@@ -413,14 +432,15 @@ fn connect_error(shown: &str, note: Option<&str>, e: tokio_postgres::Error) -> L
         // 28xxx: authentication; 3D000: no such database; 42501: no
         // permission to connect.
         if code.starts_with("28") || code == "3D000" || code == "42501" {
-            let hint = match (code.starts_with("28"), note) {
-                (true, Some(why)) => format!(
+            let hint = match (code.starts_with("28"), &target.password_from, note) {
+                (true, Some(from), _) => format!(" (the password came from {from})"),
+                (true, None, Some(why)) => format!(
                     " (the password comes from the URL, PGPASSWORD or the password file; {why})"
                 ),
-                (true, None) => {
+                (true, None, None) => {
                     " (the password comes from the URL, PGPASSWORD or ~/.pgpass)".to_string()
                 }
-                (false, _) => String::new(),
+                (false, ..) => String::new(),
             };
             return LedgerError::File {
                 path: shown.to_string(),

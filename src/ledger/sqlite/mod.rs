@@ -361,7 +361,7 @@ fn check_dir(path: &Path) -> Result<()> {
         return Err(file_err(
             path,
             format!(
-                "the directory {} does not exist; create it or choose another --db",
+                "the directory {} does not exist; create it or choose another path",
                 dir.display()
             ),
         ));

@@ -394,7 +394,7 @@ fn a_missing_directory_or_file_is_refused_and_nothing_is_created() {
     let gone = base.path().join("no/such/dir/ledger.db");
     let db = Db::at(tempfile::tempdir().unwrap(), gone.clone());
     let says = format!(
-        "the directory {} does not exist; create it or choose another --db",
+        "the directory {} does not exist; create it or choose another path",
         base.path().join("no/such/dir").display()
     );
     refused(&db, &["init"], &says);
@@ -416,6 +416,27 @@ fn a_missing_directory_or_file_is_refused_and_nothing_is_created() {
     // A directory where the file should be.
     let db = Db::at(tempfile::tempdir().unwrap(), base.path().to_path_buf());
     refused(&db, &["status"], "is a directory, not a ledger file");
+}
+
+#[test]
+fn copy_to_nowhere_or_a_missing_directory_is_refused() {
+    let db = ledger(Backend::Sqlite);
+    refused(
+        &db,
+        &["copy", "--to", ""],
+        "--to: empty; give a new file's path or an empty PostgreSQL database's URL",
+    );
+    let base = tempfile::tempdir().unwrap();
+    let gone = base.path().join("no/dir/copy.db");
+    refused(
+        &db,
+        &["copy", "--to", gone.to_str().unwrap()],
+        &format!(
+            "the directory {} does not exist; create it or choose another path",
+            base.path().join("no/dir").display()
+        ),
+    );
+    assert!(!base.path().join("no").exists());
 }
 
 /// Holds SQLite's write lock from another connection, as a long writer in
@@ -625,4 +646,49 @@ fn a_server_that_never_answers_is_an_error_after_the_connect_timeout() {
     // 1 s and the process's own start, far below the listener's 6 s.
     assert!(took < Duration::from_secs(5), "took {took:?}");
     held.join().unwrap();
+}
+
+/// A TLS setting from the environment that is wrong is named as coming
+/// from there (nothing is listening: the setting is refused first).
+#[test]
+fn tls_settings_from_the_environment_are_named_when_wrong() {
+    let url = "postgres://u:pw@127.0.0.1:1/x";
+    let run = |env: &[(&str, &str)]| {
+        let mut c = common::cmd(&["--db", url, "ledger", "status"]);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        common::Run::from(c.output().unwrap())
+    };
+    let r = run(&[("PGSSLMODE", "bogus")]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "error: postgres://u@127.0.0.1:1/x: PGSSLMODE: sslmode `bogus` is not one of disable, prefer, require, verify-ca, verify-full\n"
+    );
+    let r = run(&[
+        ("PGSSLMODE", "require"),
+        ("PGSSLROOTCERT", "/nonexistent/ca.pem"),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with(
+            "error: postgres://u@127.0.0.1:1/x: PGSSLROOTCERT: sslrootcert /nonexistent/ca.pem: not a readable PEM file"
+        ),
+        "{}",
+        r.stderr
+    );
+    // In the URL, the same mistake names the parameter alone.
+    let r = common::Run::from(
+        common::cmd(&["--db", &format!("{url}?sslmode=bogus"), "ledger", "status"])
+            .env("PGSSLMODE", "require")
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        r.stderr
+            .starts_with("error: postgres://u@127.0.0.1:1/x?sslmode=bogus: sslmode `bogus`"),
+        "{}",
+        r.stderr
+    );
 }

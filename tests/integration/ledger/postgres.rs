@@ -247,6 +247,20 @@ fn passwords_come_from_the_url_or_pgpassword_and_are_never_printed() {
     );
     assert!(!r.stderr.contains("not-the-pw-4711"), "{}", r.stderr);
     assert!(!r.stderr.contains(&pw), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("(the password came from the URL)"),
+        "{}",
+        r.stderr
+    );
+    // A wrong PGPASSWORD: the message says where the password came from.
+    let r = run_url(&bare, &[("PGPASSWORD", "not-the-pw-4711")], &["status"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("(the password came from PGPASSWORD)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("not-the-pw-4711"), "{}", r.stderr);
     // `init` shows the location without the password too.
     let (_, v) = db.json(&["init"]);
     assert_eq!(v["created"], false);
