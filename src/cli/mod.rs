@@ -94,7 +94,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub no_builtin_pricing: bool,
     /// Ledger database file (ledger commands only; default: ledger.db in the user's data directory)
-    #[arg(long, global = true, value_name = "PATH", env = "GENBUDGET_DB")]
+    #[arg(long, global = true, value_name = "PATH", env = "GENBUDGET_DB",
+          value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from))]
     pub db: Option<PathBuf>,
 }
 
@@ -222,6 +223,32 @@ fn parse(args: Vec<std::ffi::OsString>) -> std::result::Result<Cli, clap::Error>
     use clap::FromArgMatches as _;
     let mut cmd = command();
     let matches = cmd.try_get_matches_from_mut(&args)?;
+    // An empty `--db` is a mistake; an empty GENBUDGET_DB is one for the
+    // commands that open a ledger (named as the variable: clap would call
+    // it a `--db` without a value) and nothing for the others.
+    if matches
+        .get_one::<PathBuf>("db")
+        .is_some_and(|p| p.as_os_str().is_empty())
+    {
+        let given = args
+            .iter()
+            .skip(1)
+            .map(|a| a.to_string_lossy())
+            .take_while(|a| a != "--")
+            .any(|a| a == "--db" || a.starts_with("--db="));
+        if given {
+            return Err(cmd.error(
+                clap::error::ErrorKind::InvalidValue,
+                "--db: empty; give a ledger file's path or a postgres:// URL",
+            ));
+        }
+        if matches!(matches.subcommand_name(), Some("ledger" | "serve")) {
+            return Err(cmd.error(
+                clap::error::ErrorKind::InvalidValue,
+                "GENBUDGET_DB is set but empty: give it a ledger file's path or a postgres:// URL, or unset it",
+            ));
+        }
+    }
     // clap keeps only the last of a global flag given at two levels
     // (`--db a ledger --db b`), so the occurrences are counted on the
     // command line itself; clap has already checked that each is the flag
@@ -242,7 +269,9 @@ fn parse(args: Vec<std::ffi::OsString>) -> std::result::Result<Cli, clap::Error>
             ));
         }
     }
-    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))?;
+    cli.global.db = cli.global.db.filter(|p| !p.as_os_str().is_empty());
+    Ok(cli)
 }
 
 /// Runs the command line and returns the process exit code.

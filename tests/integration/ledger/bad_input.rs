@@ -692,3 +692,57 @@ fn tls_settings_from_the_environment_are_named_when_wrong() {
         r.stderr
     );
 }
+
+/// An empty `--db` or GENBUDGET_DB is named as such (clap would call the
+/// variable a `--db` without a value); `--db` given wins over an empty
+/// variable, and a command without a ledger ignores it.
+#[test]
+fn an_empty_db_flag_or_variable_is_named() {
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let mut c = common::cmd(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        common::Run::from(c.output().unwrap())
+    };
+    let r = run(&[("GENBUDGET_DB", "")], &["ledger", "status"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with("error: GENBUDGET_DB is set but empty: give it a ledger file's path or a postgres:// URL, or unset it\n"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&[], &["--db", "", "ledger", "status"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .starts_with("error: --db: empty; give a ledger file's path or a postgres:// URL\n"),
+        "{}",
+        r.stderr
+    );
+    let db = ledger(Backend::Sqlite);
+    let r = run(
+        &[("GENBUDGET_DB", ""), ("GENBUDGET_NOW", NOW)],
+        &[
+            "--db",
+            &db.location,
+            "ledger",
+            "status",
+            "alice",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(
+        &[("GENBUDGET_DB", "")],
+        &[
+            "estimate",
+            common::root()
+                .join("examples/spring-launch.toml")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
