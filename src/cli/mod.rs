@@ -230,13 +230,7 @@ fn parse(args: Vec<std::ffi::OsString>) -> std::result::Result<Cli, clap::Error>
         .get_one::<PathBuf>("db")
         .is_some_and(|p| p.as_os_str().is_empty())
     {
-        let given = args
-            .iter()
-            .skip(1)
-            .map(|a| a.to_string_lossy())
-            .take_while(|a| a != "--")
-            .any(|a| a == "--db" || a.starts_with("--db="));
-        if given {
+        if times_given(&args, "--db") > 0 {
             return Err(cmd.error(
                 clap::error::ErrorKind::InvalidValue,
                 "--db: empty; give a ledger file's path or a postgres:// URL",
@@ -255,13 +249,7 @@ fn parse(args: Vec<std::ffi::OsString>) -> std::result::Result<Cli, clap::Error>
     // (a value that looks like a flag is refused), up to a bare `--`.
     for id in SINGLE_GLOBALS {
         let flag = format!("--{id}");
-        let given = args
-            .iter()
-            .skip(1)
-            .map(|a| a.to_string_lossy())
-            .take_while(|a| a != "--")
-            .filter(|a| *a == flag || a.starts_with(&format!("{flag}=")))
-            .count();
+        let given = times_given(&args, &flag);
         if given > 1 {
             return Err(cmd.error(
                 clap::error::ErrorKind::ArgumentConflict,
@@ -272,6 +260,18 @@ fn parse(args: Vec<std::ffi::OsString>) -> std::result::Result<Cli, clap::Error>
     let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))?;
     cli.global.db = cli.global.db.filter(|p| !p.as_os_str().is_empty());
     Ok(cli)
+}
+
+/// How often `flag` (`--db`, also as `--db=…`) is on the command line,
+/// up to a bare `--`.
+fn times_given(args: &[std::ffi::OsString], flag: &str) -> usize {
+    let with_value = format!("{flag}=");
+    args.iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy())
+        .take_while(|a| a != "--")
+        .filter(|a| a == flag || a.starts_with(&with_value))
+        .count()
 }
 
 /// Runs the command line and returns the process exit code.

@@ -99,11 +99,8 @@ pub(super) fn bad_url(shown: &str, message: impl std::fmt::Display) -> LedgerErr
 /// reads a URL without one as port 5432, where libpq takes `PGPORT`.
 pub(super) fn names_port(url: &str) -> bool {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let rest = rest.rfind('@').map_or(rest, |at| &rest[at + 1..]);
-    let (hosts, query) = match rest.find(['/', '?']) {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
+    let span = hosts_span(rest);
+    let (hosts, query) = (&rest[span.clone()], &rest[span.end..]);
     let in_hosts = hosts.split(',').any(|h| match h.rfind(']') {
         Some(close) => h[close..].contains(':'),
         None => h.contains(':'),
@@ -120,21 +117,30 @@ pub(super) fn with_port(base: &str, port: u16) -> String {
     let Some((scheme, rest)) = base.split_once("://") else {
         return base.to_string();
     };
-    let hosts_at = rest.rfind('@').map_or(0, |at| at + 1);
-    let hosts_end = rest[hosts_at..]
-        .find('/')
-        .map_or(rest.len(), |i| hosts_at + i);
-    let hosts = &rest[hosts_at..hosts_end];
-    if hosts.is_empty() {
+    let span = hosts_span(rest);
+    if span.is_empty() {
         return base.to_string();
     }
-    let hosts: Vec<String> = hosts.split(',').map(|h| format!("{h}:{port}")).collect();
+    let hosts: Vec<String> = rest[span.clone()]
+        .split(',')
+        .map(|h| format!("{h}:{port}"))
+        .collect();
     format!(
         "{scheme}://{}{}{}",
-        &rest[..hosts_at],
+        &rest[..span.start],
         hosts.join(","),
-        &rest[hosts_end..]
+        &rest[span.end..]
     )
+}
+
+/// Where the host list lies in `rest` (a URL after its `scheme://`):
+/// after the user info's last `@`, up to the path or the query.
+fn hosts_span(rest: &str) -> std::ops::Range<usize> {
+    let start = rest.rfind('@').map_or(0, |at| at + 1);
+    let end = rest[start..]
+        .find(['/', '?'])
+        .map_or(rest.len(), |i| start + i);
+    start..end
 }
 
 fn decode(v: &str) -> String {

@@ -439,6 +439,13 @@ fn copy_to_nowhere_or_a_missing_directory_is_refused() {
     assert!(!base.path().join("no").exists());
 }
 
+/// `genbudget ARGS` with `env` added to the clean environment.
+fn run_env(env: &[(&str, &str)], args: &[&str]) -> common::Run {
+    let mut c = common::cmd(args);
+    c.envs(env.iter().copied());
+    common::Run::from(c.output().unwrap())
+}
+
 /// Holds SQLite's write lock from another connection, as a long writer in
 /// another process would.
 fn locked<T>(db: &Db, f: impl FnOnce() -> T) -> T {
@@ -653,13 +660,7 @@ fn a_server_that_never_answers_is_an_error_after_the_connect_timeout() {
 #[test]
 fn tls_settings_from_the_environment_are_named_when_wrong() {
     let url = "postgres://u:pw@127.0.0.1:1/x";
-    let run = |env: &[(&str, &str)]| {
-        let mut c = common::cmd(&["--db", url, "ledger", "status"]);
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        common::Run::from(c.output().unwrap())
-    };
+    let run = |env: &[(&str, &str)]| run_env(env, &["--db", url, "ledger", "status"]);
     let r = run(&[("PGSSLMODE", "bogus")]);
     assert_eq!(r.code, 2);
     assert_eq!(
@@ -679,11 +680,9 @@ fn tls_settings_from_the_environment_are_named_when_wrong() {
         r.stderr
     );
     // In the URL, the same mistake names the parameter alone.
-    let r = common::Run::from(
-        common::cmd(&["--db", &format!("{url}?sslmode=bogus"), "ledger", "status"])
-            .env("PGSSLMODE", "require")
-            .output()
-            .unwrap(),
+    let r = run_env(
+        &[("PGSSLMODE", "require")],
+        &["--db", &format!("{url}?sslmode=bogus"), "ledger", "status"],
     );
     assert!(
         r.stderr
@@ -698,13 +697,7 @@ fn tls_settings_from_the_environment_are_named_when_wrong() {
 /// variable, and a command without a ledger ignores it.
 #[test]
 fn an_empty_db_flag_or_variable_is_named() {
-    let run = |env: &[(&str, &str)], args: &[&str]| {
-        let mut c = common::cmd(args);
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        common::Run::from(c.output().unwrap())
-    };
+    let run = run_env;
     let r = run(&[("GENBUDGET_DB", "")], &["ledger", "status"]);
     assert_eq!(r.code, 2);
     assert!(

@@ -197,6 +197,34 @@ fn tls_require_verifies_the_certificate_in_pure_rust() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     // 3 charges of 1 credit after user_add.
     assert_eq!(s(&db.ok(&["status", "alice"])["users"][0], "spent"), "3");
+    // A name the certificate does not list (the server reached by its
+    // address, `hostaddr`): refused for the name, saying so; verify-ca,
+    // which checks the chain only, takes it.
+    let other = db.location.replacen("127.0.0.1", "ledger.invalid", 1);
+    let r = run_url(
+        &with_query(
+            &other,
+            &format!("hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert={ca}"),
+        ),
+        &home_env,
+        &["status"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("the host name in the URL is not one the certificate names"),
+        "{}",
+        r.stderr
+    );
+    let r = run_url(
+        &with_query(
+            &other,
+            &format!("hostaddr=127.0.0.1&sslmode=verify-ca&sslrootcert={ca}"),
+        ),
+        &home_env,
+        &["status"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
     // An unknown sslmode names the valid ones.
     let r = run_url(
         &with_query(&db.location, "sslmode=verify"),
