@@ -368,9 +368,12 @@ pub(super) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
         .downcast_ref::<tokio_postgres::Error>()
         .and_then(tokio_postgres::Error::as_db_error)
     {
-        let mut m = format!("PostgreSQL: {}", db.message());
+        // One line: a detail may run over several (a deadlock's names
+        // each waiting process on a line of its own).
+        let one_line = |s: &str| s.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+        let mut m = format!("PostgreSQL: {}", one_line(db.message()));
         if let Some(d) = db.detail() {
-            m.push_str(&format!(" ({d})"));
+            m.push_str(&format!(" ({})", one_line(d)));
         }
         return m;
     }

@@ -1386,3 +1386,73 @@ fn an_entry_added_behind_the_ledgers_back_is_damage_said_in_one_line() {
         "{v}"
     );
 }
+
+#[test]
+fn a_writer_chosen_to_break_a_deadlock_writes_nothing_and_says_so() {
+    // Another session holds alice's counters row and then asks for the
+    // journal head that a charge holds while it waits for that row: a
+    // deadlock, which PostgreSQL breaks by stopping one of the two. The
+    // charge's session checks first (the database's deadlock_timeout is
+    // 3 s, the other session's 60 s), so the charge is the one stopped:
+    // exit 2, the message says why, nothing is written, and the same key
+    // works afterwards.
+    let Some(db) = ledger() else { return };
+    let pg = db.pg.as_ref().unwrap();
+    pg.client()
+        .batch_execute(&format!(
+            "ALTER DATABASE {} SET deadlock_timeout = '3s'",
+            pg.name
+        ))
+        .unwrap();
+    let before = db.state();
+    let mut other = pg.client();
+    let mut t = other.transaction().unwrap();
+    t.batch_execute(
+        "SET LOCAL deadlock_timeout = '60s';
+         SELECT 1 FROM genbudget.users WHERE id = 'alice' FOR UPDATE",
+    )
+    .unwrap();
+    let charge = db
+        .cmd_at(NOW, &["charge", "alice", "--key", "k", "--credits", "5"])
+        .env("GENBUDGET_BUSY_TIMEOUT_MS", "30000")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the charge waits for alice's row (holding the head), the other
+    // session asks for the head.
+    let mut watch = pg.client();
+    let start = Instant::now();
+    while watch
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'genbudget' AND wait_event_type = 'Lock'",
+            &[],
+        )
+        .unwrap()
+        .get::<_, i64>(0)
+        == 0
+    {
+        assert!(start.elapsed() < Duration::from_secs(20), "the charge never waited for the row");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    t.batch_execute("SELECT 1 FROM genbudget.head FOR UPDATE")
+        .unwrap();
+    let r = Run::from(charge.wait_with_output().unwrap());
+    t.rollback().unwrap();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("PostgreSQL stopped this transaction to let a concurrent one finish")
+            && r.stderr.contains("deadlock")
+            && r.stderr.contains("repeat it with the same key"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(db.state() == before, "the stopped charge wrote");
+    // Safe to retry with the same key: a first charge, 100 - 5 = 95 left.
+    let v = db.ok(&["charge", "alice", "--key", "k", "--credits", "5"]);
+    assert_eq!(v["replayed"], false);
+    assert_eq!(s(&v, "available"), "95", "{v}");
+    db.verified();
+}
