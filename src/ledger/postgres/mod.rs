@@ -64,7 +64,7 @@ use super::sqlite::{Durability, OpenOptions};
 use super::store::{Store, StoreTx};
 use conn::{Conn, Job, params};
 use schema::{NAMESPACE, REVOKE, SCHEMA};
-use target::{Target, bad_url, locate};
+use target::{Target, bad_url};
 pub use target::{is_url, redact};
 use tx::PostgresTx;
 
@@ -235,7 +235,7 @@ impl PostgresStore {
         let ms = opts.busy_ms();
         let mut conn = target.connect()?;
         let shown = target.shown.clone();
-        let fail = |e: LedgerError| locate(&shown, e.with_timeout(ms));
+        let fail = |e: LedgerError| target.fail(e.with_timeout(ms));
         let (found, settings, may_flush) =
             match open_fast(&mut conn, &target.local(false)).map_err(fail)? {
                 Some(o) => (Found::Ledger(o.version), o.settings, o.may_flush),
@@ -287,7 +287,6 @@ impl PostgresStore {
         fill: &mut dyn FnMut(&mut dyn StoreTx) -> Result<()>,
     ) -> Result<bool> {
         let target = Target::parse(url, opts)?;
-        let shown = target.shown.clone();
         let mut conn = target.connect()?;
         let mut run = || -> Result<bool> {
             if !matches!(look(&mut conn)?, Found::Nothing) {
@@ -330,13 +329,13 @@ impl PostgresStore {
                 Err(e) => Err(e),
             }
         };
-        let created = run().map_err(|e| locate(&shown, e));
+        let created = run().map_err(|e| target.fail(e));
         conn.close();
         created
     }
 
     fn fail(&self, e: LedgerError) -> LedgerError {
-        locate(&self.target.shown, e.with_timeout(self.timeout_ms))
+        self.target.fail(e.with_timeout(self.timeout_ms))
     }
 
     /// Connects again if the connection was lost (a server restart): the

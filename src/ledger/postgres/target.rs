@@ -542,8 +542,62 @@ fn lost(e: tokio_postgres::Error) -> LedgerError {
     }
 }
 
+/// The tables a role other than the ledger's owner needs UPDATE on (every
+/// table but the journal, `settings` and `schema_version`, which are only
+/// read or appended to).
+const UPDATED_TABLES: &str = "genbudget.head, genbudget.users, genbudget.user_days, genbudget.org, genbudget.org_days, genbudget.grants, genbudget.holds, genbudget.tokens";
+
+/// `name` as an SQL identifier (quoted unless plain lower case).
+fn ident(name: &str) -> String {
+    let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+impl Target {
+    /// A storage error located ([`locate`]), and, where PostgreSQL refused
+    /// a privilege, followed by the grants that would let this role in.
+    pub(super) fn fail(&self, e: LedgerError) -> LedgerError {
+        locate(&self.shown, self.privilege_hint(e))
+    }
+
+    fn privilege_hint(&self, e: LedgerError) -> LedgerError {
+        let LedgerError::Backend { message, source } = e else {
+            return e;
+        };
+        let refused = source
+            .downcast_ref::<tokio_postgres::Error>()
+            .and_then(tokio_postgres::Error::code)
+            == Some(&SqlState::INSUFFICIENT_PRIVILEGE);
+        if !refused {
+            return LedgerError::Backend { message, source };
+        }
+        let role = ident(self.config.get_user().unwrap_or("CURRENT_USER"));
+        let hint = if message.contains("for database") {
+            let db = ident(self.config.get_dbname().unwrap_or("postgres"));
+            format!(
+                "the role may not create the ledger's schema here: run `ledger init` as the database's owner, or have the owner run `GRANT CREATE ON DATABASE {db} TO {role}`"
+            )
+        } else {
+            format!(
+                "the role lacks a privilege on the ledger: run genbudget as the role that ran `ledger init`, or have that role run `GRANT USAGE ON SCHEMA genbudget TO {role}; GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA genbudget TO {role}; GRANT UPDATE ON {UPDATED_TABLES} TO {role}`"
+            )
+        };
+        LedgerError::Backend {
+            message: format!("{message}; {hint}"),
+            source,
+        }
+    }
+}
+
 /// Puts the URL (without password) in front of a storage error.
-pub(super) fn locate(shown: &str, e: LedgerError) -> LedgerError {
+fn locate(shown: &str, e: LedgerError) -> LedgerError {
     match e {
         LedgerError::Backend { message, source } => LedgerError::Backend {
             message: format!("{shown}: {message}"),

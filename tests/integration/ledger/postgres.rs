@@ -942,9 +942,31 @@ fn kill_9_during_init_leaves_no_half_made_ledger() {
     eprintln!("killed init on PostgreSQL: {whole} whole, {none} none of 12");
 }
 
-/// A login role, dropped when it goes (after the databases it was given
-/// rights in: declare it before them).
+/// A login role (roles belong to the whole server), dropped when it goes
+/// (after the databases it was given rights in or owns objects in:
+/// declare it before them).
 struct Role(String);
+
+impl Role {
+    /// A new role `PREFIX_PID` that logs in with `password`.
+    fn new(prefix: &str, password: &str) -> Role {
+        let role = Role(format!("{prefix}_{}", std::process::id()));
+        backend::admin(&admin_url().unwrap())
+            .batch_execute(&format!(
+                "DROP ROLE IF EXISTS {r}; CREATE ROLE {r} LOGIN PASSWORD '{password}'",
+                r = role.0
+            ))
+            .unwrap();
+        role
+    }
+
+    /// `url` as this role, with `password` (postgres://ROLE:PW@HOST…).
+    fn url(&self, url: &str, password: &str) -> String {
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let host = &rest[rest.rfind('@').unwrap() + 1..];
+        format!("{scheme}://{}:{password}@{host}", self.0)
+    }
+}
 
 impl Drop for Role {
     fn drop(&mut self) {
@@ -965,13 +987,12 @@ fn a_role_that_may_not_write_the_flush_message_commits_inside_the_lock() {
     if !backend::available(Backend::Postgres) {
         return;
     }
-    let role = Role(format!("gbplain_{}", std::process::id()));
+    let role = Role::new("gbplain", "plain-pw-4711");
     let pg = PgDb::new();
     let r = &role.0;
     let mut c = pg.client();
     c.batch_execute(&format!(
-        "DROP ROLE IF EXISTS {r}; CREATE ROLE {r} LOGIN PASSWORD 'plain-pw-4711';
-         GRANT CREATE ON DATABASE {db} TO {r};
+        "GRANT CREATE ON DATABASE {db} TO {r};
          REVOKE EXECUTE ON FUNCTION pg_catalog.pg_logical_emit_message(boolean, text, text) FROM PUBLIC;
          REVOKE EXECUTE ON FUNCTION pg_catalog.pg_logical_emit_message(boolean, text, bytea) FROM PUBLIC",
         db = pg.name
@@ -987,10 +1008,7 @@ fn a_role_that_may_not_write_the_flush_message_commits_inside_the_lock() {
         .unwrap()
         .get(0);
     assert!(!may, "the revoke took effect");
-    // The same database as this role (postgres://ROLE:PW@HOST…).
-    let (scheme, rest) = pg.url.split_once("://").unwrap();
-    let host = rest.split_once('@').unwrap().1;
-    let url = format!("{scheme}://{r}:plain-pw-4711@{host}");
+    let url = role.url(&pg.url, "plain-pw-4711");
     assert_eq!(run_url(&url, &[], &["init"]).code, 0);
     let add = run_url(
         &url,
@@ -1455,4 +1473,96 @@ fn a_writer_chosen_to_break_a_deadlock_writes_nothing_and_says_so() {
     assert_eq!(v["replayed"], false);
     assert_eq!(s(&v, "available"), "95", "{v}");
     db.verified();
+}
+
+/// The statement a privilege message tells its reader to run: the text
+/// between "run `" and the next "`" after `after`.
+fn hinted_sql(stderr: &str, after: &str) -> String {
+    let rest = &stderr[stderr
+        .find(after)
+        .unwrap_or_else(|| panic!("no `{after}` in {stderr}"))..];
+    let start = rest.find("run `GRANT").expect("a GRANT to run") + "run `".len();
+    let len = rest[start..].find('`').unwrap();
+    rest[start..start + len].to_string()
+}
+
+#[test]
+fn a_role_without_privileges_is_told_the_grants_and_they_are_enough() {
+    if !backend::available(Backend::Postgres) {
+        return;
+    }
+    let role = Role::new("gbsecond", "second-role-pw");
+    // A ledger made by the superuser: the second role may connect but not
+    // use the schema. The message names the grants, one line.
+    let db = ledger().unwrap();
+    let pg = db.pg.as_ref().unwrap();
+    let mine = role.url(&pg.url, "second-role-pw");
+    let r = run_url(
+        &mine,
+        &[],
+        &["charge", "alice", "--key", "k", "--credits", "5"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("permission denied for schema genbudget"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("second-role-pw"), "{}", r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    let grants = hinted_sql(&r.stderr, "the role lacks a privilege");
+    assert!(grants.contains(&format!("TO {}", role.0)), "{grants}");
+    // The owner runs them; then every kind of write and read works as
+    // that role: alice's cap 100, a charge of 5 and a hold of 40 settled
+    // at 30 leave 100 - 5 - 30 = 65.
+    pg.client().batch_execute(&grants).unwrap();
+    let ok = |args: &[&str]| {
+        let r = run_url(&mine, &[], args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        r
+    };
+    ok(&["charge", "alice", "--key", "k", "--credits", "5"]);
+    ok(&["grant", "--key", "g", "alice", "10"]);
+    ok(&["reserve", "alice", "--key", "j", "--credits", "40"]);
+    ok(&["settle", "j", "--credits", "30"]);
+    ok(&["token", "add", "app", "--role", "app"]);
+    ok(&["token", "revoke", "app"]);
+    ok(&["user", "add", "bob", "--cap", "10", "--period", "day"]);
+    let st: Value =
+        serde_json::from_str(&ok(&["status", "alice", "--format", "json"]).stdout).unwrap();
+    assert_eq!(s(&st["users"][0], "available"), "75", "{st}"); // 65 + 10 in grants
+    let v = ok(&["verify"]);
+    // init, alice, and the seven writes above.
+    assert!(
+        v.stdout.starts_with("ok: 9 entries verified"),
+        "{}",
+        v.stdout
+    );
+    // The journal stays closed to this role's edits.
+    let mut as_role = backend::admin(&mine);
+    let e = as_role
+        .batch_execute("UPDATE genbudget.journal SET credits = 0")
+        .unwrap_err();
+    let said = e.as_db_error().map(|d| d.message().to_string());
+    assert!(
+        said.as_deref()
+            .is_some_and(|m| m.contains("permission denied for table journal")),
+        "{e:?}"
+    );
+
+    // `init` by a role that may not create a schema in the database names
+    // the one grant it needs; with it, the role makes its ledger.
+    let empty = PgDb::new();
+    let there = role.url(&empty.url, "second-role-pw");
+    let r = run_url(&there, &[], &["init"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let grant = hinted_sql(&r.stderr, "may not create the ledger's schema");
+    assert_eq!(
+        grant,
+        format!("GRANT CREATE ON DATABASE {} TO {}", empty.name, role.0)
+    );
+    empty.client().batch_execute(&grant).unwrap();
+    let r = run_url(&there, &[], &["init"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(empty.count("SELECT count(*) FROM genbudget.journal"), 1);
 }
