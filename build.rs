@@ -5,7 +5,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("pricing");
+    // Read when the script runs, not when it was compiled: a script
+    // binary reused from another checkout (a worktree sharing the target
+    // directory) would otherwise read that checkout's tables, or none.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("pricing");
     println!("cargo:rerun-if-changed=pricing");
     let mut files = Vec::new();
     if let Ok(providers) = std::fs::read_dir(&root) {
@@ -29,6 +33,12 @@ fn main() {
             }
         }
     }
+    // A binary without its price book would price nothing: stop here.
+    assert!(
+        !files.is_empty(),
+        "no price tables (*.toml) under {}: the built-in price book would be empty",
+        root.display()
+    );
     files.sort();
     let mut out = String::from(
         "/// Built-in tables: (path under pricing/, contents).\npub static BUILTIN: &[(&str, &str)] = &[\n",
