@@ -456,8 +456,11 @@ mod tests {
             "postgresql://bob@h/d?sslmode=disable"
         );
         assert_eq!(redact("postgres://h/d?password=x"), "postgres://h/d");
-        // A password with `@` in it (percent-encoded or not).
-        assert_eq!(redact("postgres://u:p@ss@h/d"), "postgres://u@h/d");
+        // A password with `@` in it: encoded, it is read and dropped; not,
+        // the driver would misread the URL (refused), and only the user
+        // name is shown.
+        assert_eq!(redact("postgres://u:p%40ss@h/d"), "postgres://u@h/d");
+        assert_eq!(redact("postgres://u:p@ss@h/d"), "postgres://u@…");
         // Unencoded `/`, `?` and `:` in a password (the driver reads the
         // user info up to an `@`, whatever it holds).
         assert_eq!(
@@ -465,8 +468,12 @@ mod tests {
             "postgres://u@127.0.0.1:5432/d?sslmode=disable"
         );
         assert_eq!(
-            redact("postgres://u:p@ss:w/rd?x@h:5432/d"),
+            redact("postgres://u:p/ss:w?rd@h:5432/d"),
             "postgres://u@h:5432/d"
+        );
+        assert_eq!(
+            redact("postgres://u:p@ss:w/rd?x@h:5432/d"),
+            "postgres://u@…"
         );
         // A parameter's name percent-encoded, or a password holding `@`.
         assert_eq!(
@@ -474,8 +481,14 @@ mod tests {
             "postgres://h/d?user=u"
         );
         assert_eq!(
+            redact("postgres://u@h:5432/d?password=ab@SECRET&sslmode=disable"),
+            "postgres://u@h:5432/d?sslmode=disable"
+        );
+        // An `@` in a parameter with no user info before the host: the
+        // driver would read it as the user info's end; only the host shows.
+        assert_eq!(
             redact("postgres://h/d?password=a:b@c&sslmode=disable"),
-            "postgres://h/d?sslmode=disable"
+            "postgres://h/…"
         );
         // Not a scheme the driver reads: still no password shown.
         assert_eq!(redact("POSTGRES://u:pw@h/d"), "POSTGRES://u@h/d");

@@ -29,24 +29,65 @@ pub fn is_url(location: &str) -> bool {
     scheme || t.starts_with("postgres:") || t.starts_with("postgresql:")
 }
 
-/// `url` without its password (for messages and documents). Everything
-/// between the user name and the last `@` goes (a password may hold `/`,
-/// `?`, `:` or `@` unencoded, and the driver reads it so), and so does
-/// every `password` parameter (also a percent-encoded name).
+/// How the driver splits what follows `scheme://`: the user info runs to
+/// the first `@`, whatever it holds (a password may have `/`, `?` or `:`
+/// unencoded), the host to the next `/` or `?`, the database name to `?`,
+/// and each parameter's value to `&`.
+enum Authority<'a> {
+    /// A URL the driver reads as its writer meant: the user name, if any
+    /// (without the password), and the rest from the host on.
+    Plain {
+        user: Option<&'a str>,
+        rest: &'a str,
+    },
+    /// The first `@` comes after the host (in the database name or a
+    /// parameter), with no user info before the host: the driver would
+    /// read everything up to that `@` as the user name and password.
+    AtAfterHost { host: &'a str },
+    /// Another `@` after the user info's, outside a parameter's value: a
+    /// password holding an unencoded `@`, whose rest the driver would read
+    /// as the host, the database name or a parameter.
+    SecondAt { user: &'a str },
+}
+
+fn authority(rest: &str) -> Authority<'_> {
+    let Some(at) = rest.find('@') else {
+        return Authority::Plain { user: None, rest };
+    };
+    let user = rest[..at].split(':').next().unwrap_or_default();
+    if user.contains(['/', '?']) {
+        let end = rest.find(['/', '?']).unwrap_or(rest.len());
+        return Authority::AtAfterHost { host: &rest[..end] };
+    }
+    let after = &rest[at + 1..];
+    let (before_query, query) = after.split_once('?').unwrap_or((after, ""));
+    let stray = before_query.contains('@')
+        || query.split('&').filter(|p| !p.is_empty()).any(|p| {
+            p.contains('@') && p.split_once('=').is_none_or(|(name, _)| name.contains('@'))
+        });
+    if stray {
+        return Authority::SecondAt { user };
+    }
+    Authority::Plain {
+        user: Some(user),
+        rest: after,
+    }
+}
+
+/// `url` without its password (for messages and documents): the user
+/// info's password (up to the first `@`, as the driver reads it) and every
+/// `password` parameter (also a percent-encoded name) go. A URL the driver
+/// would misread around an `@` ([`Authority`]) is shown cut short: only
+/// its user name, or only its host.
 pub fn redact(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_string();
     };
     let (scheme, rest) = url.split_at(scheme_end + 3);
-    let rest = match rest.rfind('@') {
-        Some(at) => {
-            let (info, host) = rest.split_at(at);
-            match info.split_once(':') {
-                Some((user, _)) => format!("{user}{host}"),
-                None => rest.to_string(),
-            }
-        }
-        None => rest.to_string(),
+    let (user, rest) = match authority(rest) {
+        Authority::AtAfterHost { host } => return format!("{scheme}{host}/…"),
+        Authority::SecondAt { user } => return format!("{scheme}{user}@…"),
+        Authority::Plain { user, rest } => (user, rest),
     };
     let rest = match rest.split_once('?') {
         Some((path, query)) => {
@@ -63,9 +104,12 @@ pub fn redact(url: &str) -> String {
                 format!("{path}?{}", kept.join("&"))
             }
         }
-        None => rest,
+        None => rest.to_string(),
     };
-    format!("{scheme}{rest}")
+    match user {
+        Some(user) => format!("{scheme}{user}@{rest}"),
+        None => format!("{scheme}{rest}"),
+    }
 }
 
 /// What a URL says, ready to connect.
@@ -152,6 +196,24 @@ fn decode(v: &str) -> String {
 impl Target {
     pub(super) fn parse(url: &str, opts: &OpenOptions) -> Result<Target> {
         let shown = redact(url);
+        // An `@` the driver would read otherwise than its writer meant.
+        if let Some(i) = url.find("://") {
+            match authority(&url[i + 3..]) {
+                Authority::AtAfterHost { .. } => {
+                    return Err(bad_url(
+                        &shown,
+                        "has an `@` after its host (in the database name or a parameter such as `password=`) and no user name before the host: the driver would read everything up to that `@` as a user name and password. Write that `@` as %40",
+                    ));
+                }
+                Authority::SecondAt { .. } => {
+                    return Err(bad_url(
+                        &shown,
+                        "has a second `@`: the driver ends the user's password at the first `@` and would read the rest of it as the host or the database name. Write an `@` in the password (or the database name) as %40",
+                    ));
+                }
+                Authority::Plain { .. } => {}
+            }
+        }
         // The driver reads the URL but not libpq's `verify-*` modes or
         // `sslrootcert`: those are taken out and handled here.
         let (base, query) = url.split_once('?').unwrap_or((url, ""));

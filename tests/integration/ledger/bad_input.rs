@@ -596,6 +596,31 @@ fn urls_the_driver_cannot_read_are_refused_without_their_password() {
             "postgres://127.0.0.1:1/x?user=u&pass%77ord=ab/cd?ef&sslmode=disable",
             "postgres://127.0.0.1:1/x?user=u&sslmode=disable",
         ),
+        // A `password` parameter holding `@`: read whole by the driver, and
+        // dropped whole here.
+        (
+            "postgres://u@127.0.0.1:1/x?password=ab/cd@ef&sslmode=disable&connect_timeout=2",
+            "postgres://u@127.0.0.1:1/x?sslmode=disable&connect_timeout=2: cannot connect",
+        ),
+        // An unencoded `@` in the password: the driver would read the rest
+        // as the host; refused, showing only the user.
+        (
+            "postgres://u:ab/cd@ef@127.0.0.1:1/x",
+            "postgres://u@…: has a second `@`",
+        ),
+        // An `@` in a parameter with no user info before the host: the
+        // driver would read up to it as a user and password; refused,
+        // showing only the host. (With a port, `127.0.0.1:1/…@ef` is a
+        // user `127.0.0.1` with a password on host `ef` to the driver,
+        // and is shown as such, without that password.)
+        (
+            "postgres://127.0.0.1/x?password=ab/cd@ef",
+            "postgres://127.0.0.1/…: has an `@` after its host",
+        ),
+        (
+            "postgres://127.0.0.1:1/x?password=ab/cd@ef.invalid/x?connect_timeout=2",
+            "postgres://127.0.0.1@ef.invalid/x?connect_timeout=2: cannot connect",
+        ),
         // Schemes the driver does not read, and a missing `//`.
         ("POSTGRES://u:ab/cd?ef@h/x", "POSTGRES://u@h/x"),
         ("mysql://u:ab/cd?ef@h/x", "mysql://u@h/x"),

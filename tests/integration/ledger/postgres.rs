@@ -293,6 +293,27 @@ fn passwords_come_from_the_url_or_pgpassword_and_are_never_printed() {
     let (_, v) = db.json(&["init"]);
     assert_eq!(v["created"], false);
     assert!(!v["path"].as_str().unwrap().contains(&pw), "{v}");
+    // A wrong password given as a parameter holding `@` (the driver reads
+    // a parameter's value whole): refused by the server, and neither it
+    // nor anything after its `@` is shown; the rest of the URL is.
+    let param = format!(
+        "{}&password=not@the-pw-4711",
+        bare.replacen('?', "?x=1&", 1)
+    )
+    .replacen("?x=1&", "?", 1);
+    let r = run_url(&param, &[], &["status"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("password authentication failed"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("the-pw-4711"), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(&format!("error: {bare}")),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
