@@ -504,6 +504,15 @@ mod tests {
         assert!(!target::names_port("postgres://[::1]/d?sslmode=disable"));
         assert!(!target::names_port("postgres://h"));
         assert!(!target::names_port("postgres:///d?host=/tmp"));
+        // The user info ends at the first `@` (as the driver reads it): a
+        // `?` in the password, or an `@` in a parameter, moves nothing.
+        assert!(target::names_port("postgres://u@h:5433/d?password=a@b"));
+        assert!(!target::names_port("postgres://u@h/d?password=a@b:1"));
+        assert!(!target::names_port("postgres://u:p?q@h/d"));
+        assert_eq!(
+            target::with_port("postgres://u:p?q:r@h1,h2/d", 5433),
+            "postgres://u:p?q:r@h1:5433,h2:5433/d"
+        );
     }
 
     #[test]

@@ -178,9 +178,10 @@ pub(super) fn with_port(base: &str, port: u16) -> String {
 }
 
 /// Where the host list lies in `rest` (a URL after its `scheme://`):
-/// after the user info's last `@`, up to the path or the query.
+/// after the user info's `@` (the first, as the driver reads it), up to
+/// the path or the query.
 fn hosts_span(rest: &str) -> std::ops::Range<usize> {
-    let start = rest.rfind('@').map_or(0, |at| at + 1);
+    let start = rest.find('@').map_or(0, |at| at + 1);
     let end = rest[start..]
         .find(['/', '?'])
         .map_or(rest.len(), |i| start + i);
@@ -216,7 +217,14 @@ impl Target {
         }
         // The driver reads the URL but not libpq's `verify-*` modes or
         // `sslrootcert`: those are taken out and handled here.
-        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        // The query begins at the first `?` after the host (a `?` in the
+        // password is the password's).
+        let after_scheme = url.find("://").map_or(0, |i| i + 3);
+        let host_at = after_scheme + url[after_scheme..].find('@').map_or(0, |at| at + 1);
+        let (base, query) = match url[host_at..].find('?') {
+            Some(q) => (&url[..host_at + q], &url[host_at + q + 1..]),
+            None => (url, ""),
+        };
         let mut mode = std::env::var("PGSSLMODE").ok().filter(|v| !v.is_empty());
         let mut rootcert = std::env::var("PGSSLROOTCERT")
             .ok()
