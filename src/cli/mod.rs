@@ -93,8 +93,8 @@ pub struct GlobalArgs {
     /// Leave the built-in price tables out
     #[arg(long, global = true)]
     pub no_builtin_pricing: bool,
-    /// Ledger database file (ledger commands only; default: ledger.db in the user's data directory)
-    #[arg(long, global = true, value_name = "PATH", env = "GENBUDGET_DB",
+    /// Ledger: a SQLite file or a postgres:// URL (ledger commands and serve; default: ledger.db in the user's data directory)
+    #[arg(long, global = true, value_name = "PATH|URL", env = "GENBUDGET_DB",
           value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from))]
     pub db: Option<PathBuf>,
 }

@@ -259,7 +259,7 @@ impl PostgresStore {
             Found::Ledger(v) if v < SCHEMA_VERSION => Err(bad_url(
                 &shown,
                 format!(
-                    "has ledger schema version {v}, which no genbudget writes on PostgreSQL (the schema_version row was changed); nothing was written. `genbudget ledger verify` says more"
+                    "has ledger schema version {v}, which no genbudget writes on PostgreSQL (the schema_version row was changed); nothing was written. Put the row back (`UPDATE genbudget.schema_version SET version = {SCHEMA_VERSION}`; then `genbudget ledger verify` checks the rest) or restore the database from a backup"
                 ),
             )),
             Found::Ledger(_) => {

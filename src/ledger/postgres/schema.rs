@@ -13,7 +13,7 @@
 pub const NAMESPACE: &str = "genbudget";
 
 /// Names of the triggers that make the journal append-only (`verify`
-/// checks they are there and enabled).
+/// checks they are there and enabled ALWAYS).
 pub const TRIGGERS: [&str; 3] = [
     "journal_no_update",
     "journal_no_delete",
@@ -68,6 +68,11 @@ CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
     FOR EACH ROW EXECUTE FUNCTION journal_append_only();
 CREATE TRIGGER journal_no_truncate BEFORE TRUNCATE ON journal
     FOR EACH STATEMENT EXECUTE FUNCTION journal_append_only();
+-- Always: also in a session whose session_replication_role is `replica`,
+-- which skips ordinary triggers without a trace in the catalog.
+ALTER TABLE journal ENABLE ALWAYS TRIGGER journal_no_update;
+ALTER TABLE journal ENABLE ALWAYS TRIGGER journal_no_delete;
+ALTER TABLE journal ENABLE ALWAYS TRIGGER journal_no_truncate;
 
 -- The journal head row: the newest entry's seq and hash (seq 0 and the
 -- genesis hash before the first). Every write transaction locks it first

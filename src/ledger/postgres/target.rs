@@ -652,7 +652,7 @@ impl Target {
         let hint = if message.contains("for database") {
             let db = ident(self.config.get_dbname().unwrap_or("postgres"));
             format!(
-                "the role may not create the ledger's schema here: run `ledger init` as the database's owner, or have the owner run `GRANT CREATE ON DATABASE {db} TO {role}`"
+                "the role may not create the ledger's schema here: run the command as the database's owner, or have the owner run `GRANT CREATE ON DATABASE {db} TO {role}`"
             )
         } else {
             format!(

@@ -682,10 +682,14 @@ impl StoreTx for PostgresTx<'_> {
                 None => problems.push(format!(
                     "the journal's append-only trigger `{t}` is missing: the journal could have been edited"
                 )),
+                Some("A") => {}
                 Some("D") => problems.push(format!(
                     "the journal's append-only trigger `{t}` is disabled: the journal could have been edited"
                 )),
-                Some(_) => {}
+                Some(state) => problems.push(format!(
+                    "the journal's append-only trigger `{t}` fires only in {} sessions (it should be ENABLE ALWAYS): the journal could have been edited",
+                    if state == "R" { "replica" } else { "non-replica" }
+                )),
             }
         }
         let head = self.rows(

@@ -74,6 +74,13 @@ fn the_journal_refuses_a_superusers_edits_and_verify_names_a_changed_entry() {
             "entries cannot be deleted",
         ),
         ("TRUNCATE genbudget.journal", "entries cannot be deleted"),
+        // A session that skips ordinary triggers (as replication does)
+        // still meets these: they fire ALWAYS.
+        (
+            "SET session_replication_role = replica;
+             UPDATE genbudget.journal SET credits = 1 WHERE seq = 3",
+            "entries cannot be changed",
+        ),
     ] {
         let e = c.batch_execute(sql).unwrap_err();
         let m = e.as_db_error().map(|d| d.message().to_string()).unwrap();
@@ -99,15 +106,25 @@ fn the_journal_refuses_a_superusers_edits_and_verify_names_a_changed_entry() {
         "entry 3 is named: {v}"
     );
 
-    // A trigger left disabled is a problem of its own.
-    c.batch_execute("ALTER TABLE genbudget.journal DISABLE TRIGGER journal_no_delete")
-        .unwrap();
+    // A trigger left disabled is a problem of its own, and so is one set
+    // to fire only in replica sessions, or only in ordinary ones (which a
+    // replica session skips).
+    c.batch_execute(
+        "ALTER TABLE genbudget.journal DISABLE TRIGGER journal_no_delete;
+         ALTER TABLE genbudget.journal ENABLE REPLICA TRIGGER journal_no_update;
+         ALTER TABLE genbudget.journal ENABLE TRIGGER journal_no_truncate;",
+    )
+    .unwrap();
     let (r, v) = db.json(&["verify"]);
     assert_eq!(r.code, 1);
+    let said = v["problems"].to_string();
+    assert!(said.contains("`journal_no_delete` is disabled"), "{v}");
     assert!(
-        v["problems"]
-            .to_string()
-            .contains("`journal_no_delete` is disabled"),
+        said.contains("`journal_no_update` fires only in replica sessions"),
+        "{v}"
+    );
+    assert!(
+        said.contains("`journal_no_truncate` fires only in non-replica sessions"),
         "{v}"
     );
 }
@@ -543,6 +560,35 @@ fn a_database_holding_something_else_is_refused_and_left_alone() {
         r.stderr
     );
     assert!(db.state() == before);
+    // An older version than any this genbudget writes on PostgreSQL: the
+    // row was changed. Every command refuses (verify too), and the
+    // message gives the statement that puts it back; after it, all works.
+    db.pg
+        .as_ref()
+        .unwrap()
+        .client()
+        .batch_execute("UPDATE genbudget.schema_version SET version = 1")
+        .unwrap();
+    for args in [&["status"][..], &["verify"]] {
+        let r = db.run(args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("has ledger schema version 1"),
+            "{}",
+            r.stderr
+        );
+    }
+    let r = db.run(&["status"]);
+    let start = r.stderr.find("(`UPDATE").expect("a statement to run") + 2;
+    let len = r.stderr[start..].find('`').unwrap();
+    db.pg
+        .as_ref()
+        .unwrap()
+        .client()
+        .batch_execute(&r.stderr[start..start + len])
+        .unwrap();
+    db.verified();
+    db.ok(&["charge", "alice", "--key", "k", "--credits", "1"]);
 }
 
 /// Every line of `export`.
