@@ -745,6 +745,21 @@ pub fn run(args: LedgerArgs, ctx: &Context) -> Result<Outcome> {
                 );
             }
             let to = Location::parse(&a.to);
+            let (from, _) = location(ctx)?;
+            let same = match (&from, &to) {
+                (Location::File(f), Location::File(t)) => {
+                    f == t
+                        || matches!((f.canonicalize(), t.canonicalize()), (Ok(f), Ok(t)) if f == t)
+                }
+                (Location::Postgres(f), Location::Postgres(t)) => f == t,
+                _ => false,
+            };
+            if same {
+                bail!(
+                    "--to: `{}` is the ledger being copied (--db); give a new file's path or an empty PostgreSQL database's URL",
+                    to.shown()
+                );
+            }
             let opts = open_options(false)?;
             let doc = with(ctx, true, |l| l.copy_to(&to, now, &opts))?;
             print(ctx, &doc, || sheets::copy(&doc))?;

@@ -509,9 +509,13 @@ fn connect_error(target: &Target, e: tokio_postgres::Error) -> LedgerError {
     if let Some(db) = e.as_db_error() {
         let code = db.code().code();
         // 28xxx: authentication; 3D000: no such database; 42501: no
-        // permission to connect.
-        if code.starts_with("28") || code == "3D000" || code == "42501" {
-            let hint = match (code.starts_with("28"), &target.password_from, note) {
+        // permission to connect. PgBouncer says its own refusals with the
+        // code 08P01, which otherwise means a lost connection: they are
+        // told by their text.
+        let auth = code.starts_with("28") || db.message().contains("authentication failed");
+        let no_db = code == "3D000" || db.message().starts_with("no such database");
+        if auth || no_db || code == "42501" {
+            let hint = match (auth, &target.password_from, note) {
                 (true, Some(from), _) => format!(" (the password came from {from})"),
                 (true, None, Some(why)) => format!(
                     " (the password comes from the URL, PGPASSWORD or the password file; {why})"

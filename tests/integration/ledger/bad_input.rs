@@ -437,6 +437,23 @@ fn copy_to_nowhere_or_a_missing_directory_is_refused() {
         ),
     );
     assert!(!base.path().join("no").exists());
+    // The ledger itself, by its own path or another way to it.
+    let before = std::fs::read(&db.path).unwrap();
+    for to in [
+        db.path.clone(),
+        db.path
+            .parent()
+            .unwrap()
+            .join(".")
+            .join(db.path.file_name().unwrap()),
+    ] {
+        refused(
+            &db,
+            &["copy", "--to", to.to_str().unwrap()],
+            "is the ledger being copied (--db)",
+        );
+    }
+    assert!(std::fs::read(&db.path).unwrap() == before);
 }
 
 /// `genbudget ARGS` with `env` added to the clean environment.

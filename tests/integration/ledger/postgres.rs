@@ -1297,6 +1297,17 @@ fn behind_pgbouncer(program: &std::path::Path, mode: &str) {
     assert_eq!(st.code, 0, "{mode}: {}", st.stderr);
     let st: Value = serde_json::from_str(&st.stdout).unwrap();
     assert_eq!(s(&st["users"][0], "spent"), "10");
+    // A database the pooler does not know: PgBouncer says so with the
+    // code of a lost connection, but it is no passing trouble.
+    let r = run_url(&backend::with_db(url, "nosuch_db"), &[], &["status"]);
+    assert_eq!(r.code, 2, "{mode}: {}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("cannot connect: PostgreSQL: no such database"),
+        "{mode}: {}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("try again"), "{mode}: {}", r.stderr);
 }
 
 #[test]
