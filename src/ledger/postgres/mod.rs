@@ -96,6 +96,10 @@ impl std::fmt::Debug for PostgresStore {
 /// What the database holds.
 enum Found {
     Nothing,
+    /// The schema `genbudget` exists and holds nothing (made ahead of
+    /// `init`, e.g. by an administrator for a role that may not create
+    /// schemas): `init` fills it.
+    EmptySchema,
     NotALedger,
     Ledger(i32),
 }
@@ -115,7 +119,10 @@ fn look(conn: &mut Conn) -> Result<Found> {
         conn,
         &format!(
             "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = '{NAMESPACE}'),
-                    to_regclass('{NAMESPACE}.schema_version') IS NOT NULL"
+                    to_regclass('{NAMESPACE}.schema_version') IS NOT NULL,
+                    EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '{NAMESPACE}')
+                    OR EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = '{NAMESPACE}')
+                    OR EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = '{NAMESPACE}')"
         ),
     )?;
     let yes = |i: usize| row.get(i).cloned().flatten().as_deref() == Some("t");
@@ -123,7 +130,11 @@ fn look(conn: &mut Conn) -> Result<Found> {
         return Ok(Found::Nothing);
     }
     if !yes(1) {
-        return Ok(Found::NotALedger);
+        return Ok(if yes(2) {
+            Found::NotALedger
+        } else {
+            Found::EmptySchema
+        });
     }
     let v = simple_row(
         conn,
@@ -246,6 +257,10 @@ impl PostgresStore {
                 &shown,
                 "no ledger here (the database has no schema `genbudget`); create one with `genbudget ledger init` (or choose another --db)",
             )),
+            Found::EmptySchema => Err(bad_url(
+                &shown,
+                "no ledger here (the schema `genbudget` is empty); create one in it with `genbudget ledger init` (or choose another --db)",
+            )),
             Found::NotALedger => Err(bad_url(
                 &shown,
                 "has a schema `genbudget` that is not a genbudget ledger (no schema_version row); it was left untouched",
@@ -289,23 +304,35 @@ impl PostgresStore {
         let target = Target::parse(url, opts)?;
         let mut conn = target.connect()?;
         let mut run = || -> Result<bool> {
-            if !matches!(look(&mut conn)?, Found::Nothing) {
-                return Ok(false);
-            }
+            // A schema made ahead and left empty is filled; any other
+            // schema `genbudget` is not ours to touch.
+            let make_schema = match look(&mut conn)? {
+                Found::Nothing => true,
+                Found::EmptySchema => false,
+                _ => return Ok(false),
+            };
             conn.simple("BEGIN")?;
             conn.simple(&target.local(true))?;
             // The schema's statements name their tables plainly.
             conn.simple(&format!("SET LOCAL search_path = {NAMESPACE}"))?;
-            let made = conn
-                .simple(&format!("CREATE SCHEMA {NAMESPACE}"))
-                .and_then(|_| conn.simple(SCHEMA))
-                .and_then(|_| conn.simple(REVOKE));
+            let made = if make_schema {
+                conn.simple(&format!("CREATE SCHEMA {NAMESPACE}")).map(drop)
+            } else {
+                Ok(())
+            }
+            .and_then(|()| conn.simple(SCHEMA))
+            .and_then(|_| conn.simple(REVOKE));
             if let Err(e) = made {
                 let _ = conn.simple("ROLLBACK");
                 // Another init got there first.
-                if e.code() == Some(&SqlState::DUPLICATE_SCHEMA)
-                    || e.code() == Some(&SqlState::UNIQUE_VIOLATION)
-                {
+                let first = [
+                    SqlState::DUPLICATE_SCHEMA,
+                    SqlState::DUPLICATE_TABLE,
+                    SqlState::DUPLICATE_FUNCTION,
+                    SqlState::DUPLICATE_OBJECT,
+                    SqlState::UNIQUE_VIOLATION,
+                ];
+                if e.code().is_some_and(|c| first.contains(c)) {
                     return Ok(false);
                 }
                 return Err(e.into());

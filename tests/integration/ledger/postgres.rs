@@ -1643,4 +1643,48 @@ fn a_role_without_privileges_is_told_the_grants_and_they_are_enough() {
     let r = run_url(&there, &[], &["init"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(empty.count("SELECT count(*) FROM genbudget.journal"), 1);
+
+    // Or, with no CREATE on the database at all, an administrator makes
+    // the schema ahead for the role: `init` fills the empty schema (and
+    // other commands before it say it is empty).
+    let ahead = PgDb::new();
+    ahead
+        .client()
+        .batch_execute(&format!("CREATE SCHEMA genbudget AUTHORIZATION {}", role.0))
+        .unwrap();
+    let there = role.url(&ahead.url, "second-role-pw");
+    let r = run_url(&there, &[], &["status"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the schema `genbudget` is empty"),
+        "{}",
+        r.stderr
+    );
+    let r = run_url(&there, &[], &["init"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run_url(
+        &there,
+        &[],
+        &["user", "add", "bob", "--cap", "5", "--period", "day"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run_url(
+        &there,
+        &[],
+        &["charge", "bob", "--key", "k", "--credits", "5"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Its cap is spent: 5 - 5 = 0, so one more credit is denied.
+    let r = run_url(
+        &there,
+        &[],
+        &["charge", "bob", "--key", "k2", "--credits", "1"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let r = run_url(&there, &[], &["verify"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // A second init finds the ledger (same settings: nothing to do).
+    let r = run_url(&there, &[], &["init"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(ahead.count("SELECT count(*) FROM genbudget.journal"), 3);
 }
