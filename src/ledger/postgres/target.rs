@@ -77,7 +77,7 @@ fn authority(rest: &str) -> Authority<'_> {
 /// `url` without its password (for messages and documents): the user
 /// info's password (up to the first `@`, as the driver reads it) and every
 /// `password` parameter (also a percent-encoded name) go. A URL the driver
-/// would misread around an `@` ([`Authority`]) is shown cut short: only
+/// would misread around an `@` (`Authority`) is shown cut short: only
 /// its user name, or only its host.
 pub fn redact(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
