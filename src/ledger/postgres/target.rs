@@ -197,7 +197,9 @@ fn decode(v: &str) -> String {
 impl Target {
     pub(super) fn parse(url: &str, opts: &OpenOptions) -> Result<Target> {
         let shown = redact(url);
-        // An `@` the driver would read otherwise than its writer meant.
+        // An `@` the driver would read otherwise than its writer meant is
+        // refused; otherwise the host begins after the user info.
+        let mut host_at = 0;
         if let Some(i) = url.find("://") {
             match authority(&url[i + 3..]) {
                 Authority::AtAfterHost { .. } => {
@@ -212,15 +214,13 @@ impl Target {
                         "has a second `@`: the driver ends the user's password at the first `@` and would read the rest of it as the host or the database name. Write an `@` in the password (or the database name) as %40",
                     ));
                 }
-                Authority::Plain { .. } => {}
+                Authority::Plain { rest, .. } => host_at = url.len() - rest.len(),
             }
         }
         // The driver reads the URL but not libpq's `verify-*` modes or
         // `sslrootcert`: those are taken out and handled here.
         // The query begins at the first `?` after the host (a `?` in the
         // password is the password's).
-        let after_scheme = url.find("://").map_or(0, |i| i + 3);
-        let host_at = after_scheme + url[after_scheme..].find('@').map_or(0, |at| at + 1);
         let (base, query) = match url[host_at..].find('?') {
             Some(q) => (&url[..host_at + q], &url[host_at + q + 1..]),
             None => (url, ""),
@@ -542,10 +542,9 @@ fn connect_error(target: &Target, e: tokio_postgres::Error) -> LedgerError {
 
 /// Driver errors become ledger errors here: lock timeouts are
 /// [`LedgerError::Busy`]; serialization failures and deadlocks, a lost
-/// connection or
-/// anything else (a lost connection, a server shutting down, with a message
-/// that says whether to repeat) [`LedgerError::Backend`] with the driver's
-/// error as its source.
+/// connection or a server shutting down, and anything else are
+/// [`LedgerError::Backend`] with a message that says whether to repeat and
+/// the driver's error as its source.
 impl From<tokio_postgres::Error> for LedgerError {
     fn from(e: tokio_postgres::Error) -> LedgerError {
         if let Some(code) = e.code() {

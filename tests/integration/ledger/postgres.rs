@@ -38,6 +38,13 @@ fn run_url(url: &str, env: &[(&str, &str)], args: &[&str]) -> Run {
     c.output().unwrap().into()
 }
 
+/// [`run_url`] without environment, expecting exit `code`.
+fn run_expecting(url: &str, args: &[&str], code: i32) -> Run {
+    let r = run_url(url, &[], args);
+    assert_eq!(r.code, code, "{args:?}: {}{}", r.stdout, r.stderr);
+    r
+}
+
 /// `url` with its query replaced by `query`.
 fn with_query(url: &str, query: &str) -> String {
     let base = url.split_once('?').map_or(url, |(b, _)| b);
@@ -638,6 +645,14 @@ fn copy_takes_a_ledger_to_postgres_and_back_with_the_same_head_hash() {
 
     let pg = Db::empty_on(Backend::Postgres);
     let v = file.ok(&["copy", "--to", &pg.location]);
+    // Not onto the ledger itself (which would find this very ledger there
+    // and report a copy).
+    let r = run_expecting(&pg.location, &["copy", "--to", &pg.location], 2);
+    assert!(
+        r.stderr.contains("is the ledger being copied (--db)"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(v["schema"], "genbudget.copy/1");
     assert_eq!(v["ok"], true);
     assert_eq!(v["head_hash"], head);
@@ -1594,11 +1609,7 @@ fn a_role_without_privileges_is_told_the_grants_and_they_are_enough() {
     // that role: alice's cap 100, a charge of 5 and a hold of 40 settled
     // at 30 leave 100 - 5 - 30 = 65.
     pg.client().batch_execute(&grants).unwrap();
-    let ok = |args: &[&str]| {
-        let r = run_url(&mine, &[], args);
-        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
-        r
-    };
+    let ok = |args: &[&str]| run_expecting(&mine, args, 0);
     ok(&["charge", "alice", "--key", "k", "--credits", "5"]);
     ok(&["grant", "--key", "g", "alice", "10"]);
     ok(&["reserve", "alice", "--key", "j", "--credits", "40"]);
@@ -1653,38 +1664,31 @@ fn a_role_without_privileges_is_told_the_grants_and_they_are_enough() {
         .batch_execute(&format!("CREATE SCHEMA genbudget AUTHORIZATION {}", role.0))
         .unwrap();
     let there = role.url(&ahead.url, "second-role-pw");
-    let r = run_url(&there, &[], &["status"]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = run_expecting(&there, &["status"], 2);
     assert!(
         r.stderr.contains("the schema `genbudget` is empty"),
         "{}",
         r.stderr
     );
-    let r = run_url(&there, &[], &["init"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = run_url(
+    run_expecting(&there, &["init"], 0);
+    run_expecting(
         &there,
-        &[],
         &["user", "add", "bob", "--cap", "5", "--period", "day"],
+        0,
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = run_url(
+    run_expecting(
         &there,
-        &[],
         &["charge", "bob", "--key", "k", "--credits", "5"],
+        0,
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
     // Its cap is spent: 5 - 5 = 0, so one more credit is denied.
-    let r = run_url(
+    run_expecting(
         &there,
-        &[],
         &["charge", "bob", "--key", "k2", "--credits", "1"],
+        1,
     );
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    let r = run_url(&there, &[], &["verify"]);
-    assert_eq!(r.code, 0, "{}", r.stdout);
+    run_expecting(&there, &["verify"], 0);
     // A second init finds the ledger (same settings: nothing to do).
-    let r = run_url(&there, &[], &["init"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    run_expecting(&there, &["init"], 0);
     assert_eq!(ahead.count("SELECT count(*) FROM genbudget.journal"), 3);
 }
